@@ -1,0 +1,32 @@
+# Every target creates .venv with the standard library's venv when missing and installs
+# the project into it: on a fresh machine, `make run` and `make test` are enough.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-dev
+DATA ?= $(HOME)/.local/share/FieldApp-demo
+export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
+
+.PHONY: run test test-fast bench fuzz screenshots translations package clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/fieldapp --data-dir "$(DATA)" --demo-if-empty
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(PY) bench/store.py
+
+fuzz: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/server -k fuzz
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,74 @@
+"""Run the local store's Alembic migrations, taking a backup first.
+
+A database that exists and is behind the newest revision is copied (SQLite's online
+backup, so a WAL database copies whole) into `backups/` beside it before anything runs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head() -> str:
+    return ScriptDirectory.from_config(_config()).get_current_head() or ""
+
+
+def current(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def backup(db_path: Path, label: str) -> Path:
+    """Copy the database with SQLite's backup API; returns the copy's path."""
+    folder = db_path.parent / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = folder / f"{db_path.stem}-{label}-{stamp}.sqlite"
+    n = 1
+    while target.exists():
+        target = folder / f"{db_path.stem}-{label}-{stamp}-{n}.sqlite"
+        n += 1
+    src = sqlite3.connect(db_path)
+    try:
+        dst = sqlite3.connect(target)
+        with dst:
+            src.backup(dst)
+        dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def upgrade(engine: Engine, db_path: Path | None) -> Path | None:
+    """Upgrade to the newest revision; returns the backup taken, if any."""
+    rev = current(engine)
+    if rev == head():
+        return None
+    taken = None
+    if db_path is not None and db_path.exists() and db_path.stat().st_size > 0 and _has_tables(engine):
+        taken = backup(db_path, f"before-{head()}-from-{rev or 'none'}")
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    return taken
+
+
+def _has_tables(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type='table'").scalar())

@@ -1,0 +1,166 @@
+"""Full-text search over practices, organisations, contacts and meetings (SQLite FTS5).
+
+One FTS5 table holds a document per searchable row: its title fields and its body
+fields. `remove_diacritics 2` folds accents, so "agroecologie" finds "agroécologie".
+bm25 weights the title ten times the body so a title hit ranks first. The store keeps
+the index current inside the same transaction as every write.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import Connection, text
+
+from fieldapp.core.fieldspec import Entity
+from fieldapp.core.schema import BY_NAME, SEARCHED
+
+SEARCHED_NAMES = tuple(e.name for e in SEARCHED)
+TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0
+SNIPPET_TOKENS = 12
+
+DDL = (
+    "CREATE TABLE IF NOT EXISTS search_doc ("
+    " docid INTEGER PRIMARY KEY, entity TEXT NOT NULL, row_id TEXT NOT NULL, UNIQUE (row_id, entity))",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
+    " title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')",
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    entity: str
+    row_id: str
+    title: str
+    snippet: str
+    rank: float
+
+
+def create(conn: Connection) -> None:
+    for stmt in DDL:
+        conn.exec_driver_sql(stmt)
+
+
+def document(e: Entity, row: Mapping[str, Any]) -> tuple[str, str]:
+    title = " ".join(str(row[f.name]) for f in e.search_fields("title") if row.get(f.name))
+    body = " ".join(str(row[f.name]) for f in e.search_fields("body") if row.get(f.name))
+    return title, body
+
+
+def index_row(conn: Connection, e: Entity, row: Mapping[str, Any]) -> None:
+    """Add, replace or (for a tombstone) drop the document of one row."""
+    if e.name not in SEARCHED_NAMES:
+        return
+    docid = conn.execute(
+        text("SELECT docid FROM search_doc WHERE row_id = :r AND entity = :e"), {"r": row["id"], "e": e.name}
+    ).scalar()
+    if row.get("deleted"):
+        if docid is not None:
+            conn.execute(text("DELETE FROM search_fts WHERE rowid = :d"), {"d": docid})
+            conn.execute(text("DELETE FROM search_doc WHERE docid = :d"), {"d": docid})
+        return
+    title, body = document(e, row)
+    if docid is None:
+        docid = conn.execute(
+            text("INSERT INTO search_doc (entity, row_id) VALUES (:e, :r) RETURNING docid"),
+            {"e": e.name, "r": row["id"]},
+        ).scalar()
+    else:
+        conn.execute(text("DELETE FROM search_fts WHERE rowid = :d"), {"d": docid})
+    conn.execute(text("INSERT INTO search_fts (rowid, title, body) VALUES (:d, :t, :b)"), {"d": docid, "t": title, "b": body})
+
+
+def index_many(conn: Connection, e: Entity, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Bulk path for fresh rows (demo data, initial sync, rebuild): no lookups."""
+    if e.name not in SEARCHED_NAMES:
+        return
+    raw = conn.connection.driver_connection
+    live = [r for r in rows if not r.get("deleted")]
+    if not live:
+        return
+    start = (raw.execute("SELECT coalesce(max(docid), 0) FROM search_doc").fetchone()[0]) + 1
+    raw.executemany(
+        "INSERT INTO search_doc (docid, entity, row_id) VALUES (?, ?, ?)",
+        [(start + i, e.name, r["id"]) for i, r in enumerate(live)],
+    )
+    raw.executemany(
+        "INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)",
+        [(start + i, *document(e, r)) for i, r in enumerate(live)],
+    )
+
+
+def rebuild(conn: Connection) -> int:
+    """Drop and refill the whole index from the entity tables; returns documents indexed."""
+    conn.exec_driver_sql("DELETE FROM search_fts")
+    conn.exec_driver_sql("DELETE FROM search_doc")
+    total = 0
+    for e in SEARCHED:
+        cols = ["id", "deleted"] + [f.name for f in e.fields if f.search]
+        rows = conn.execute(text(f"SELECT {', '.join(cols)} FROM {e.name} WHERE NOT deleted")).mappings().all()
+        index_many(conn, e, rows)
+        total += len(rows)
+    return total
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(user_text: str, *, prefix: bool = True) -> str | None:
+    """Turn what a person typed into a safe FTS5 query: every word must match, the last
+    one as a prefix (search as you type). Operators and quotes typed by the user are
+    treated as plain text, never as FTS syntax."""
+    words = _TOKEN.findall(user_text)
+    if not words:
+        return None
+    parts = [f'"{w}"' for w in words]
+    if prefix and user_text.rstrip()[-1:].isalnum():
+        parts[-1] += "*"
+    return " ".join(parts)
+
+
+def search(
+    conn: Connection, user_text: str, *, entities: Iterable[str] | None = None, limit: int = 20, offset: int = 0
+) -> list[Hit]:
+    query = fts_query(user_text)
+    if query is None:
+        return []
+    wanted = tuple(entities) if entities else SEARCHED_NAMES
+    unknown = set(wanted) - set(SEARCHED_NAMES)
+    if unknown:
+        raise KeyError(f"not searchable: {', '.join(sorted(unknown))}")
+    marks = ", ".join(f":e{i}" for i in range(len(wanted)))
+    params: dict[str, Any] = {f"e{i}": n for i, n in enumerate(wanted)}
+    entity_filter = "" if set(wanted) == set(SEARCHED_NAMES) else f"AND d.entity IN ({marks})"
+    # Rank first on the bare FTS table (fast path for ORDER BY rank LIMIT), then build
+    # snippets for the page only.
+    sql = f"""
+        WITH top AS (
+            SELECT rowid AS docid, bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score
+            FROM search_fts WHERE search_fts MATCH :q
+            ORDER BY score LIMIT :lim OFFSET :off
+        )
+        SELECT d.entity, d.row_id, search_fts.title,
+               snippet(search_fts, 1, '[', ']', '…', {SNIPPET_TOKENS}) AS body_snip, top.score
+        FROM top JOIN search_doc d ON d.docid = top.docid
+        JOIN search_fts ON search_fts.rowid = top.docid AND search_fts MATCH :q
+        WHERE 1 {entity_filter}
+        ORDER BY top.score
+    """
+    if entity_filter:
+        # With a filter, rank within the wanted entities directly.
+        sql = f"""
+            SELECT d.entity, d.row_id, search_fts.title,
+                   snippet(search_fts, 1, '[', ']', '…', {SNIPPET_TOKENS}) AS body_snip,
+                   bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score
+            FROM search_fts JOIN search_doc d ON d.docid = search_fts.rowid
+            WHERE search_fts MATCH :q {entity_filter}
+            ORDER BY score LIMIT :lim OFFSET :off
+        """
+    params.update(q=query, lim=limit, off=offset)
+    rows = conn.execute(text(sql), params).all()
+    return [Hit(r[0], r[1], r[2], r[3] or "", r[4]) for r in rows]
+
+
+def entity_of(hit: Hit) -> Entity:
+    return BY_NAME[hit.entity]
