@@ -54,18 +54,20 @@ def backup(db_path: Path, label: str) -> Path:
     return target
 
 
-def upgrade(engine: Engine, db_path: Path | None) -> Path | None:
-    """Upgrade to the newest revision; returns the backup taken, if any."""
+def upgrade(engine: Engine, db_path: Path | None, target: str = "head") -> Path | None:
+    """Upgrade to `target` (the newest revision by default); returns the backup taken,
+    if any. Tests pass an older target to build fixtures of earlier revisions."""
     rev = current(engine)
-    if rev == head():
+    goal = head() if target == "head" else target
+    if rev == goal:
         return None
     taken = None
     if db_path is not None and db_path.exists() and db_path.stat().st_size > 0 and _has_tables(engine):
-        taken = backup(db_path, f"before-{head()}-from-{rev or 'none'}")
+        taken = backup(db_path, f"before-{goal}-from-{rev or 'none'}")
     cfg = _config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, target)
     return taken
 
 

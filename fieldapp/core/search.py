@@ -42,10 +42,21 @@ def create(conn: Connection) -> None:
         conn.exec_driver_sql(stmt)
 
 
+# Letters that are not "a letter plus a diacritic" in Unicode, so unicode61 keeps them;
+# people type them without the stroke all the same ("Soren" for "Søren").
+_FOLD = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss",
+                       "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th",
+                       "ı": "i", "ħ": "h", "Ħ": "H"})
+
+
+def fold(value: str) -> str:
+    return value.translate(_FOLD)
+
+
 def document(e: Entity, row: Mapping[str, Any]) -> tuple[str, str]:
     title = " ".join(str(row[f.name]) for f in e.search_fields("title") if row.get(f.name))
     body = " ".join(str(row[f.name]) for f in e.search_fields("body") if row.get(f.name))
-    return title, body
+    return fold(title), fold(body)
 
 
 def index_row(conn: Connection, e: Entity, row: Mapping[str, Any]) -> None:
@@ -110,11 +121,11 @@ def fts_query(user_text: str, *, prefix: bool = True) -> str | None:
     """Turn what a person typed into a safe FTS5 query: every word must match, the last
     one as a prefix (search as you type). Operators and quotes typed by the user are
     treated as plain text, never as FTS syntax."""
-    words = _TOKEN.findall(user_text)
+    words = _TOKEN.findall(fold(user_text))
     if not words:
         return None
     parts = [f'"{w}"' for w in words]
-    if prefix and user_text.rstrip()[-1:].isalnum():
+    if prefix and user_text[-1:].isalnum():
         parts[-1] += "*"
     return " ".join(parts)
 
@@ -159,7 +170,24 @@ def search(
         """
     params.update(q=query, lim=limit, off=offset)
     rows = conn.execute(text(sql), params).all()
-    return [Hit(r[0], r[1], r[2], r[3] or "", r[4]) for r in rows]
+    titles = _real_titles(conn, [(r[0], r[1]) for r in rows])
+    return [Hit(r[0], r[1], titles.get(r[1], r[2]), r[3] or "", r[4]) for r in rows]
+
+
+def _real_titles(conn: Connection, hits: list[tuple[str, str]]) -> dict[str, str]:
+    """The index holds folded text ("oeuvre" for "œuvre"); show people the title as typed."""
+    out: dict[str, str] = {}
+    by_entity: dict[str, list[str]] = {}
+    for name, row_id in hits:
+        by_entity.setdefault(name, []).append(row_id)
+    for name, ids in by_entity.items():
+        e = BY_NAME[name]
+        cols = [f.name for f in e.search_fields("title")]
+        marks = ", ".join(f":i{n}" for n in range(len(ids)))
+        sql = f"SELECT id, {', '.join(cols)} FROM {name} WHERE id IN ({marks})"
+        for row in conn.execute(text(sql), {f"i{n}": v for n, v in enumerate(ids)}):
+            out[row[0]] = " ".join(str(v) for v in row[1:] if v)
+    return out
 
 
 def entity_of(hit: Hit) -> Entity:
