@@ -24,7 +24,7 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS search_doc ("
     " docid INTEGER PRIMARY KEY, entity TEXT NOT NULL, row_id TEXT NOT NULL, UNIQUE (row_id, entity))",
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
-    " title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')",
+    " title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5 6')",
 )
 
 
@@ -119,15 +119,22 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 def fts_query(user_text: str, *, prefix: bool = True) -> str | None:
     """Turn what a person typed into a safe FTS5 query: every word must match, the last
-    one as a prefix (search as you type). Operators and quotes typed by the user are
-    treated as plain text, never as FTS syntax."""
+    one as a prefix while it is being typed (not when followed by a space, nor when it is
+    a single letter, which would expand to most of the vocabulary). Operators and quotes
+    typed by the user are plain text, never FTS syntax."""
     words = _TOKEN.findall(fold(user_text))
     if not words:
         return None
     parts = [f'"{w}"' for w in words]
-    if prefix and user_text[-1:].isalnum():
+    if prefix and user_text[-1:].isalnum() and len(words[-1]) > 1:
         parts[-1] += "*"
     return " ".join(parts)
+
+
+# A query matching most of the database (a two-letter prefix) would rank every match;
+# rank at most this many candidates from the title column and as many from anywhere,
+# so title hits are never crowded out and a keystroke stays fast at 100 000 records.
+CANDIDATES = 5000
 
 
 def search(
@@ -140,35 +147,30 @@ def search(
     unknown = set(wanted) - set(SEARCHED_NAMES)
     if unknown:
         raise KeyError(f"not searchable: {', '.join(sorted(unknown))}")
-    marks = ", ".join(f":e{i}" for i in range(len(wanted)))
     params: dict[str, Any] = {f"e{i}": n for i, n in enumerate(wanted)}
-    entity_filter = "" if set(wanted) == set(SEARCHED_NAMES) else f"AND d.entity IN ({marks})"
-    # Rank first on the bare FTS table (fast path for ORDER BY rank LIMIT), then build
-    # snippets for the page only.
+    entity_filter = ""
+    if set(wanted) != set(SEARCHED_NAMES):
+        marks = ", ".join(f":e{i}" for i in range(len(wanted)))
+        entity_filter = f"JOIN search_doc w ON w.docid = c.docid AND w.entity IN ({marks})"
+    score = f"bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT})"
     sql = f"""
-        WITH top AS (
-            SELECT rowid AS docid, bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score
-            FROM search_fts WHERE search_fts MATCH :q
-            ORDER BY score LIMIT :lim OFFSET :off
+        WITH cand AS (
+            SELECT * FROM (SELECT rowid AS docid, {score} AS score FROM search_fts
+                           WHERE search_fts MATCH :qt LIMIT :cap)
+            UNION ALL
+            SELECT * FROM (SELECT rowid AS docid, {score} AS score FROM search_fts
+                           WHERE search_fts MATCH :q LIMIT :cap)
+        ), top AS (
+            SELECT c.docid, min(c.score) AS score FROM cand c {entity_filter}
+            GROUP BY c.docid ORDER BY score LIMIT :lim OFFSET :off
         )
         SELECT d.entity, d.row_id, search_fts.title,
                snippet(search_fts, 1, '[', ']', '…', {SNIPPET_TOKENS}) AS body_snip, top.score
         FROM top JOIN search_doc d ON d.docid = top.docid
         JOIN search_fts ON search_fts.rowid = top.docid AND search_fts MATCH :q
-        WHERE 1 {entity_filter}
         ORDER BY top.score
     """
-    if entity_filter:
-        # With a filter, rank within the wanted entities directly.
-        sql = f"""
-            SELECT d.entity, d.row_id, search_fts.title,
-                   snippet(search_fts, 1, '[', ']', '…', {SNIPPET_TOKENS}) AS body_snip,
-                   bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score
-            FROM search_fts JOIN search_doc d ON d.docid = search_fts.rowid
-            WHERE search_fts MATCH :q {entity_filter}
-            ORDER BY score LIMIT :lim OFFSET :off
-        """
-    params.update(q=query, lim=limit, off=offset)
+    params.update(q=query, qt=f"title : ({query})", cap=CANDIDATES, lim=limit, off=offset)
     rows = conn.execute(text(sql), params).all()
     titles = _real_titles(conn, [(r[0], r[1]) for r in rows])
     return [Hit(r[0], r[1], titles.get(r[1], r[2]), r[3] or "", r[4]) for r in rows]
