@@ -1016,7 +1016,7 @@ class _Generator:
                 "establishment_cost": round(rng.uniform(20, 900), 0) if rng.random() < 0.6 else None,
                 "maintenance_cost": round(rng.uniform(5, 300), 0) if rng.random() < 0.5 else None,
                 "currency": c[10] if rng.random() < 0.5 else "USD",
-                "links": [f"https://wocat.net/en/database/technologies/{rng.randrange(1000, 9999)}"] if rng.random() < 0.2 else [],
+                "links": [f"https://wocat.net/en/database/technologies/{rng.randrange(1000, 9999)}"] if rng.random() < 0.2 else None,
                 "organisation_id": self.orgs[org_index][0], "language": LANGS[lang], "translations": translations,
                 "objectives": ["B2"] + (["A3"] if rng.random() < 0.4 else []) + (["C2"] if rng.random() < 0.3 else []),
                 "review_status": status,
