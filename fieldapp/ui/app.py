@@ -1,0 +1,80 @@
+"""Starting the desktop application: `fieldapp` with no command calls `run()`.
+
+The window is shown as soon as the store is open; demo data, when asked for on an
+empty database, is generated on the store's writer thread while the window is up.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from fieldapp.core.store import Store
+from fieldapp.i18n import _, set_language
+from fieldapp.paths import APP_AUTHOR, APP_NAME, default_data_dir
+from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.settings import Settings
+from fieldapp.ui.theme import app_icon, apply_theme
+
+READY_ENV = "FIELDAPP_REPORT_READY"  # benchmark hook: print "ready <epoch>" and quit
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(list(argv) if argv is not None else sys.argv)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_AUTHOR)
+    app.setApplicationDisplayName(_("Field App"))
+    app.setWindowIcon(app_icon())
+    apply_theme(app)
+    return app  # type: ignore[return-value]
+
+
+def generate_demo(window: MainWindow, scale: int) -> None:
+    """Fill an empty database with demo data on the writer thread, then refresh."""
+    try:
+        demo = importlib.import_module("fieldapp.core.demo")
+    except ImportError:
+        window.statusBar().showMessage(_("Demo data is not available in this build (fieldapp.core.demo is missing)."), 15000)
+        return
+    window.statusBar().showMessage(_("Generating demo data…"))
+
+    def done(_result: object) -> None:
+        window.statusBar().showMessage(_("Demo data ready."), 8000)
+        window.refresh_all()
+
+    def failed(exc: BaseException) -> None:
+        window.statusBar().showMessage(_("Could not generate demo data: {reason}").format(reason=exc), 15000)
+
+    window.bridge.write(demo.generate, window.store, scale=scale, seed=1, on_done=done, on_error=failed)
+
+
+def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None = None) -> int:
+    """Open the main window on `data_dir`; returns the exit code."""
+    app = make_app(argv)
+    settings = Settings()
+    set_language(settings.language)
+    app.setApplicationDisplayName(_("Field App"))
+    if settings.data_dir and Path(data_dir) == default_data_dir():
+        data_dir = settings.data_dir  # an explicit --data-dir wins over the saved choice
+    store = Store(data_dir)
+    window = MainWindow(store, settings)
+    window.show()
+    if os.environ.get(READY_ENV):
+        def report() -> None:
+            print(f"ready {time.time():.6f}", flush=True)
+            QTimer.singleShot(0, app.quit)
+        window.ready.connect(report)
+    if demo_scale:
+        store_ref = store
+        window.bridge.read(lambda: store_ref.count("practice"),
+                           lambda n: generate_demo(window, demo_scale) if n == 0 else None)
+    try:
+        return app.exec()
+    finally:
+        window.deleteLater()
+        store.close()

@@ -1,0 +1,324 @@
+"""The main window: navigation between the five areas, the global search box, the
+status bar, and the actions every area shares (all reachable from the keyboard)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import (
+    QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QStackedWidget, QStyle, QTabWidget,
+    QToolBar, QWidget, QSizePolicy,
+)
+
+from fieldapp.core.store import Store
+from fieldapp.i18n import _, ngettext
+from fieldapp.ui.attachments_panel import AttachmentsPanel
+from fieldapp.ui.bridge import StoreBridge
+from fieldapp.ui.capture import CaptureView
+from fieldapp.ui.child_panel import ChildPanel
+from fieldapp.ui.display import number_text
+from fieldapp.ui.list_page import ListPage
+from fieldapp.ui.search_box import SearchBox
+from fieldapp.ui.settings import Settings, SettingsDialog
+from fieldapp.ui.sync_page import SyncPage
+from fieldapp.ui.theme import app_icon
+
+LAST_SYNC_META = "last_sync_at"  # written by the sync engine (later issue)
+
+
+class MainWindow(QMainWindow):
+    ready = Signal()  # shown and the first list populated
+
+    def __init__(self, store: Store, settings: Settings | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.settings = settings or Settings()
+        self.bridge = StoreBridge(store, self)
+        self.setWindowTitle(_("Field App"))
+        self.setWindowIcon(app_icon())
+        self.resize(1280, 800)
+        self.undo_group = QUndoGroup(self)
+        self.pages: dict[str, ListPage] = {}
+        self._ready_sent = False
+        self._build_pages()
+        self._build_actions()
+        self._build_status()
+        self.bridge.changed.connect(lambda *_a: self._status_timer.start())
+        self.bridge.busy_changed.connect(self._show_busy)
+        self.bridge.write_failed.connect(lambda exc: self.statusBar().showMessage(_("Not saved: {reason}").format(reason=exc), 10000))
+        self.pages["practice"].model.loaded.connect(self._first_load)
+        self.go(0)
+
+    # ------------------------------------------------------------------ pages
+    def _list(self, entity_name: str, **kw) -> ListPage:
+        page = ListPage(self.bridge, entity_name, **kw)
+        self.pages[entity_name] = page
+        self.undo_group.addStack(page.editor.undo_stack)
+        return page
+
+    def _tabs(self, *pages: ListPage) -> QTabWidget:
+        tabs = QTabWidget()
+        tabs.setDocumentMode(True)
+        for page in pages:
+            tabs.addTab(page, _(page.entity.plural))
+        tabs.currentChanged.connect(lambda _i: self._activate_stack())
+        return tabs
+
+    def _build_pages(self) -> None:
+        practices = self._list("practice")
+        practice_files = AttachmentsPanel(self.bridge, "practice")
+        practices.editor.add_section(_("Photos, documents and videos"), practice_files)
+        practices.editor.record_changed.connect(practice_files.set_owner)
+        self.practice_attachments = practice_files
+
+        organisations = self._list("organisation")
+        contacts_inline = ChildPanel(self.bridge, "contact", quick_field="full_name",
+                                     placeholder=_("New contact's name, then Enter"),
+                                     extra_values=lambda _t: {"country": organisations.editor.values.get("country")})
+        organisations.editor.add_section(_("Contacts"), contacts_inline)
+        organisations.editor.record_changed.connect(contacts_inline.set_parent_id)
+        self.contacts_inline = contacts_inline
+        people = self._tabs(organisations, self._list("contact"))
+
+        projects = self._tabs(self._list("project"), self._list("form_submission"), self._list("form_definition", read_only=True))
+
+        meetings = self._list("meeting")
+        meeting_files = AttachmentsPanel(self.bridge, "meeting")
+        from PySide6.QtWidgets import QPushButton
+        capture_button = QPushButton(_("Open capture mode"))
+        capture_button.setToolTip(_("Register participants, decisions and actions in the room (Ctrl+M)"))
+        capture_button.setEnabled(False)
+        meetings.editor.add_section(_("Meeting capture"), capture_button)
+        meetings.editor.add_section(_("Photos, documents and videos"), meeting_files)
+        meetings.editor.record_changed.connect(meeting_files.set_owner)
+        meetings.editor.record_changed.connect(lambda rid: capture_button.setEnabled(rid is not None))
+        capture_button.clicked.connect(self.open_capture)
+        self.meeting_attachments = meeting_files
+        self.capture = CaptureView(self.bridge)
+        self.meetings_stack = QStackedWidget()
+        self.meetings_stack.addWidget(meetings)
+        self.meetings_stack.addWidget(self.capture)
+        self.capture.back.connect(lambda: self.meetings_stack.setCurrentIndex(0))
+
+        self.sync_page = SyncPage()
+        self.sync_page.open_settings.connect(self.open_settings)
+
+        self.stack = QStackedWidget()
+        self.nav = QListWidget()
+        self.nav.setAccessibleName(_("Areas"))
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        self.nav.setFixedWidth(210)
+        style = self.style()
+        areas = (
+            (_("Practices"), practices, QStyle.StandardPixmap.SP_FileDialogDetailedView),
+            (_("Organisations && Contacts").replace("&&", "&"), people, QStyle.StandardPixmap.SP_DirHomeIcon),
+            (_("Projects && Forms").replace("&&", "&"), projects, QStyle.StandardPixmap.SP_FileDialogContentsView),
+            (_("Meetings"), self.meetings_stack, QStyle.StandardPixmap.SP_FileDialogListView),
+            (_("Sync"), self.sync_page, QStyle.StandardPixmap.SP_BrowserReload),
+        )
+        for i, (label, widget, icon) in enumerate(areas):
+            item = QListWidgetItem(style.standardIcon(icon), label)
+            item.setToolTip(f"{label} (Ctrl+{i + 1})")
+            item.setSizeHint(QSize(0, 36))
+            self.nav.addItem(item)
+            self.stack.addWidget(widget)
+        self.nav.currentRowChanged.connect(self._nav_changed)
+
+        self.search = SearchBox(self.bridge)
+        self.search.open_hit.connect(self.open_record)
+
+        central = QWidget()
+        from PySide6.QtWidgets import QHBoxLayout
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+    def _build_actions(self) -> None:
+        bar = QToolBar(_("Main"))
+        bar.setObjectName("main-toolbar")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        self.new_action = QAction(_("&New record"), self)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_action.triggered.connect(self.new_record)
+        self.search_action = QAction(_("&Search"), self)
+        self.search_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.search_action.triggered.connect(self.focus_search)
+        self.settings_action = QAction(_("S&ettings…"), self)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.capture_action = QAction(_("&Capture mode"), self)
+        self.capture_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.capture_action.triggered.connect(self.open_capture)
+        quit_action = QAction(_("&Quit"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.undo_action = self.undo_group.createUndoAction(self, _("&Undo"))
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_group.createRedoAction(self, _("&Redo"))
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        # The editors' own undo actions serve when focus is inside them; these serve
+        # from anywhere else in the window (menu, list).
+        for a in (self.undo_action, self.redo_action):
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+
+        file_menu = self.menuBar().addMenu(_("&File"))
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        edit_menu = self.menuBar().addMenu(_("&Edit"))
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.search_action)
+        go_menu = self.menuBar().addMenu(_("&Go"))
+        for i in range(self.nav.count()):
+            action = QAction(self.nav.item(i).text(), self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _c=False, n=i: self.go(n))
+            go_menu.addAction(action)
+        go_menu.addSeparator()
+        go_menu.addAction(self.capture_action)
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        about = QAction(_("&About Field App"), self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+        bar.addAction(self.new_action)
+        bar.addAction(self.capture_action)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addWidget(self.search)
+        bar.addAction(self.settings_action)
+        self.editor_undo_conflicts()
+
+    def editor_undo_conflicts(self) -> None:
+        """Editors carry Ctrl+Z themselves (WidgetWithChildrenShortcut); the window's
+        group action would make the shortcut ambiguous, so it keeps the menu entry and
+        takes the key only when no editor is focused."""
+        for page in self.pages.values():
+            for a in (page.editor.undo_action, page.editor.redo_action):
+                a.setShortcuts([])
+        # With the editors' keys removed, the group actions (bound to the editor of
+        # the area on screen) handle Ctrl+Z / Ctrl+Shift+Z everywhere in the window.
+
+    def _build_status(self) -> None:
+        status = self.statusBar()
+        self.online_label = QLabel(_("Offline · sync not configured"))
+        self.online_label.setToolTip(_("Sync arrives with a later version; everything is kept on this computer."))
+        self.pending_label = QLabel()
+        self.last_sync_label = QLabel()
+        self.saving_label = QLabel()
+        status.addWidget(self.saving_label)
+        for w in (self.online_label, self.pending_label, self.last_sync_label):
+            status.addPermanentWidget(w)
+        self._status_timer = QTimer(self, singleShot=True, interval=400)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self.refresh_status()
+
+    # ------------------------------------------------------------------ behaviour
+    def _first_load(self) -> None:
+        if not self._ready_sent:
+            self._ready_sent = True
+            self.ready.emit()
+
+    def go(self, index: int) -> None:
+        self.nav.setCurrentRow(index)
+
+    def _nav_changed(self, index: int) -> None:
+        self.stack.setCurrentIndex(index)
+        self._activate_stack()
+
+    def current_page(self) -> ListPage | None:
+        widget = self.stack.currentWidget()
+        if isinstance(widget, QStackedWidget):
+            widget = widget.widget(0) if widget.currentIndex() == 0 else None
+        if isinstance(widget, QTabWidget):
+            widget = widget.currentWidget()
+        return widget if isinstance(widget, ListPage) else None
+
+    def _activate_stack(self) -> None:
+        page = self.current_page()
+        self.undo_group.setActiveStack(page.editor.undo_stack if page else None)
+
+    def page_for(self, entity_name: str) -> ListPage:
+        """Bring the area holding `entity_name` to the front and return its list."""
+        page = self.pages[entity_name]
+        for i in range(self.stack.count()):
+            area = self.stack.widget(i)
+            if area is page or area.isAncestorOf(page):
+                self.go(i)
+                if isinstance(area, QTabWidget):
+                    area.setCurrentWidget(page)
+                if isinstance(area, QStackedWidget):
+                    area.setCurrentIndex(0)
+                break
+        self._activate_stack()
+        return page
+
+    def open_record(self, entity_name: str, row_id: str) -> None:
+        self.page_for(entity_name).open_record(row_id)
+
+    def new_record(self) -> None:
+        page = self.current_page() or self.page_for("practice")
+        page.new_record()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def open_capture(self, meeting_id: str | None = None) -> None:
+        if not isinstance(meeting_id, str):
+            meeting_id = self.pages["meeting"].editor.row_id
+        self.page_for("meeting")
+        if meeting_id is None:
+            self.statusBar().showMessage(_("Choose or create a meeting first, then open capture mode."), 6000)
+            return
+        self.meetings_stack.setCurrentIndex(1)
+        self.capture.open_meeting(meeting_id)
+        self._activate_stack()
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self.store.data_dir, self)
+        if dialog.exec():
+            self.refresh_status()
+
+    def _about(self) -> None:
+        QMessageBox.about(self, _("About Field App"),
+                          _("Field App keeps good practices, partners, meetings and project forms of the "
+                            "“4 per 1000” Initiative on this computer, with or without a network."))
+
+    def _show_busy(self, n: int) -> None:
+        self.saving_label.setText(_("Saving…") if n else "")
+
+    def refresh_status(self) -> None:
+        """Unsynced changes and last sync, read off the UI thread."""
+        store = self.store
+        self.bridge.read(lambda: (store.pending_count(), store.meta(LAST_SYNC_META)), self._show_status)
+
+    def _show_status(self, result: tuple[int, str | None]) -> None:
+        pending, last = result
+        self.pending_label.setText(ngettext("{n} unsynced change", "{n} unsynced changes", pending).format(n=number_text(pending)))
+        self.last_sync_label.setText(_("Last sync: {when}").format(when=last) if last else _("Last sync: never"))
+        self.sync_page.show_state(pending, self.settings.server_url, last)
+
+    def refresh_all(self) -> None:
+        """Re-run every list's query (after demo data or a sync brought many rows)."""
+        for page in self.pages.values():
+            page.apply_filters()
+        self.refresh_status()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        # Commit what the focused field holds before the window goes.
+        focused = self.focusWidget()
+        if focused is not None:
+            focused.clearFocus()
+        super().closeEvent(event)

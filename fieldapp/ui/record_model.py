@@ -1,0 +1,224 @@
+"""The list behind every big table: it holds only the ordered row ids (sorted and
+filtered in SQL, on a worker thread) and fetches the rows a view actually paints, a
+page at a time, into a small cache. 100 000 practices cost 100 000 short strings.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Mapping
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from fieldapp.core import fieldspec as fs
+from fieldapp.core.schema import BY_NAME, entity
+from fieldapp.core.store import Order
+from fieldapp.i18n import _
+from fieldapp.ui.bridge import StoreBridge
+from fieldapp.ui.display import list_fields, record_title, value_text
+
+PAGE = 100
+CACHE_ROWS = 3000
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+VALUE_ROLE = Qt.ItemDataRole.UserRole + 2
+PENDING_MARK = "●"
+
+
+class RecordTableModel(QAbstractTableModel):
+    """Rows of one entity; column 0 marks rows changed since the last sync, the other
+    columns are the entity's list fields from the schema."""
+
+    loaded = Signal()  # a query's ids arrived (the view is populated)
+
+    def __init__(self, bridge: StoreBridge, entity_name: str, parent=None):
+        super().__init__(parent)
+        self.bridge = bridge
+        self.store = bridge.store
+        self.entity = entity(entity_name)
+        self.fields = list_fields(self.entity)
+        self.filters: dict[str, Any] = {}
+        self.text_query: str | None = None
+        self.order: Order | None = None
+        self._ids: list[str] = []
+        self._row_of: dict[str, int] | None = None
+        self._cache: OrderedDict[str, dict] = OrderedDict()
+        self._titles: dict[tuple[str, str], str] = {}
+        self._pending: set[str] = set()
+        self._generation = 0
+        self._loaded_once = False
+        self._requery = QTimer(self, singleShot=True, interval=250)
+        self._requery.timeout.connect(self.refresh)
+        bridge.changed.connect(self._on_changed)
+
+    # ------------------------------------------------------------------ querying
+    def set_query(self, filters: Mapping[str, Any] | None = None, text_query: str | None = None) -> None:
+        self.filters = {k: v for k, v in (filters or {}).items() if v not in (None, "", [])}
+        self.text_query = text_query or None
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-run the query on a worker thread; the newest answer wins."""
+        self._generation += 1
+        gen = self._generation
+        name, filters, text_query, order = self.entity.name, dict(self.filters), self.text_query, self.order
+        store = self.store
+
+        def query() -> tuple[list[str], set[str]]:
+            return store.ids(name, filters, text_query=text_query, order=order), store.pending_ids(name)
+
+        self.bridge.read(query, lambda result: self._apply(gen, *result))
+
+    def _apply(self, gen: int, ids: list[str], pending: set[str]) -> None:
+        if gen != self._generation:
+            return
+        if ids != self._ids:
+            self.beginResetModel()
+            self._ids = ids
+            self._row_of = None
+            self._pending = pending
+            self.endResetModel()
+        elif pending != self._pending:
+            self._pending = pending
+            if self._ids:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, 0))
+        self._loaded_once = True
+        self.loaded.emit()
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._loaded_once and self._generation >= 1 and not self._requery.isActive()
+
+    # ------------------------------------------------------------------ ids
+    def ids(self) -> list[str]:
+        return list(self._ids)
+
+    def row_id(self, row: int) -> str | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, row_id: str) -> int:
+        if self._row_of is None:
+            self._row_of = {rid: i for i, rid in enumerate(self._ids)}
+        return self._row_of.get(row_id, -1)
+
+    def is_pending(self, row_id: str) -> bool:
+        return row_id in self._pending
+
+    # ------------------------------------------------------------------ lazy rows
+    def record(self, row: int) -> dict | None:
+        rid = self.row_id(row)
+        if rid is None:
+            return None
+        cached = self._cache.get(rid)
+        if cached is not None:
+            return cached
+        self._fetch_page(row)
+        return self._cache.get(rid)
+
+    def _fetch_page(self, row: int) -> None:
+        start = row - row % PAGE
+        wanted = [i for i in self._ids[start:start + PAGE] if i not in self._cache]
+        rows = self.store.rows(self.entity.name, wanted)
+        self._resolve_titles(rows)
+        for r in rows:
+            self._cache[r["id"]] = r
+        while len(self._cache) > CACHE_ROWS:
+            self._cache.popitem(last=False)
+
+    def _resolve_titles(self, rows: list[dict]) -> None:
+        """Fetch the titles of referenced records for a page in one query per entity."""
+        for f in self.fields:
+            if f.kind != fs.REF:
+                continue
+            target = BY_NAME[f.ref or ""]
+            missing = {r[f.name] for r in rows if r.get(f.name) and (target.name, r[f.name]) not in self._titles}
+            if missing:
+                for ref_row in self.store.rows(target.name, missing):
+                    self._titles[(target.name, ref_row["id"])] = record_title(target, ref_row)
+
+    # ------------------------------------------------------------------ Qt model
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.fields) + 1
+
+    def field_at(self, column: int) -> fs.Field | None:
+        return self.fields[column - 1] if 1 <= column <= len(self.fields) else None
+
+    def column_of(self, field_name: str) -> int:
+        for i, f in enumerate(self.fields):
+            if f.name == field_name:
+                return i + 1
+        return -1
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        f = self.field_at(section)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _(f.label) if f else ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _(f.help or f.label) if f else _("Changed since the last sync")
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._ids):
+            return None
+        rid = self._ids[index.row()]
+        col = index.column()
+        if role == ID_ROLE:
+            return rid
+        if col == 0:
+            pending = rid in self._pending
+            if role == Qt.ItemDataRole.DisplayRole:
+                return PENDING_MARK if pending else ""
+            if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+                return _("Changed since the last sync") if pending else _("Synced")
+            if role == Qt.ItemDataRole.ForegroundRole and pending:
+                return QBrush(QColor("#d08a00"))
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return int(Qt.AlignmentFlag.AlignCenter)
+            return None
+        f = self.field_at(col)
+        if f is None:
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, VALUE_ROLE,
+                        Qt.ItemDataRole.TextAlignmentRole):
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if f.kind in (fs.INT, fs.DECIMAL, fs.SCORE):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        row = self.record(index.row())
+        if row is None:
+            return None
+        value = row.get(f.name)
+        if role == VALUE_ROLE:
+            return value
+        title = self._titles.get((f.ref or "", value)) if f.kind == fs.REF and value else None
+        return value_text(f, value, self.store.catalog, ref_title=title)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorting re-queries SQL (indexes do the work), never sorts in Python."""
+        f = self.field_at(column)
+        name = f.name if f else "updated_at"
+        self.order = Order(name, order == Qt.SortOrder.DescendingOrder)
+        self.refresh()
+
+    # ------------------------------------------------------------------ changes
+    def _on_changed(self, entity_name: str, row_id: str) -> None:
+        if entity_name == self.entity.name:
+            self._cache.pop(row_id, None)
+            self._pending.add(row_id)
+            row = self.row_of(row_id)
+            if row >= 0:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+            self._requery.start()  # order, filter or membership may have changed
+        else:
+            for key in [k for k in self._titles if k == (entity_name, row_id)]:
+                del self._titles[key]
