@@ -1,0 +1,217 @@
+"""The meaning checks of a form definition, shared by the JSON reader and the XLSForm importer.
+
+Each problem names the element and the attribute it concerns (`Issue`); the importer maps
+them to sheet, row and column, the JSON reader prints them as they are. Warnings point
+at something odd that still works (an appearance we do not draw) and never block.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from fieldapp.forms import expressions
+from fieldapp.forms.definition import (
+    APPEARANCES, CALCULATE, DATE, DECIMAL, INTEGER, NOTE, SELECT_MULTIPLE, SELECT_ONE, SELECT_TYPES, FormDefinition,
+    Group, Question, Repeat, valid_name,
+)
+from fieldapp.forms.dependencies import build
+from fieldapp.forms.errors import ExpressionError
+from fieldapp.i18n import _
+
+
+@dataclass(frozen=True)
+class Issue:
+    """`name`: element name, or "choices:<list>" / "choices:<list>:<choice>"; `attribute`:
+    the definition key ("constraint", "label", "name", ...)."""
+
+    name: str
+    attribute: str
+    message: str
+    warning: bool = False
+    element: Any = field(default=None, compare=False, repr=False)  # the Element/Choice concerned
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.attribute}: {self.message}"
+
+
+def literal_default(q: Question, value: Any) -> Any:
+    """Coerce a literal default to the question's type, or raise ValueError(message)."""
+    if value is None or value == "":
+        return None
+    if q.type == INTEGER:
+        if isinstance(value, bool):
+            raise ValueError(_("the default must be a whole number"))
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, int):
+            return value
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise ValueError(_("the default must be a whole number")) from None
+    if q.type == DECIMAL:
+        try:
+            x = float(str(value).strip().replace(",", "."))
+        except ValueError:
+            raise ValueError(_("the default must be a number")) from None
+        if math.isnan(x) or math.isinf(x):
+            raise ValueError(_("the default must be a number"))
+        return x
+    if q.type == DATE:
+        if isinstance(value, dt.datetime):
+            return value.date().isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        try:
+            return dt.date.fromisoformat(str(value).strip()).isoformat()
+        except ValueError:
+            raise ValueError(_("the default must be a date written YYYY-MM-DD")) from None
+    if q.type == SELECT_MULTIPLE:
+        return value if isinstance(value, list) else str(value).split()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def check_definition(defn: FormDefinition) -> list[Issue]:
+    """Every problem of meaning in `defn` (warnings included; filter on `.warning`)."""
+    issues: list[Issue] = []
+    add = issues.append
+    seen: dict[str, str] = {}
+    all_names = set()
+    for el, _parents in defn.walk():
+        all_names.add(el.name)
+
+    if not defn.questions():
+        add(Issue(defn.form_id, "children", _("the form has no questions")))
+
+    # Choice lists
+    used_lists = {q.choices for q in defn.questions() if q.choices}
+    for list_name, items in defn.choices.items():
+        if not items and list_name in used_lists:
+            issues.append(Issue(f"choices:{list_name}", "name", _("the choice list '{list}' has no choices").format(list=list_name)))
+        names_in_list: set[str] = set()
+        for c in items:
+            where = f"choices:{list_name}:{c.name}"
+            add = _adder(issues, c)
+            if not c.name or any(ch.isspace() for ch in c.name):
+                add(Issue(where, "name", _("'{name}' is not a valid choice name (no spaces allowed)").format(
+                    name=c.name)))
+            elif c.name in names_in_list:
+                add(Issue(where, "name", _("duplicate choice '{name}' in list '{list}'").format(
+                    name=c.name, list=list_name)))
+            names_in_list.add(c.name)
+            if not any(c.label.values()):
+                add(Issue(where, "label", _("the choice '{name}' has no label").format(name=c.name)))
+
+    for el, parents in defn.walk():
+        name = el.name
+        add = _adder(issues, el)
+        if not valid_name(name):
+            add(Issue(name, "name", _("'{name}' is not a valid name: start with a letter or '_', then letters, "
+                                      "digits, '_', '-' or '.'").format(name=name)))
+        if name in seen:
+            add(Issue(name, "name", _("duplicate name '{name}'").format(name=name)))
+        seen[name] = el.kind
+        needs_label = isinstance(el, Repeat) or (isinstance(el, Question) and (el.is_input or el.type == NOTE))
+        if needs_label and not any(el.label.values()):
+            add(Issue(name, "label", _("'{name}' has no label").format(name=name)))
+        if isinstance(el, Group) and not el.children:
+            add(Issue(name, "children", _("the {kind} '{name}' is empty").format(kind=el.kind, name=name),
+                      warning=True))
+        _check_texts(el, all_names, add)
+        _check_expression(el, "relevant", el.relevant, all_names, add)
+        if el.appearance:
+            key = "group" if isinstance(el, Group) else el.type
+            known = APPEARANCES.get(key, ())
+            unknown = [a for a in el.appearance.split() if a not in known]
+            if unknown:
+                add(Issue(name, "appearance", _("appearance '{value}' is not used by Field App and is "
+                                                "ignored").format(value=" ".join(unknown)), warning=True))
+        if not isinstance(el, Question):
+            continue
+        q = el
+        if q.type == CALCULATE and not q.calculation:
+            add(Issue(name, "calculation", _("a calculate question needs a calculation")))
+        _check_expression(q, "calculation", q.calculation, all_names, add)
+        _check_expression(q, "constraint", q.constraint, all_names, add)
+        for attr in ("required", "read_only"):
+            flag = getattr(q, attr)
+            if isinstance(flag, str):
+                _check_expression(q, attr, flag, all_names, add)
+        if q.default_expression:
+            _check_expression(q, "default", q.default_expression, all_names, add)
+        elif q.default is not None:
+            try:
+                value = literal_default(q, q.default)
+            except ValueError as e:
+                add(Issue(name, "default", str(e)))
+            else:
+                if q.type in SELECT_TYPES and q.choices in defn.choices:
+                    codes = {c.name for c in defn.choices[q.choices]}
+                    for code in (value if isinstance(value, list) else [value]):
+                        if code not in codes:
+                            add(Issue(name, "default", _("the default '{code}' is not a choice of list "
+                                                         "'{list}'").format(code=code, list=q.choices)))
+        if q.type in SELECT_TYPES:
+            if not q.choices:
+                add(Issue(name, "choices", _("{type} needs the name of a choice list").format(type=q.type)))
+            elif q.choices not in defn.choices:
+                add(Issue(name, "choices", _("the choice list '{list}' is not on the choices sheet").format(
+                    list=q.choices)))
+        if q.choice_filter:
+            if q.type not in SELECT_TYPES:
+                add(Issue(name, "choice_filter", _("a choice filter only applies to select questions")))
+            else:
+                parsed = _check_expression(q, "choice_filter", q.choice_filter, all_names, add, choice_filter=True)
+                if parsed is not None and q.choices in defn.choices:
+                    columns = {"name", "label"}
+                    for c in defn.choices[q.choices]:
+                        columns.update(c.columns)
+                    for col in sorted(parsed.columns - columns):
+                        add(Issue(name, "choice_filter", _("the choice list '{list}' has no column '{column}'").format(
+                            list=q.choices, column=col)))
+
+    graph = build(defn)
+    elements = defn.elements()
+    for cycle in graph.cycles:
+        first = elements[cycle[0]]
+        attr = "calculation" if isinstance(first, Question) and first.calculation else "relevant"
+        path = " -> ".join("${" + n + "}" for n in cycle + [cycle[0]])
+        add = _adder(issues, first)
+        add(Issue(cycle[0], attr, _("circular reference: {path}").format(path=path)))
+    return issues
+
+
+def _adder(issues: list[Issue], element: Any):
+    """An `add` that stamps each issue with the element it concerns."""
+    def add(issue: Issue) -> None:
+        issues.append(Issue(issue.name, issue.attribute, issue.message, issue.warning, element))
+    return add
+
+
+def _check_texts(el, names: set[str], add) -> None:
+    texts = [("label", el.label), ("hint", el.hint)]
+    if isinstance(el, Question):
+        texts += [("constraint_message", el.constraint_message), ("required_message", el.required_message)]
+    for attr, text in texts:
+        for value in text.values():
+            for ref in expressions.label_references(value):
+                if ref not in names:
+                    add(Issue(el.name, attr, _("refers to ${{{ref}}}, which is not a question of this form").format(
+                        ref=ref)))
+
+
+def _check_expression(el, attr: str, text: str | None, names: set[str], add, *, choice_filter: bool = False):
+    if not text:
+        return None
+    try:
+        parsed = expressions.parse(text, choice_filter=choice_filter)
+    except ExpressionError as e:
+        add(Issue(el.name, attr, e.message))
+        return None
+    for ref in sorted(parsed.refs - names):
+        add(Issue(el.name, attr, _("refers to ${{{ref}}}, which is not a question of this form").format(ref=ref)))
+    return parsed
