@@ -1,0 +1,263 @@
+"""The wire protocol of `POST /v1/sync`, shared by the server and the client's sync engine.
+
+These pydantic models are the one source of truth for the shapes on the wire: the server
+validates requests with them and FastAPI publishes them in the OpenAPI document.
+Values inside `fields` are checked against the one schema (`fieldapp.core.schema`) by
+`check_op_shape` here (what a correct client can never send: unknown table or field, a
+value of the wrong type or length) and by the server's storage (what depends on the
+server's state: reference codes, references, scope, permissions).
+
+Request (JSON, optionally gzip with `Content-Encoding: gzip`)::
+
+    {"device": "<device id>",           # the prefix of its op ids; defaults to the first op's
+     "cursor": "1234" | null,           # the cursor of the last reply applied; null: from the start
+     "limit": 2000,                     # optional page size (1..5000)
+     "ops": [                           # the outbox, oldest first (at most MAX_OPS)
+       {"op_id": "<device id>:<counter>",   # unique per operation, forever; dedup key
+        "entity": "practice",               # a table of the one schema
+        "row_id": "<uuid>",                 # made by the client when the row was created
+        "kind": "upsert" | "delete" | "restore" | "resolve",
+        "fields": {"title": "Mulch", ...},  # upsert: changed fields only; resolve: the
+                                            #   chosen value per conflicting field, or
+                                            #   {"_deleted": true|false} for delete-vs-edit
+        "base": {"title": 17, ...},         # upsert: the server version each field's edit was
+                                            #   based on (0: never synced);
+                                            #   delete/restore: {"_row": version of the row}
+        "hlc": "0001700000000000:00000:<device id>"}]}   # hybrid logical clock stamp
+
+Response (JSON, gzip when the client sends `Accept-Encoding: gzip`)::
+
+    {"results": [                        # one per op, same order
+       {"op_id": ..., "status": "applied" | "duplicate" | "conflict" | "rejected",
+        "reason": null | "<code>: <message>",   # why rejected, or which conflict
+        "field": null | "title",                # the field a rejection or conflict is about
+        "versions": {"title": 42, "_row": 42},  # the server version of each field the op
+                                                #   touched, now: store them as field_versions
+        "values": {"title": "Mulching"}}],      # server values that differ from what the op
+                                                #   sent (lost conflict, derived region): adopt
+     "changes": [                        # in feed order; apply in one transaction with cursor
+       {"op": "upsert", "entity": "practice", "id": "<uuid>",
+        "fields": {"title": "...", ...},        # fields changed since the cursor by others
+        "versions": {"title": 40, "_row": 41, "_deleted": 3, ...},  # every field's version
+        "clocks": {"title": "<hlc>", ...}, "authors": {"title": "amina", ...},
+        "deleted": false, "updated_at": "...", "pos": 41},
+       {"op": "removed", "entity": "practice", "id": "<uuid>", "pos": 43}],  # left your scope
+     "conflicts": [ Conflict, ... ],     # conflicts in your scope opened/changed/resolved
+                                         #   since the cursor (status open or resolved)
+     "cursor": "1300",                   # store with the applied page
+     "more": true}                       # true: call again at once (initial sync pages)
+
+Versions are positions in the server's change feed; "_row" is the row's latest change
+of any kind and "_deleted" the last change of its deleted flag. A change never echoes
+the client's own writes: fields last written by the requesting device are left out
+(their new versions come back in `results`).
+"""
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from fieldapp.core.fieldspec import FieldError, validate
+from fieldapp.core.hlc import Stamp
+from fieldapp.core.schema import BY_NAME
+
+PROTOCOL_VERSION = 1
+MAX_OPS = 1000  # per request; a longer outbox goes in several requests
+DEFAULT_PAGE = 2000  # changes per reply during an initial sync
+MAX_PAGE = 5000
+OP_KINDS = ("upsert", "delete", "restore", "resolve")
+STATUSES = ("applied", "duplicate", "conflict", "rejected")
+ROW_KEY = "_row"  # base/versions key: the row as a whole
+DELETED_KEY = "_deleted"  # versions/conflict key: the deleted flag
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+OP_ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}:[A-Za-z0-9_.\-]{1,64}$"
+CURSOR_PATTERN = r"^[0-9]{1,18}$"
+
+Version = Annotated[StrictInt, Field(ge=0, le=2**62)]
+
+
+class Op(BaseModel):
+    """One field-level operation from a client's outbox."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    op_id: str = Field(pattern=OP_ID_PATTERN, description="device id + ':' + counter; unique forever")
+    entity: str = Field(min_length=1, max_length=40, description="a table of the one schema")
+    row_id: str = Field(pattern=UUID_PATTERN, description="the row's UUID (lower case)")
+    kind: Literal["upsert", "delete", "restore", "resolve"]
+    fields: dict[str, Any] = Field(default_factory=dict, max_length=200)
+    base: dict[str, Version] = Field(default_factory=dict, max_length=200)
+    hlc: str = Field(min_length=5, max_length=100, description="hybrid logical clock stamp millis:counter:node")
+
+    @property
+    def device(self) -> str:
+        return self.op_id.split(":", 1)[0]
+
+
+class SyncRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    device: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.\-]{1,64}$",
+                               description="the device id (op_id prefix); fields it wrote are not echoed")
+    cursor: str | None = Field(default=None, pattern=CURSOR_PATTERN)
+    limit: int | None = Field(default=None, ge=1, le=MAX_PAGE)
+    ops: list[Op] = Field(default_factory=list, max_length=MAX_OPS)
+
+
+class OpResult(BaseModel):
+    op_id: str
+    status: Literal["applied", "duplicate", "conflict", "rejected"]
+    reason: str | None = None
+    field: str | None = None
+    versions: dict[str, int] = Field(default_factory=dict)
+    values: dict[str, Any] = Field(default_factory=dict)
+
+
+class Change(BaseModel):
+    """A row's fields changed since the cursor (`op` upsert) or its leaving your scope (`removed`)."""
+
+    op: Literal["upsert", "removed"]
+    entity: str
+    id: str
+    pos: int
+    fields: dict[str, Any] = Field(default_factory=dict)
+    versions: dict[str, int] = Field(default_factory=dict)
+    clocks: dict[str, str] = Field(default_factory=dict)
+    authors: dict[str, str] = Field(default_factory=dict)
+    deleted: bool = False
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class ConflictSide(BaseModel):
+    value: Any = None
+    author: str | None = None
+    hlc: str | None = None
+    device: str | None = None
+    version: int | None = None
+
+
+class Conflict(BaseModel):
+    """Both (or more) values typed for one field, kept until a person resolves it.
+    `field` "_deleted" is a delete against an edit: sides hold true (delete) and false (edit)."""
+
+    id: str
+    entity: str
+    row_id: str
+    field: str
+    sides: list[ConflictSide]
+    provisional: Any = None
+    status: Literal["open", "resolved"]
+    opened_at: str
+    resolved_at: str | None = None
+    resolved_by: str | None = None
+    resolution: Any = None
+    pos: int
+
+
+class SyncResponse(BaseModel):
+    results: list[OpResult]
+    changes: list[Change]
+    conflicts: list[Conflict]
+    cursor: str
+    more: bool
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx answer: a stable code, a message for people, the field concerned."""
+
+    error: str
+    message: str
+    field: str | None = None
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=120)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserInfo(BaseModel):
+    name: str
+    role: str
+    regions: list[str]
+
+
+class LoginResponse(BaseModel):
+    token: str
+    expires_at: str
+    user: UserInfo
+
+
+class MissingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sha256: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(max_length=10_000)
+
+
+class MissingResponse(BaseModel):
+    missing: list[str]
+
+
+class UploadStatus(BaseModel):
+    sha256: str
+    offset: int
+    size: int | None = None
+    complete: bool
+
+
+class Health(BaseModel):
+    status: str
+    protocol: int
+    database: str
+
+
+class ShapeError(ValueError):
+    """An op no correct client could send (unknown table or field, wrong type, too long)."""
+
+    def __init__(self, field: str, code: str, message: str):
+        self.field, self.code, self.message = field, code, message
+        super().__init__(message)
+
+
+def check_op_shape(op: Op, index: int) -> None:
+    """Raise ShapeError for what makes a whole request invalid; the server answers 422 and
+    applies nothing. Value rules that depend on the server (reference codes, required
+    fields of a new row) are judged per op and answered as `rejected`."""
+    where = f"ops[{index}]"
+    e = BY_NAME.get(op.entity)
+    if e is None:
+        raise ShapeError(f"{where}.entity", "unknown_entity", f"there is no table {op.entity!r}")
+    try:
+        Stamp.parse(op.hlc)
+    except ValueError:
+        raise ShapeError(f"{where}.hlc", "bad_clock", f"{op.hlc!r} is not a clock stamp (millis:counter:node)") from None
+    if op.kind in ("delete", "restore") and op.fields:
+        raise ShapeError(f"{where}.fields", "unexpected_fields", f"a {op.kind} carries no fields")
+    for key in op.base:
+        if key not in (ROW_KEY, DELETED_KEY) and not e.has(key):
+            raise ShapeError(f"{where}.base.{key}", "unknown_field", f"{e.name} has no field {key}")
+    fields = dict(op.fields)
+    if op.kind == "resolve":
+        if not fields:
+            raise ShapeError(f"{where}.fields", "empty_resolution", "a resolution names at least one field")
+        if DELETED_KEY in fields and not isinstance(fields.pop(DELETED_KEY), bool):
+            raise ShapeError(f"{where}.fields._deleted", "type", "_deleted must be true or false")
+    if op.kind == "upsert" and not fields:
+        raise ShapeError(f"{where}.fields", "empty_upsert", "an upsert carries at least one field")
+    _clean, errors = validate(e, fields, partial=True)
+    # Without a reference catalog, `validate` only reports what the op alone gets wrong
+    # (codes of reference lists are checked by the storage, against the server's lists).
+    for err in errors:
+        raise ShapeError(f"{where}.fields.{err.field}", err.code, err.message)
+
+
+def field_error_reason(err: FieldError) -> str:
+    return f"{err.code}: {err.message}"
+
+
+def is_uuid(text: str) -> bool:
+    return bool(re.match(UUID_PATTERN, text))

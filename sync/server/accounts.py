@@ -1,0 +1,214 @@
+"""Accounts: users, argon2 password hashes, opaque tokens stored hashed, login throttling.
+
+A token is 256 random bits shown once to the client; the database keeps only its SHA-256,
+so a copy of the database opens no session. Tokens expire, and disabling a user deletes
+them. Failed logins are counted per account and per address in the database (shared by
+every server process): each failure slows the next answer, and too many lock the key for
+a while, doubling with each further failure.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Engine, delete, insert, select, update
+
+from sync.server.db import write_conn
+from sync.server.principal import ALL_REGIONS, ROLES, Principal
+from sync.server.settings import Settings
+from sync.server.tables import TABLES
+
+
+class AccountError(ValueError):
+    """A refused account change or login, with a stable code and a message for people."""
+
+    def __init__(self, code: str, message: str, field: str | None = None, retry_after: int | None = None):
+        self.code, self.message, self.field, self.retry_after = code, message, field, retry_after
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str
+    expires_at: str
+    user: Principal
+
+
+def _iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Accounts:
+    def __init__(self, engine: Engine, settings: Settings):
+        self.engine = engine
+        self.settings = settings
+        self.hasher = PasswordHasher(time_cost=settings.argon_time_cost, memory_cost=settings.argon_memory_kib,
+                                     parallelism=settings.argon_parallelism)
+        self._dummy = self.hasher.hash(secrets.token_hex(16))  # for unknown names: same work, same time
+
+    # ----------------------------------------------------------------- users
+    @staticmethod
+    def _check_role(role: str, regions: list[str]) -> None:
+        if role not in ROLES:
+            raise AccountError("bad_role", f"unknown role {role!r}; choose one of {', '.join(ROLES)}", "role")
+        if role not in ("administrator",) and not regions:
+            raise AccountError("no_region", "give at least one region (or * for every region)", "region")
+
+    @staticmethod
+    def _check_password(password: str) -> None:
+        if len(password) < 8:
+            raise AccountError("weak_password", "the password must have at least 8 characters", "password")
+
+    def create_user(self, name: str, password: str, role: str, regions: list[str]) -> Principal:
+        name = name.strip()
+        if not name or len(name) > 120 or any(c.isspace() for c in name):
+            raise AccountError("bad_name", "a user name is 1 to 120 characters without spaces", "name")
+        self._check_role(role, regions)
+        self._check_password(password)
+        users = TABLES["users"]
+        with write_conn(self.engine) as conn, conn.begin():
+            if conn.execute(select(users.c.id).where(users.c.name == name)).first():
+                raise AccountError("exists", f"there is already a user {name!r}", "name")
+            uid = conn.execute(insert(users).values(
+                name=name, password_hash=self.hasher.hash(password), role=role, regions=sorted(set(regions)),
+                disabled=False, created_at=_iso(time.time()))).inserted_primary_key[0]
+        return Principal(int(uid), name, role, tuple(sorted(set(regions))))
+
+    def _user_row(self, name: str):
+        users = TABLES["users"]
+        with self.engine.connect() as conn:
+            return conn.execute(select(users).where(users.c.name == name)).mappings().first()
+
+    def set_password(self, name: str, password: str) -> None:
+        self._check_password(password)
+        users = TABLES["users"]
+        with write_conn(self.engine) as conn, conn.begin():
+            row = conn.execute(select(users.c.id).where(users.c.name == name)).first()
+            if row is None:
+                raise AccountError("no_user", f"there is no user {name!r}", "name")
+            conn.execute(update(users).where(users.c.id == row.id).values(password_hash=self.hasher.hash(password)))
+            conn.execute(delete(TABLES["tokens"]).where(TABLES["tokens"].c.user_id == row.id))
+
+    def disable_user(self, name: str) -> None:
+        """Disable the account and revoke every token it holds."""
+        users = TABLES["users"]
+        with write_conn(self.engine) as conn, conn.begin():
+            row = conn.execute(select(users.c.id).where(users.c.name == name)).first()
+            if row is None:
+                raise AccountError("no_user", f"there is no user {name!r}", "name")
+            conn.execute(update(users).where(users.c.id == row.id).values(disabled=True))
+            conn.execute(delete(TABLES["tokens"]).where(TABLES["tokens"].c.user_id == row.id))
+
+    def list_users(self) -> list[dict]:
+        users = TABLES["users"]
+        with self.engine.connect() as conn:
+            return [
+                {"name": r.name, "role": r.role, "regions": list(r.regions or []), "disabled": bool(r.disabled),
+                 "created_at": r.created_at}
+                for r in conn.execute(select(users).order_by(users.c.name))
+            ]
+
+    # ----------------------------------------------------------------- login
+    def _keys(self, name: str, address: str) -> list[str]:
+        return [f"user:{name.lower()[:120]}", f"addr:{address[:64]}"]
+
+    def _limit_for(self, key: str) -> int:
+        return self.settings.login_max_per_account if key.startswith("user:") else self.settings.login_max_per_address
+
+    def _check_locked(self, keys: list[str], now: int) -> int:
+        lf = TABLES["login_failures"]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(lf).where(lf.c.key.in_(keys))).mappings().all()
+        wait = max((int(r["locked_until"]) - now for r in rows), default=0)
+        recent = max((int(r["failures"]) for r in rows if now - int(r["window_start"]) < self.settings.login_window_s), default=0)
+        if wait > 0:
+            raise AccountError("too_many_attempts", f"too many failed logins; try again in {wait} seconds",
+                               "username", retry_after=wait)
+        return recent
+
+    def _record_failure(self, keys: list[str], now: int) -> None:
+        lf = TABLES["login_failures"]
+        s = self.settings
+        with write_conn(self.engine) as conn, conn.begin():
+            for key in keys:
+                row = conn.execute(select(lf).where(lf.c.key == key).with_for_update()).mappings().first()
+                if row is None or now - int(row["window_start"]) >= s.login_window_s:
+                    failures, start = 1, now
+                else:
+                    failures, start = int(row["failures"]) + 1, int(row["window_start"])
+                over = failures - self._limit_for(key)
+                locked = now + min(s.login_lock_s * 2 ** over, 3600) if over >= 0 else 0
+                values = {"failures": failures, "window_start": start, "locked_until": locked}
+                if row is None:
+                    conn.execute(insert(lf).values(key=key, **values))
+                else:
+                    conn.execute(update(lf).where(lf.c.key == key).values(**values))
+
+    def _clear(self, key: str) -> None:
+        lf = TABLES["login_failures"]
+        with write_conn(self.engine) as conn, conn.begin():
+            conn.execute(delete(lf).where(lf.c.key == key))
+
+    def login(self, name: str, password: str, address: str) -> Session:
+        now = int(time.time())
+        keys = self._keys(name, address)
+        recent = self._check_locked(keys, now)
+        row = self._user_row(name)
+        ok = False
+        try:
+            ok = self.hasher.verify(row["password_hash"] if row else self._dummy, password) and row is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+        if not ok or row["disabled"]:
+            self._record_failure(keys, now)
+            delay = min(self.settings.login_failure_delay_s * (recent + 1), 2.0)
+            if delay > 0:
+                time.sleep(delay)
+            raise AccountError("bad_credentials", "wrong user name or password, or the account is disabled", "password")
+        self._clear(keys[0])
+        if self.hasher.check_needs_rehash(row["password_hash"]):
+            users = TABLES["users"]
+            with write_conn(self.engine) as conn, conn.begin():
+                conn.execute(update(users).where(users.c.id == row["id"]).values(password_hash=self.hasher.hash(password)))
+        return self.issue_token(self._principal(row))
+
+    @staticmethod
+    def _principal(row) -> Principal:
+        return Principal(int(row["id"]), row["name"], row["role"], tuple(row["regions"] or ()))
+
+    def issue_token(self, user: Principal) -> Session:
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        expires = _iso(now + self.settings.token_days * 86400)
+        with write_conn(self.engine) as conn, conn.begin():
+            conn.execute(insert(TABLES["tokens"]).values(token_hash=token_hash(token), user_id=user.id,
+                                                         created_at=_iso(now), expires_at=expires))
+        return Session(token, expires, user)
+
+    def authenticate(self, token: str) -> Principal | None:
+        """The user a token belongs to, or None when unknown, expired, or the user is disabled."""
+        tokens, users = TABLES["tokens"], TABLES["users"]
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(users, tokens.c.expires_at).join(tokens, tokens.c.user_id == users.c.id)
+                .where(tokens.c.token_hash == token_hash(token))
+            ).mappings().first()
+        if row is None or row["disabled"] or row["expires_at"] <= _iso(time.time()):
+            return None
+        return self._principal(row)
+
+    def logout(self, token: str) -> None:
+        with write_conn(self.engine) as conn, conn.begin():
+            conn.execute(delete(TABLES["tokens"]).where(TABLES["tokens"].c.token_hash == token_hash(token)))
+
+
+__all__ = ["Accounts", "AccountError", "Session", "ALL_REGIONS"]

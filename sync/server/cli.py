@@ -1,0 +1,287 @@
+"""`fieldapp-server`: run, migrate and administer the central service.
+
+    fieldapp-server serve [--db URL] [--host 127.0.0.1] [--port 8765] [--workers N]
+    fieldapp-server migrate [--db URL]
+    fieldapp-server create-user NAME --role ROLE --region CODE... [--password P]
+    fieldapp-server set-password NAME [--password P]
+    fieldapp-server disable-user NAME
+    fieldapp-server list-users
+    fieldapp-server demo [--scale N] [--seed S]
+    fieldapp-server publish-form FILE.xlsx
+
+The database defaults to a SQLite file in the user data folder; PostgreSQL with
+`--db postgresql+psycopg://user@host/dbname` (or FIELDAPP_SERVER_DB).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import os
+import secrets
+import sys
+import uuid
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import func, select
+
+from sync.server import db
+from sync.server.accounts import AccountError, Accounts
+from sync.server.principal import ROLES
+from sync.server.settings import Settings, default_data_dir, default_db_url
+from sync.server.storage import Storage
+from sync.server.tables import TABLES
+
+DEMO_USERS = (
+    ("admin", "administrator", ["*"]),
+    ("reviewer", "reviewer", ["*"]),
+    ("correspondent", "correspondent", ["AFR", "MENA"]),
+    ("facilitator", "facilitator", ["AFR"]),
+    ("viewer", "viewer", ["*"]),
+)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    url = args.db or os.environ.get("FIELDAPP_SERVER_DB") or default_db_url()
+    blob_dir = Path(args.blobs) if getattr(args, "blobs", None) else Path(os.environ["FIELDAPP_SERVER_BLOBS"]) if os.environ.get("FIELDAPP_SERVER_BLOBS") else (
+        Path(url.removeprefix("sqlite:///")).parent / "blobs" if url.startswith("sqlite:///") else default_data_dir() / "blobs")
+    return Settings(db_url=url, blob_dir=blob_dir)
+
+
+def _ready_engine(settings: Settings, *, migrate_sqlite: bool = True):
+    engine = db.make_engine(settings.db_url)
+    if not db.is_current(engine):
+        if settings.is_sqlite and migrate_sqlite:
+            db.migrate(engine)
+        else:
+            raise SystemExit(f"the database is at revision {db.current(engine) or 'none'}, the server needs "
+                             f"{db.head()}: run `fieldapp-server migrate --db ...` first")
+    return engine
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password:
+        return args.password
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        raise SystemExit("the two passwords differ")
+    return first
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sync.server import logs
+    from sync.server.app import create_app
+
+    settings = _settings(args)
+    engine = _ready_engine(settings, migrate_sqlite=True)
+    Storage(engine).seed_reference()
+    engine.dispose()
+    logs.configure()
+    if args.workers > 1:
+        os.environ["FIELDAPP_SERVER_DB"] = settings.db_url
+        os.environ["FIELDAPP_SERVER_BLOBS"] = str(settings.blob_dir)
+        uvicorn.run("sync.server.cli:app_from_env", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_config=None, access_log=False)
+    else:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
+    return 0
+
+
+def app_from_env():  # used by uvicorn --factory with several worker processes
+    from sync.server.app import create_app
+
+    return create_app(Settings(db_url=os.environ["FIELDAPP_SERVER_DB"], blob_dir=Path(os.environ["FIELDAPP_SERVER_BLOBS"])))
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    engine = db.make_engine(settings.db_url)
+    before, after = db.migrate(engine)
+    seeded = Storage(engine).seed_reference()
+    print(f"database at {after} (was {before or 'empty'}); {seeded} reference entries added")
+    return 0
+
+
+def _accounts(args: argparse.Namespace) -> Accounts:
+    settings = _settings(args)
+    return Accounts(_ready_engine(settings), settings)
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    regions = [r for chunk in args.region for r in chunk.replace(",", " ").split()]
+    try:
+        user = _accounts(args).create_user(args.name, _password(args), args.role, regions)
+    except AccountError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"created {user.name} ({user.role}, regions: {', '.join(user.regions) or 'all'})")
+    return 0
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    try:
+        _accounts(args).set_password(args.name, _password(args))
+    except AccountError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"password of {args.name} changed; their sessions are closed")
+    return 0
+
+
+def cmd_disable_user(args: argparse.Namespace) -> int:
+    try:
+        _accounts(args).disable_user(args.name)
+    except AccountError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"{args.name} disabled; their tokens are revoked")
+    return 0
+
+
+def cmd_list_users(args: argparse.Namespace) -> int:
+    for u in _accounts(args).list_users():
+        state = "disabled" if u["disabled"] else "active"
+        print(f"{u['name']:20} {u['role']:14} {state:9} {','.join(u['regions']) or '-'}")
+    return 0
+
+
+def _demo_rows(scale: int, seed: int) -> Iterable[tuple[str, list[dict]]]:
+    """Rows from fieldapp.core.demo when it exists, else a few records of each kind."""
+    try:
+        from fieldapp.core.demo import generate_rows  # written by another part of the project
+    except ImportError:
+        generate_rows = None
+    if generate_rows is not None:
+        produced: Any = generate_rows(scale=scale, seed=seed)
+        if isinstance(produced, dict):
+            yield from ((name, list(rows)) for name, rows in produced.items())
+            return
+        grouped: dict[str, list[dict]] = {}
+        for name, row in produced:
+            grouped.setdefault(name, []).append(row)
+        yield from grouped.items()
+        return
+    org = str(uuid.uuid4())
+    meeting = str(uuid.uuid4())
+    yield "organisation", [{"id": org, "name": "Association des Agriculteurs du Sahel", "membership": "member",
+                            "org_type": None, "country": "SN"}]
+    yield "practice", [{"title": "Zaï pits with compost", "family": None, "country": "BF", "organisation_id": org,
+                        "summary": "Planting pits filled with compost to capture runoff."},
+                       {"title": "Mulching with crop residues", "family": None, "country": "KE"}]
+    yield "meeting", [{"id": meeting, "title": "Regional meeting, Dakar", "meeting_type": "regional_meeting",
+                       "starts_on": dt.date.today().isoformat(), "country": "SN"}]
+    yield "meeting_participant", [{"meeting_id": meeting, "name": "Awa Diop", "gender": "female"}]
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    engine = _ready_engine(settings, migrate_sqlite=True)
+    storage = Storage(engine)
+    storage.seed_reference()
+    catalog = storage.catalog
+    total = 0
+    from fieldapp.core.schema import BY_NAME, ENTITIES
+
+    order = {e.name: i for i, e in enumerate(ENTITIES)}
+    for name, rows in sorted(_demo_rows(args.scale, args.seed), key=lambda kv: order.get(kv[0], 99)):
+        if name not in BY_NAME or name == "reference":
+            continue
+        e = BY_NAME[name]
+        for row in rows:  # fill reference codes the fallback rows leave open
+            for f in e.fields:
+                if f.required and row.get(f.name) is None and f.ref_list:
+                    row[f.name] = catalog.codes(f.ref_list)[0]
+        total += storage.seed_rows(name, rows)
+    accounts = Accounts(engine, settings)
+    have = {u["name"] for u in accounts.list_users()}
+    print(f"{total} demo records added")
+    for name, role, regions in DEMO_USERS:
+        if name in have:
+            print(f"user {name} exists; password unchanged")
+            continue
+        password = secrets.token_urlsafe(9)
+        accounts.create_user(name, password, role, regions)
+        print(f"user {name:14} role {role:14} regions {','.join(regions):8} password {password}")
+    print("the passwords are shown once; change them with `fieldapp-server set-password NAME`")
+    return 0
+
+
+def cmd_publish_form(args: argparse.Namespace) -> int:
+    try:
+        from fieldapp.forms.errors import FormImportError
+        from fieldapp.forms.xlsform import import_xlsform
+    except ImportError as exc:
+        print(f"error: the XLSForm importer is not available ({exc})", file=sys.stderr)
+        return 2
+    try:
+        form = import_xlsform(args.file)
+    except FormImportError as exc:
+        print(f"error: {args.file} cannot be published:", file=sys.stderr)
+        for problem in getattr(exc, "problems", [str(exc)]):
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    settings = _settings(args)
+    engine = _ready_engine(settings)
+    storage = Storage(engine)
+    t = TABLES["form_definition"]
+    with engine.connect() as conn:
+        latest = conn.execute(select(func.max(t.c.version)).where(t.c.form_id == form["form_id"])).scalar() or 0
+    version = max(int(form.get("version") or 0), int(latest) + 1)
+    try:
+        storage.seed_rows("form_definition", [{
+            "form_id": form["form_id"], "version": version, "title": form["title"], "status": "published",
+            "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "definition": form["definition"],
+        }], author="administrator")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"published {form['form_id']} version {version}: {form['title']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fieldapp-server", description="Field App central sync service")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name: str, fn, help_text: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        sp.add_argument("--db", help=f"database URL (default {default_db_url()}; or FIELDAPP_SERVER_DB)")
+        sp.add_argument("--blobs", help="folder for attachment bytes (default: beside the SQLite file)")
+        sp.set_defaults(fn=fn)
+        return sp
+
+    sp = add("serve", cmd_serve, "run the HTTP service")
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8765)
+    sp.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL; SQLite: keep 1)")
+    add("migrate", cmd_migrate, "create or upgrade the database tables")
+    sp = add("create-user", cmd_create_user, "create an account")
+    sp.add_argument("name")
+    sp.add_argument("--role", required=True, choices=ROLES)
+    sp.add_argument("--region", nargs="+", default=[], help="region codes the user may read and write (* for all)")
+    sp.add_argument("--password", help="the password (asked when omitted)")
+    sp = add("set-password", cmd_set_password, "change a password (closes the user's sessions)")
+    sp.add_argument("name")
+    sp.add_argument("--password")
+    sp = add("disable-user", cmd_disable_user, "disable an account and revoke its tokens")
+    sp.add_argument("name")
+    add("list-users", cmd_list_users, "list accounts")
+    sp = add("demo", cmd_demo, "seed demo data and one user per role (passwords printed once)")
+    sp.add_argument("--scale", type=int, default=200)
+    sp.add_argument("--seed", type=int, default=4)
+    sp = add("publish-form", cmd_publish_form, "publish an XLSForm as the next version of its form")
+    sp.add_argument("file")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.fn(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Engines and migrations: the same code on SQLite (default) and PostgreSQL.
+
+SQLite: WAL, a busy timeout, and writers start with BEGIN IMMEDIATE (connections opened
+with `write_conn`) so two writers never deadlock upgrading a read lock.
+PostgreSQL: psycopg 3, READ COMMITTED; writers serialize on the feed counter row.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "alembic_version_server"
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """Create the engine for `url`; SQLite's folder is created when missing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _record):  # noqa: ANN001
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql+psycopg://")
+
+
+def write_conn(engine: Engine) -> Connection:
+    """A connection whose transactions take the write lock at once on SQLite."""
+    return engine.connect().execution_options(write=True)
+
+
+def _config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head() -> str:
+    return ScriptDirectory.from_config(_config()).get_current_head() or ""
+
+
+def current(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        return ctx.get_current_revision()
+
+
+def is_current(engine: Engine) -> bool:
+    return current(engine) == head()
+
+
+def migrate(engine: Engine) -> tuple[str | None, str]:
+    """Upgrade to the newest revision; returns (from, to)."""
+    before = current(engine)
+    if before == head():
+        return before, before or ""
+    cfg = _config()
+    with write_conn(engine) as conn, conn.begin():
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    return before, head()

@@ -1,0 +1,54 @@
+"""Structured logs: one JSON object per line on stderr.
+
+Only what an operator needs: time, level, event, method, path (never the query string),
+status, duration, user name. Request bodies, passwords and tokens are never logged;
+`redact` scrubs anything token-like that reaches a message anyway.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+
+_SECRET = re.compile(r"(?i)(bearer\s+|token[\"'=:\s]+|password[\"'=:\s]+)[^\s\"',}]+")
+
+LOGGER = logging.getLogger("fieldapp.server")
+
+
+def redact(text: str) -> str:
+    return _SECRET.sub(lambda m: m.group(1) + "[redacted]", text)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": redact(record.getMessage()),
+        }
+        extra = getattr(record, "fields", None)
+        if isinstance(extra, dict):
+            out.update({k: v for k, v in extra.items() if k not in ("password", "token", "authorization")})
+        if record.exc_info:
+            out["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+def configure(level: int = logging.INFO) -> None:
+    """Send fieldapp and uvicorn logs through the JSON formatter; uvicorn's own access log
+    (which prints query strings) is silenced in favour of ours."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    for name in ("fieldapp", "uvicorn", "uvicorn.error"):
+        lg = logging.getLogger(name)
+        lg.handlers[:] = [handler]
+        lg.setLevel(level)
+        lg.propagate = False
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+def log(event: str, level: int = logging.INFO, **fields: object) -> None:
+    LOGGER.log(level, event, extra={"fields": fields})

@@ -1,0 +1,142 @@
+"""ASGI middleware: request size limits and gzip request bodies; gzip responses; access log.
+
+Request bodies are read here in full, up to a limit, before any route sees them. A gzip
+body (Content-Encoding: gzip) is inflated with a cap on the inflated size, so a small
+"zip bomb" is refused with 413 after inflating at most the cap, never the whole bomb.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import zlib
+from typing import Any, Awaitable, Callable
+
+from starlette.middleware.gzip import GZipMiddleware
+
+from sync.server.logs import log
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def is_blob_transfer(path: str) -> bool:
+    return path.startswith("/v1/blobs/") and path != "/v1/blobs/missing"
+
+
+async def send_error(send: Send, status: int, code: str, message: str, field: str | None = None) -> None:
+    body = json.dumps({"error": code, "message": message, "field": field}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, *, max_body: int, max_decompressed: int, chunk_max: int):
+        self.app = app
+        self.max_body = max_body
+        self.max_decompressed = max_decompressed
+        self.chunk_max = chunk_max
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        limit = self.chunk_max if is_blob_transfer(scope["path"]) else self.max_body
+        declared = headers.get("content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await send_error(send, 400, "bad_request", "Content-Length is not a number", "Content-Length")
+                return
+            if int(declared) > limit:
+                await send_error(send, 413, "too_large", f"the request body may have at most {limit} bytes", "body")
+                return
+        encoding = headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("identity", "gzip", ""):
+            await send_error(send, 415, "unsupported_encoding", "request bodies may be sent as gzip or plain", "Content-Encoding")
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            data = message.get("body", b"")
+            size += len(data)
+            if size > limit:
+                await send_error(send, 413, "too_large", f"the request body may have at most {limit} bytes", "body")
+                return
+            chunks.append(data)
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        if encoding == "gzip":
+            try:
+                inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                body = inflater.decompress(body, self.max_decompressed + 1)
+                if len(body) > self.max_decompressed or inflater.unconsumed_tail:
+                    await send_error(send, 413, "too_large",
+                                     f"the request body inflates to more than {self.max_decompressed} bytes", "body")
+                    return
+                if not inflater.eof:
+                    raise zlib.error("truncated")
+            except zlib.error:
+                await send_error(send, 400, "bad_gzip", "the request body is not valid gzip", "Content-Encoding")
+                return
+            new_headers = [(k, v) for k, v in scope["headers"] if k.lower() not in (b"content-encoding", b"content-length")]
+            new_headers.append((b"content-length", str(len(body)).encode()))
+            scope = dict(scope, headers=new_headers)
+        sent = False
+
+        async def replay() -> dict:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+class CompressResponses:
+    """gzip JSON answers for clients that accept it; attachment bytes go as they are (ranges)."""
+
+    def __init__(self, app: ASGIApp, minimum_size: int = 1024):
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not is_blob_transfer(scope["path"]):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+class AccessLog:
+    def __init__(self, app: ASGIApp, enabled: bool = True):
+        self.app = app
+        self.enabled = enabled
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.enabled:
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def capture(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        scope.setdefault("state", {})
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            state = scope.get("state") or {}
+            log("request", logging.WARNING if status >= 500 else logging.INFO, method=scope["method"],
+                path=scope["path"], status=status, ms=round((time.perf_counter() - start) * 1000, 1),
+                user=state.get("user_name"), client=(scope.get("client") or ("?",))[0])

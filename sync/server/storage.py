@@ -1,0 +1,678 @@
+"""The sync storage: applies operations with the merge rules, and reads the change feed.
+
+Why the feed never skips (DESIGN.md sync rule 5). A plain sequence hands out numbers at
+insert time, so a transaction that took 41 but commits after one that took 42 becomes
+visible behind a reader who already moved its cursor to 42: that change is never sent.
+Here every writing transaction first locks the single `feed_counter` row
+(SELECT ... FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite), hands out positions from
+it, writes the new value back and commits, still holding the lock. Positions are
+therefore assigned in commit order: once a reader sees the counter at N committed, every
+position <= N is committed and visible. Readers never lock: they read the committed
+counter N first, then the feed up to N, so nothing committing later can fall behind.
+
+The feed holds one "change" entry per row (moved to the new position at each change) and
+"removed" entries when a row leaves a region, so an initial sync reads each row once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select, update
+
+from fieldapp.core.fieldspec import REF, Entity, FieldError, validate
+from fieldapp.core.reference import Catalog, shipped_rows
+from fieldapp.core.schema import BY_NAME, ENTITIES, REFERENCE, is_global, scope_path
+from fieldapp.i18n import _
+from sync import merge
+from sync.merge import Outcome, Side
+from sync.protocol import DELETED_KEY, ROW_KEY, Op
+from sync.server.db import write_conn
+from sync.server.principal import Principal
+from sync.server.tables import GLOBAL_SCOPE, NO_SCOPE, TABLES
+
+SYSTEM_DEVICE = "server"
+SCOPE_KEY = "_scope"  # field_devices: the device whose write put the row in its region
+_MISSING = object()
+
+
+def utcnow() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Rejected(Exception):
+    """An operation refused with a reason; its partial writes are rolled back."""
+
+    def __init__(self, code: str, message: str, field: str | None = None):
+        self.code, self.message, self.field = code, message, field
+        super().__init__(message)
+
+
+@dataclass
+class Positions:
+    """Feed positions handed out inside one locked write transaction."""
+
+    last: int
+
+    def next(self) -> int:
+        self.last += 1
+        return self.last
+
+
+@dataclass
+class OpContext:
+    conn: Connection
+    user: Principal
+    op: Op
+    positions: Positions
+    now: str
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+def _child_entities(parent: Entity) -> list[Entity]:
+    """Entities whose rows take their region from a row of `parent`."""
+    out = []
+    for e in ENTITIES:
+        hops = scope_path(e)
+        if hops and hops[0][0].field(hops[0][1]).ref == parent.name:
+            out.append(e)
+    return out
+
+
+CHILDREN = {e.name: _child_entities(e) for e in ENTITIES}
+
+
+class Storage:
+    """Everything the API does to the database, on SQLite and PostgreSQL alike."""
+
+    CATALOG_TTL_S = 30.0
+
+    def __init__(self, engine: Engine, *, clock_drift_ms: int = merge.DEFAULT_DRIFT_MS, page_size: int = 2000):
+        self.engine = engine
+        self.clock_drift_ms = clock_drift_ms
+        self.page_size = page_size
+        self._catalog: Catalog | None = None
+        self._catalog_at = 0.0
+        self._catalog_lock = threading.Lock()
+
+    # ----------------------------------------------------------------- reference data
+    @property
+    def catalog(self) -> Catalog:
+        """Reference lists for validation, reloaded now and then so that several server
+        processes pick up an administrator's change."""
+        with self._catalog_lock:
+            if self._catalog is None or time.monotonic() - self._catalog_at > self.CATALOG_TTL_S:
+                with self.engine.connect() as conn:
+                    t = TABLES["reference"]
+                    self._catalog = Catalog.from_rows(conn.execute(select(t)).mappings())
+                self._catalog_at = time.monotonic()
+            return self._catalog
+
+    def invalidate_catalog(self) -> None:
+        with self._catalog_lock:
+            self._catalog = None
+
+    def seed_reference(self) -> int:
+        """Insert the shipped reference entries the database lacks (deterministic ids, so
+        clients that loaded the same files agree without a transfer)."""
+        t = TABLES["reference"]
+        with self.engine.connect() as conn:
+            have = set(conn.execute(select(t.c.id)).scalars())
+        missing = [r for r in shipped_rows() if r["id"] not in have]
+        n = self.seed_rows("reference", missing, validated=True) if missing else 0
+        self.invalidate_catalog()
+        return n
+
+    # ----------------------------------------------------------------- write lock
+    @staticmethod
+    def _lock_feed(conn: Connection) -> Positions:
+        c = TABLES["feed_counter"]
+        pos = conn.execute(select(c.c.pos).where(c.c.id == 1).with_for_update()).scalar()
+        if pos is None:
+            raise RuntimeError("the server database is not initialised: run `fieldapp-server migrate`")
+        return Positions(int(pos))
+
+    @staticmethod
+    def _release_feed(conn: Connection, positions: Positions, start: int) -> None:
+        if positions.last != start:
+            c = TABLES["feed_counter"]
+            conn.execute(update(c).where(c.c.id == 1).values(pos=positions.last))
+
+    def feed_position(self) -> int:
+        c = TABLES["feed_counter"]
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(c.c.pos).where(c.c.id == 1)).scalar() or 0)
+
+    # ----------------------------------------------------------------- seeding
+    def seed_rows(self, entity_name: str, rows: Sequence[Mapping[str, Any]], *, validated: bool = False,
+                  author: str = "system") -> int:
+        """Insert new rows as the server itself (demo data, reference data). Every row is
+        validated first; a bad row raises ValueError naming it and writes nothing."""
+        e = BY_NAME[entity_name]
+        t = TABLES[e.name]
+        prepared = []
+        for i, values in enumerate(rows):
+            data = {k: v for k, v in values.items() if e.has(k)}
+            if not validated:
+                clean, errors = validate(e, data, partial=False, has_code=self.catalog.has)
+                if errors:
+                    raise ValueError(f"{e.name} row {i}: " + "; ".join(f"{x.field}: {x.message}" for x in errors))
+            else:
+                clean = data
+            prepared.append((str(values.get("id") or uuid.uuid4()), {f.name: clean.get(f.name) for f in e.fields}))
+        if not prepared:
+            return 0
+        now = utcnow()
+        stamp = f"{int(time.time() * 1000):013d}:00000:{SYSTEM_DEVICE}"
+        with write_conn(self.engine) as conn, conn.begin():
+            positions = self._lock_feed(conn)
+            start = positions.last
+            out, feed = [], []
+            for row_id, values in prepared:
+                self._derive_region(conn, e, values, set(values))
+                scope = self._scope_of(conn, e, values)
+                pos = positions.next()
+                present = [k for k, v in values.items() if v is not None and v != []]
+                out.append({
+                    **values, "id": row_id, "created_at": now, "updated_at": now, "author": author, "deleted": False,
+                    "field_versions": {k: pos for k in present} | {ROW_KEY: pos, DELETED_KEY: pos},
+                    "field_clocks": {k: stamp for k in present},
+                    "field_authors": {k: author for k in present},
+                    "field_devices": {k: SYSTEM_DEVICE for k in present} | {DELETED_KEY: SYSTEM_DEVICE, SCOPE_KEY: SYSTEM_DEVICE},
+                    "row_version": pos, "scope_region": scope, "scope_since": pos,
+                })
+                feed.append({"pos": pos, "entity": e.name, "row_id": row_id, "kind": "change", "scope": scope})
+            conn.execute(insert(t), out)
+            conn.execute(insert(TABLES["feed"]), feed)
+            self._release_feed(conn, positions, start)
+        if e.name == REFERENCE.name:
+            self.invalidate_catalog()
+        return len(prepared)
+
+    # ----------------------------------------------------------------- applying ops
+    def apply_ops(self, user: Principal, ops: Sequence[Op]) -> list[dict[str, Any]]:
+        """Apply a batch in one transaction; each op in its own savepoint so a rejected op
+        leaves no trace. Ops already seen (by op_id) answer `duplicate` and change nothing."""
+        if not ops:
+            return []
+        results: list[dict[str, Any]] = []
+        touched_reference = False
+        ops_t = TABLES["ops"]
+        now = utcnow()
+        now_ms = int(time.time() * 1000)
+        with write_conn(self.engine) as conn, conn.begin():
+            positions = self._lock_feed(conn)
+            start = positions.last
+            ids = [op.op_id for op in ops]
+            seen = {r.op_id: r.result for r in conn.execute(select(ops_t.c.op_id, ops_t.c.result).where(ops_t.c.op_id.in_(ids)))}
+            in_batch: set[str] = set()
+            for op in ops:
+                if op.op_id in seen or op.op_id in in_batch:
+                    earlier = seen.get(op.op_id) or {}
+                    results.append({"op_id": op.op_id, "status": "duplicate",
+                                    "reason": f"already received ({earlier.get('status', 'in this batch')})",
+                                    "field": earlier.get("field"), "versions": earlier.get("versions", {}),
+                                    "values": earlier.get("values", {})})
+                    continue
+                in_batch.add(op.op_id)
+                ctx = OpContext(conn, user, op, positions, now)
+                mark = positions.last
+                nested = conn.begin_nested()
+                try:
+                    result = self._apply(ctx, now_ms)
+                    nested.commit()
+                except Rejected as r:
+                    nested.rollback()
+                    positions.last = mark
+                    result = {"op_id": op.op_id, "status": "rejected", "reason": f"{r.code}: {r.message}",
+                              "field": r.field, "versions": {}, "values": {}}
+                results.append(result)
+                conn.execute(insert(ops_t).values(op_id=op.op_id, user_id=user.id, received_at=now, result=result))
+                touched_reference |= op.entity == REFERENCE.name and result["status"] != "rejected"
+            self._release_feed(conn, positions, start)
+        if touched_reference:
+            self.invalidate_catalog()
+        return results
+
+    def _apply(self, ctx: OpContext, now_ms: int) -> dict[str, Any]:
+        op, user = ctx.op, ctx.user
+        e = BY_NAME[op.entity]
+        if merge.clock_too_far(op.hlc, now_ms, self.clock_drift_ms):
+            raise Rejected("clock_ahead", _("the device's clock is ahead of the server's by more than {m} minutes; "
+                                            "set the device's date and time").format(m=self.clock_drift_ms // 60000))
+        if not user.can_write:
+            raise Rejected("forbidden", _("your role ({role}) may not change records").format(role=user.role))
+        if not user.writes_entity(e):
+            raise Rejected("forbidden", _("only administrators may change {what}").format(what=e.name))
+        t = TABLES[e.name]
+        row = ctx.conn.execute(select(t).where(t.c.id == op.row_id).with_for_update()).mappings().first()
+        row = dict(row) if row else None
+        if row is not None and not user.writes_scope(row["scope_region"]):
+            raise Rejected("out_of_scope", _("this record belongs to a region outside your scope"))
+        if op.kind == "upsert":
+            return self._upsert(ctx, e, row)
+        if row is None:
+            raise Rejected("not_found", _("there is no {what} with this id").format(what=e.name))
+        if op.kind == "delete":
+            return self._delete(ctx, e, row)
+        if op.kind == "restore":
+            return self._restore(ctx, e, row)
+        return self._resolve(ctx, e, row)
+
+    # --- checks shared by upsert and resolve
+    def _clean(self, ctx: OpContext, e: Entity, values: Mapping[str, Any], row: dict | None) -> dict[str, Any]:
+        clean, errors = validate(e, values, partial=row is not None, has_code=self.catalog.has)
+        if errors:
+            raise Rejected(errors[0].code, errors[0].message, errors[0].field)
+        for name, value in clean.items():
+            f = e.field(name)
+            if f.required and value in (None, []):
+                raise Rejected("required", _("{label} is required").format(label=_(f.label)), name)
+        for name in e.reviewed:
+            if name in clean and not ctx.user.can_review:
+                value = clean[name]
+                unchanged = merge.same_value(row[name], value) if row else value in (None, e.field(name).default)
+                if not unchanged:
+                    raise Rejected("forbidden", _("only reviewers may set {label}").format(label=_(e.field(name).label)), name)
+        self._check_refs(ctx.conn, e, clean)
+        return clean
+
+    @staticmethod
+    def _check_refs(conn: Connection, e: Entity, clean: Mapping[str, Any]) -> None:
+        for name, value in clean.items():
+            f = e.field(name)
+            if f.kind == REF and value is not None:
+                rt = TABLES[f.ref or ""]
+                if conn.execute(select(rt.c.id).where(rt.c.id == value)).first() is None:
+                    raise Rejected("missing_ref", _("{label}: no such record").format(label=_(f.label)), name)
+
+    def _derive_region(self, conn: Connection, e: Entity, row: dict, changed: set[str]) -> set[str]:
+        """Fill `region` from the country or the parent when left empty, as the client's
+        store does, so both sides agree. Returns {"region"} when it changed the row."""
+        if not e.has("region"):
+            return set()
+        if row.get("region") and not ("country" in changed and "region" not in changed):
+            return set()
+        region = self.catalog.region_of_country(row.get("country")) if e.has("country") else None
+        if region is None and e.parent and row.get(e.parent):
+            parent = BY_NAME[e.field(e.parent).ref or ""]
+            if parent.has("region"):
+                pt = TABLES[parent.name]
+                region = conn.execute(select(pt.c.region).where(pt.c.id == row[e.parent])).scalar()
+        if region and region != row.get("region"):
+            row["region"] = region
+            return {"region"}
+        return set()
+
+    @staticmethod
+    def _scope_of(conn: Connection, e: Entity, values: Mapping[str, Any]) -> str:
+        """The region a row belongs to: its own, or its parent's (schema.scope_path)."""
+        if is_global(e):
+            return GLOBAL_SCOPE
+        hops = scope_path(e)
+        if not hops:
+            return values.get(e.scope or "region") or NO_SCOPE
+        child, ref_field = hops[0]
+        parent_id = values.get(ref_field)
+        if not parent_id:
+            return NO_SCOPE
+        pt = TABLES[child.field(ref_field).ref or ""]
+        return conn.execute(select(pt.c.scope_region).where(pt.c.id == parent_id)).scalar() or NO_SCOPE
+
+    def _check_scope(self, ctx: OpContext, scope: str) -> None:
+        if not ctx.user.writes_scope(scope):
+            if scope == NO_SCOPE:
+                raise Rejected("out_of_scope", _("the record has no region: choose a country or a region"), "region")
+            raise Rejected("out_of_scope", _("region {region} is outside your scope").format(region=scope), "region")
+
+    # --- conflicts
+    def _open_conflict(self, conn: Connection, e: Entity, row_id: str, name: str) -> dict | None:
+        c = TABLES["conflicts"]
+        found = conn.execute(select(c).where(c.c.entity == e.name, c.c.row_id == row_id, c.c.field == name,
+                                             c.c.status == "open")).mappings().first()
+        return dict(found) if found else None
+
+    def _save_conflict(self, ctx: OpContext, e: Entity, row_id: str, name: str, sides: list[Side], prov: Any,
+                       scope: str, existing: dict | None) -> None:
+        c = TABLES["conflicts"]
+        values = {"sides": [s.as_dict() for s in sides], "provisional": prov, "pos": ctx.positions.next(), "scope": scope}
+        if existing:
+            ctx.conn.execute(update(c).where(c.c.id == existing["id"]).values(**values))
+        else:
+            ctx.conn.execute(insert(c).values(id=str(uuid.uuid4()), entity=e.name, row_id=row_id, field=name,
+                                              status="open", opened_at=ctx.now, **values))
+
+    # --- upsert
+    def _upsert(self, ctx: OpContext, e: Entity, row: dict | None) -> dict[str, Any]:
+        op, user, conn = ctx.op, ctx.user, ctx.conn
+        clean = self._clean(ctx, e, op.fields, row)
+        device = op.device
+        t = TABLES[e.name]
+        if row is None:
+            values = {f.name: clean.get(f.name) for f in e.fields}
+            derived = self._derive_region(conn, e, values, set(clean))
+            scope = self._scope_of(conn, e, values)
+            self._check_scope(ctx, scope)
+            pos = ctx.positions.next()
+            present = [k for k, v in values.items() if v is not None and v != []]
+            versions = {k: pos for k in present} | {ROW_KEY: pos, DELETED_KEY: pos}
+            conn.execute(insert(t).values(
+                **values, id=op.row_id, created_at=ctx.now, updated_at=ctx.now, author=user.name, deleted=False,
+                field_versions=versions, field_clocks={k: op.hlc for k in present},
+                field_authors={k: user.name for k in present},
+                field_devices={k: device for k in present} | {DELETED_KEY: device, SCOPE_KEY: device},
+                row_version=pos, scope_region=scope, scope_since=pos,
+            ))
+            self._touch(conn, e, op.row_id, scope, pos)
+            return self._result(op, "applied", versions, values, set(clean) | derived)
+
+        versions = dict(row["field_versions"] or {})
+        clocks = dict(row["field_clocks"] or {})
+        authors = dict(row["field_authors"] or {})
+        devices = dict(row["field_devices"] or {})
+        values = {f.name: row[f.name] for f in e.fields}
+        changed: dict[str, Side] = {}  # field -> the side whose value it now holds
+        conflicted: list[str] = []
+        deleted = bool(row["deleted"])
+        undelete = False
+        old_scope = row["scope_region"]
+
+        if deleted and devices.get(DELETED_KEY) != device:
+            # An edit against a delete: keep both, revive the row until a person decides.
+            existing = self._open_conflict(conn, e, op.row_id, DELETED_KEY)
+            sides = [Side.from_dict(s) for s in existing["sides"]] if existing else [
+                Side(True, authors.get(DELETED_KEY), clocks.get(DELETED_KEY), devices.get(DELETED_KEY), versions.get(DELETED_KEY))]
+            sides = merge.add_side(sides, Side(False, user.name, op.hlc, device, op.base.get(ROW_KEY)))
+            self._save_conflict(ctx, e, op.row_id, DELETED_KEY, sides, merge.deleted_provisional(), old_scope, existing)
+            conflicted.append(DELETED_KEY)
+            undelete = True
+
+        incoming_side = Side(None, user.name, op.hlc, device)
+        for name, value in clean.items():
+            mine = Side(value, user.name, op.hlc, device, op.base.get(name, 0))
+            existing = self._open_conflict(conn, e, op.row_id, name)
+            if existing:
+                sides = merge.add_side([Side.from_dict(s) for s in existing["sides"]], mine)
+                winner = merge.provisional(sides)
+                if not merge.same_value(values[name], winner.value):
+                    values[name] = winner.value
+                    changed[name] = winner
+                self._save_conflict(ctx, e, op.row_id, name, sides, winner.value, old_scope, existing)
+                conflicted.append(name)
+                continue
+            outcome = merge.merge_field(current_value=values[name], current_version=int(versions.get(name, 0)),
+                                        current_device=devices.get(name), incoming_value=value,
+                                        base=int(op.base.get(name, 0)), device=device)
+            if outcome is Outcome.APPLY:
+                values[name] = value
+                changed[name] = mine
+            elif outcome is Outcome.CONFLICT:
+                theirs = Side(values[name], authors.get(name), clocks.get(name), devices.get(name), versions.get(name))
+                sides = [theirs, mine]
+                winner = merge.provisional(sides)
+                if winner is mine:
+                    values[name] = value
+                    changed[name] = mine
+                self._save_conflict(ctx, e, op.row_id, name, sides, winner.value, old_scope, None)
+                conflicted.append(name)
+
+        derived = self._derive_region(conn, e, values, set(changed))
+        for name in derived:
+            changed[name] = incoming_side
+        new_scope = self._scope_of(conn, e, values) if changed else old_scope
+        if new_scope != old_scope:
+            self._check_scope(ctx, new_scope)
+        if changed or undelete:
+            self._write_row(ctx, e, row, values, changed, versions, clocks, authors, devices,
+                            deleted=False if undelete else deleted, deleted_by=incoming_side if undelete else None,
+                            old_scope=old_scope, new_scope=new_scope)
+        status = "conflict" if conflicted else "applied"
+        touched = set(clean) | derived | ({DELETED_KEY} if undelete else set())
+        result = self._result(op, status, versions, values | {DELETED_KEY: not undelete and deleted}, touched)
+        if conflicted:
+            result["field"] = conflicted[0]
+            result["reason"] = "conflict: " + _("another value was typed for {field} elsewhere; both are kept").format(field=conflicted[0])
+        return result
+
+    def _write_row(self, ctx: OpContext, e: Entity, row: dict, values: dict, changed: Mapping[str, Side],
+                   versions: dict, clocks: dict, authors: dict, devices: dict, *, deleted: bool,
+                   deleted_by: Side | None, old_scope: str, new_scope: str) -> int:
+        pos = ctx.positions.next()
+        for name, side in changed.items():
+            versions[name] = pos
+            clocks[name] = side.hlc or ctx.op.hlc
+            authors[name] = side.author or ctx.user.name
+            devices[name] = side.device or ctx.op.device
+        if deleted_by is not None:
+            versions[DELETED_KEY] = pos
+            clocks[DELETED_KEY] = deleted_by.hlc or ctx.op.hlc
+            authors[DELETED_KEY] = deleted_by.author or ctx.user.name
+            devices[DELETED_KEY] = deleted_by.device or ctx.op.device
+        versions[ROW_KEY] = pos
+        t = TABLES[e.name]
+        extra = {}
+        if new_scope != old_scope:
+            extra = {"scope_region": new_scope, "scope_since": pos}
+            devices[SCOPE_KEY] = ctx.op.device
+        ctx.conn.execute(update(t).where(t.c.id == row["id"]).values(
+            **{k: values[k] for k in changed}, deleted=deleted, updated_at=ctx.now, author=ctx.user.name,
+            field_versions=versions, field_clocks=clocks, field_authors=authors, field_devices=devices,
+            row_version=pos, **extra))
+        self._touch(ctx.conn, e, row["id"], new_scope, pos)
+        if new_scope != old_scope:
+            self._removed(ctx.conn, e, row["id"], old_scope, ctx.positions.next())
+            self._rescope_children(ctx, e, row["id"], new_scope)
+        return pos
+
+    def _rescope_children(self, ctx: OpContext, parent: Entity, parent_id: str, scope: str) -> None:
+        """A row moved region: its children (meeting parts, attachments) move with it."""
+        for child in CHILDREN[parent.name]:
+            ct = TABLES[child.name]
+            ref_field = scope_path(child)[0][1]
+            rows = ctx.conn.execute(select(ct.c.id, ct.c.scope_region, ct.c.field_devices, ct.c.field_versions)
+                                    .where(ct.c[ref_field] == parent_id)).all()
+            for cid, old, devices, versions in rows:
+                if old == scope:
+                    continue
+                pos = ctx.positions.next()
+                ctx.conn.execute(update(ct).where(ct.c.id == cid).values(
+                    scope_region=scope, scope_since=pos, row_version=pos,
+                    field_devices=dict(devices or {}) | {SCOPE_KEY: ctx.op.device},
+                    field_versions=dict(versions or {}) | {ROW_KEY: pos}))
+                self._touch(ctx.conn, child, cid, scope, pos)
+                self._removed(ctx.conn, child, cid, old, ctx.positions.next())
+                self._rescope_children(ctx, child, cid, scope)
+
+    @staticmethod
+    def _touch(conn: Connection, e: Entity, row_id: str, scope: str, pos: int) -> None:
+        feed = TABLES["feed"]
+        conn.execute(delete(feed).where(feed.c.entity == e.name, feed.c.row_id == row_id, feed.c.kind == "change"))
+        conn.execute(insert(feed).values(pos=pos, entity=e.name, row_id=row_id, kind="change", scope=scope))
+
+    @staticmethod
+    def _removed(conn: Connection, e: Entity, row_id: str, scope: str, pos: int) -> None:
+        feed = TABLES["feed"]
+        conn.execute(delete(feed).where(feed.c.entity == e.name, feed.c.row_id == row_id, feed.c.kind == "removed",
+                                        feed.c.scope == scope))
+        conn.execute(insert(feed).values(pos=pos, entity=e.name, row_id=row_id, kind="removed", scope=scope))
+
+    @staticmethod
+    def _result(op: Op, status: str, versions: Mapping[str, int], values: Mapping[str, Any], touched: Iterable[str]) -> dict:
+        """The op's answer: each touched field's version now, and server values differing
+        from what the op sent (the client adopts them)."""
+        touched = set(touched)
+        out_values = {}
+        for name in touched:
+            sent = op.fields.get(name, _MISSING)
+            if name in values and (sent is _MISSING or not merge.same_value(sent, values[name])):
+                out_values[name] = values[name]
+        vers = {k: int(versions[k]) for k in touched if k in versions}
+        vers[ROW_KEY] = int(versions.get(ROW_KEY, 0))
+        return {"op_id": op.op_id, "status": status, "reason": None, "field": None, "versions": vers, "values": out_values}
+
+    # --- delete / restore / resolve
+    def _delete(self, ctx: OpContext, e: Entity, row: dict) -> dict[str, Any]:
+        op = ctx.op
+        versions = dict(row["field_versions"] or {})
+        if row["deleted"]:
+            return self._result(op, "applied", versions, {}, {DELETED_KEY})
+        devices = dict(row["field_devices"] or {})
+        others = merge.delete_conflicts(int(op.base.get(ROW_KEY, 0)), versions, devices, op.device)
+        if others:
+            existing = self._open_conflict(ctx.conn, e, op.row_id, DELETED_KEY)
+            clocks, authors = row["field_clocks"] or {}, row["field_authors"] or {}
+            latest = max(others, key=lambda n: versions[n])
+            sides = [Side.from_dict(s) for s in existing["sides"]] if existing else [
+                Side(False, authors.get(latest), clocks.get(latest), devices.get(latest), versions.get(latest))]
+            sides = merge.add_side(sides, Side(True, ctx.user.name, op.hlc, op.device, op.base.get(ROW_KEY, 0)))
+            self._save_conflict(ctx, e, op.row_id, DELETED_KEY, sides, merge.deleted_provisional(), row["scope_region"], existing)
+            result = self._result(op, "conflict", versions, {DELETED_KEY: False}, {DELETED_KEY})
+            result["field"] = DELETED_KEY
+            result["reason"] = "conflict: " + _("the record was changed elsewhere ({fields}); it is kept until someone decides").format(
+                fields=", ".join(others))
+            return result
+        return self._set_deleted(ctx, e, row, True)
+
+    def _restore(self, ctx: OpContext, e: Entity, row: dict) -> dict[str, Any]:
+        if not row["deleted"]:
+            return self._result(ctx.op, "applied", dict(row["field_versions"] or {}), {}, {DELETED_KEY})
+        return self._set_deleted(ctx, e, row, False)
+
+    def _set_deleted(self, ctx: OpContext, e: Entity, row: dict, deleted: bool) -> dict[str, Any]:
+        versions = dict(row["field_versions"] or {})
+        self._write_row(ctx, e, row, {f.name: row[f.name] for f in e.fields}, {}, versions,
+                        dict(row["field_clocks"] or {}), dict(row["field_authors"] or {}), dict(row["field_devices"] or {}),
+                        deleted=deleted, deleted_by=Side(deleted, ctx.user.name, ctx.op.hlc, ctx.op.device),
+                        old_scope=row["scope_region"], new_scope=row["scope_region"])
+        return self._result(ctx.op, "applied", versions, {}, {DELETED_KEY})
+
+    def _resolve(self, ctx: OpContext, e: Entity, row: dict) -> dict[str, Any]:
+        """A person chose a value per field: it becomes current and the conflict closes."""
+        op = ctx.op
+        fields = dict(op.fields)
+        want_deleted = fields.pop(DELETED_KEY, None)
+        clean = self._clean(ctx, e, fields, row) if fields else {}
+        versions = dict(row["field_versions"] or {})
+        values = {f.name: row[f.name] for f in e.fields}
+        mine = Side(None, ctx.user.name, op.hlc, op.device)
+        changed = {}
+        for name, value in clean.items():
+            values[name] = value
+            changed[name] = mine
+        deleted = bool(row["deleted"]) if want_deleted is None else bool(want_deleted)
+        deleted_by = Side(deleted, ctx.user.name, op.hlc, op.device) if deleted != bool(row["deleted"]) else None
+        if changed or deleted_by:
+            self._write_row(ctx, e, row, values, changed, versions, dict(row["field_clocks"] or {}),
+                            dict(row["field_authors"] or {}), dict(row["field_devices"] or {}),
+                            deleted=deleted, deleted_by=deleted_by, old_scope=row["scope_region"],
+                            new_scope=row["scope_region"])
+        c = TABLES["conflicts"]
+        for name in list(clean) + ([DELETED_KEY] if want_deleted is not None else []):
+            existing = self._open_conflict(ctx.conn, e, op.row_id, name)
+            if existing:
+                ctx.conn.execute(update(c).where(c.c.id == existing["id"]).values(
+                    status="resolved", resolved_at=ctx.now, resolved_by=ctx.user.name,
+                    resolution=deleted if name == DELETED_KEY else values[name], pos=ctx.positions.next()))
+        touched = set(clean) | ({DELETED_KEY} if want_deleted is not None else set())
+        return self._result(op, "applied", versions, values | {DELETED_KEY: deleted}, touched)
+
+    # ----------------------------------------------------------------- reading the feed
+    def changes(self, user: Principal, device: str | None, cursor: int, limit: int | None = None) -> dict[str, Any]:
+        """The changes in `user`'s scope after `cursor`, at most `limit` rows, leaving out
+        fields last written by `device`; the open and closed conflicts of the same span."""
+        limit = min(limit or self.page_size, self.page_size)
+        feed, conflicts_t = TABLES["feed"], TABLES["conflicts"]
+        with self.engine.connect() as conn, conn.begin():
+            top = int(conn.execute(select(TABLES["feed_counter"].c.pos).where(TABLES["feed_counter"].c.id == 1)).scalar() or 0)
+            q = select(feed).where(feed.c.pos > cursor, feed.c.pos <= top)
+            if user.all_regions:
+                q = q.where(feed.c.kind == "change")
+            else:
+                regions = list(user.regions)
+                q = q.where(or_(and_(feed.c.kind == "change", feed.c.scope.in_(regions + [GLOBAL_SCOPE])),
+                                and_(feed.c.kind == "removed", feed.c.scope.in_(regions))))
+            entries = conn.execute(q.order_by(feed.c.pos).limit(limit)).mappings().all()
+            more = len(entries) == limit
+            new_cursor = int(entries[-1]["pos"]) if more else max(top, cursor)
+            by_entity: dict[str, set[str]] = {}
+            for entry in entries:
+                by_entity.setdefault(entry["entity"], set()).add(entry["row_id"])
+            rows: dict[tuple[str, str], dict] = {}
+            for name, ids in by_entity.items():
+                t = TABLES[name]
+                id_list = sorted(ids)
+                for i in range(0, len(id_list), 500):
+                    for r in conn.execute(select(t).where(t.c.id.in_(id_list[i:i + 500]))).mappings():
+                        rows[(name, r["id"])] = dict(r)
+            out = []
+            for entry in entries:
+                row = rows.get((entry["entity"], entry["row_id"]))
+                if row is None:
+                    continue
+                if entry["kind"] == "removed":
+                    if not user.reads(row["scope_region"]):
+                        out.append({"op": "removed", "entity": entry["entity"], "id": entry["row_id"], "pos": int(entry["pos"])})
+                    continue
+                if not user.reads(row["scope_region"]):
+                    continue
+                change = self._row_change(BY_NAME[entry["entity"]], row, cursor, device, int(entry["pos"]))
+                if change:
+                    out.append(change)
+            cq = select(conflicts_t).where(conflicts_t.c.pos > cursor, conflicts_t.c.pos <= new_cursor)
+            if not user.all_regions:
+                cq = cq.where(conflicts_t.c.scope.in_(list(user.regions) + [GLOBAL_SCOPE]))
+            conflicts = [self._conflict_out(c) for c in conn.execute(cq.order_by(conflicts_t.c.pos)).mappings()]
+        return {"changes": out, "conflicts": conflicts, "cursor": str(new_cursor), "more": more}
+
+    @staticmethod
+    def _row_change(e: Entity, row: dict, cursor: int, device: str | None, pos: int) -> dict | None:
+        versions = row["field_versions"] or {}
+        devices = row["field_devices"] or {}
+        # The row entered its region after the cursor through someone else's write: this
+        # reader may never have had it, so it gets every field.
+        whole = int(row["scope_since"] or 0) > cursor and devices.get(SCOPE_KEY) != device
+        fields = {}
+        for f in e.fields:
+            v = int(versions.get(f.name, 0))
+            if whole:
+                if v > 0 or row[f.name] is not None:
+                    fields[f.name] = row[f.name]
+            elif v > cursor and devices.get(f.name) != device:
+                fields[f.name] = row[f.name]
+        deleted_news = whole or (int(versions.get(DELETED_KEY, 0)) > cursor and devices.get(DELETED_KEY) != device)
+        if not fields and not deleted_news:
+            return None
+        return {
+            "op": "upsert", "entity": e.name, "id": row["id"], "pos": pos, "fields": fields,
+            "versions": {k: int(v) for k, v in versions.items()}, "clocks": dict(row["field_clocks"] or {}),
+            "authors": dict(row["field_authors"] or {}), "deleted": bool(row["deleted"]),
+            "created_at": row["created_at"], "updated_at": row["updated_at"],
+        }
+
+    @staticmethod
+    def _conflict_out(c: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: c[k] for k in ("id", "entity", "row_id", "field", "sides", "provisional", "status", "opened_at",
+                                   "resolved_at", "resolved_by", "resolution")} | {"pos": int(c["pos"])}
+
+    # ----------------------------------------------------------------- reads for other endpoints
+    def row(self, entity_name: str, row_id: str) -> dict | None:
+        t = TABLES[entity_name]
+        with self.engine.connect() as conn:
+            r = conn.execute(select(t).where(t.c.id == row_id)).mappings().first()
+            return dict(r) if r else None
+
+    def open_conflicts(self, entity_name: str | None = None) -> list[dict]:
+        c = TABLES["conflicts"]
+        q = select(c).where(c.c.status == "open")
+        if entity_name:
+            q = q.where(c.c.entity == entity_name)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(q.order_by(c.c.pos)).mappings()]
+
+
+def field_errors_message(errors: list[FieldError]) -> str:
+    return "; ".join(f"{e.field}: {e.message}" for e in errors)

@@ -1,0 +1,131 @@
+"""The server's tables: every synced entity generated from the one schema, plus the
+service's own bookkeeping (accounts, tokens, operation log, change feed, conflicts, blobs).
+
+Entity tables reuse `fieldapp.core.tables.entity_columns` (same types as the client) and
+add the metadata only the server keeps:
+- `field_versions` {field: feed position where it last changed}, plus "_row" (last change
+  of any kind) and "_deleted" (last change of the deleted flag);
+- `field_clocks` {field: HLC}, `field_authors` {field: user}, `field_devices` {field: device};
+- `row_version` (= field_versions["_row"], indexed) and `scope_region`, the region the row
+  belongs to for partial replication: its own region, its parent's for child entities
+  (schema.scope_path), "*" for global entities, "" when unknown (administrators only);
+  `scope_since`, the position where it entered that region: a reader whose cursor is
+  older gets the whole row, not just the fields changed since.
+No foreign keys: the storage checks references itself, so a page may arrive in any order.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, false,
+)
+
+from fieldapp.core.schema import ENTITIES
+from fieldapp.core.tables import entity_columns, entity_indexes
+
+GLOBAL_SCOPE = "*"
+NO_SCOPE = ""
+
+
+def build_server_metadata() -> MetaData:
+    md = MetaData()
+    for e in ENTITIES:
+        t = Table(
+            e.name, md, *entity_columns(e, foreign_keys=False),
+            Column("field_authors", JSON, nullable=False, default=dict),
+            Column("field_devices", JSON, nullable=False, default=dict),
+            Column("row_version", BigInteger, nullable=False, default=0),
+            Column("scope_region", String(64), nullable=False, default=NO_SCOPE),
+            Column("scope_since", BigInteger, nullable=False, default=0),  # entered its scope at
+        )
+        entity_indexes(e, t)
+        Index(f"ix_{e.name}_scope", t.c.scope_region)
+        Index(f"ix_{e.name}_row_version", t.c.row_version)
+        if e.parent:
+            Index(f"ix_{e.name}_parent", t.c[e.parent])
+        if e.has("sha256"):
+            Index(f"ix_{e.name}_sha256", t.c.sha256)
+
+    # One row: the last feed position handed out. Writers lock it for their whole
+    # transaction, so positions are assigned in commit order (see storage.py).
+    Table("feed_counter", md, Column("id", Integer, primary_key=True), Column("pos", BigInteger, nullable=False))
+    feed = Table(
+        "feed", md,
+        Column("pos", BigInteger, primary_key=True, autoincrement=False),
+        Column("entity", String(40), nullable=False),
+        Column("row_id", String(36), nullable=False),
+        Column("kind", String(8), nullable=False),  # change | removed
+        Column("scope", String(64), nullable=False),  # region, "*" global, "" unassigned
+    )
+    Index("ix_feed_row", feed.c.entity, feed.c.row_id, feed.c.kind)
+    Index("ix_feed_scope_pos", feed.c.scope, feed.c.pos)
+
+    Table(
+        "users", md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("name", String(120), nullable=False, unique=True),
+        Column("password_hash", String(255), nullable=False),
+        Column("role", String(20), nullable=False),
+        Column("regions", JSON, nullable=False, default=list),  # ["EAF", ...] or ["*"]
+        Column("disabled", Boolean, nullable=False, server_default=false()),
+        Column("created_at", String(40), nullable=False),
+    )
+    Table(
+        "tokens", md,
+        Column("token_hash", String(64), primary_key=True),  # SHA-256 of the token; never the token
+        Column("user_id", Integer, nullable=False, index=True),
+        Column("created_at", String(40), nullable=False),
+        Column("expires_at", String(40), nullable=False),
+    )
+    Table(
+        "login_failures", md,
+        Column("key", String(200), primary_key=True),  # "user:<name>" or "addr:<ip>"
+        Column("failures", Integer, nullable=False),
+        Column("window_start", BigInteger, nullable=False),  # epoch seconds
+        Column("locked_until", BigInteger, nullable=False, default=0),
+    )
+    Table(
+        "ops", md,
+        Column("op_id", String(140), primary_key=True),
+        Column("user_id", Integer, nullable=False),
+        Column("received_at", String(40), nullable=False),
+        Column("result", JSON, nullable=False),
+    )
+    conflicts = Table(
+        "conflicts", md,
+        Column("id", String(36), primary_key=True),
+        Column("entity", String(40), nullable=False),
+        Column("row_id", String(36), nullable=False),
+        Column("field", String(64), nullable=False),
+        Column("sides", JSON, nullable=False),
+        Column("provisional", JSON),
+        Column("status", String(10), nullable=False),  # open | resolved
+        Column("scope", String(64), nullable=False),
+        Column("pos", BigInteger, nullable=False),
+        Column("opened_at", String(40), nullable=False),
+        Column("resolved_at", String(40)),
+        Column("resolved_by", String(120)),
+        Column("resolution", JSON),
+    )
+    Index("ix_conflicts_row", conflicts.c.entity, conflicts.c.row_id, conflicts.c.field, conflicts.c.status)
+    Index("ix_conflicts_pos", conflicts.c.pos)
+    Table(
+        "blobs", md,
+        Column("sha256", String(64), primary_key=True),
+        Column("size", BigInteger, nullable=False),
+        Column("uploaded_by", Integer, nullable=False, index=True),
+        Column("completed_at", String(40), nullable=False),
+    )
+    Table(
+        "blob_uploads", md,
+        Column("sha256", String(64), primary_key=True),
+        Column("user_id", Integer, primary_key=True),
+        Column("size", BigInteger, nullable=False),
+        Column("offset", BigInteger, nullable=False),
+        Column("started_at", String(40), nullable=False),
+    )
+    return md
+
+
+METADATA = build_server_metadata()
+TABLES = METADATA.tables
+BOOKKEEPING = ("feed_counter", "feed", "users", "tokens", "login_failures", "ops", "conflicts", "blobs", "blob_uploads")
