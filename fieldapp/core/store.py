@@ -10,13 +10,14 @@ writer thread so a UI never waits on disk (Anki's collection executor).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from sqlalchemy import Connection, Engine, and_, create_engine, event, func, insert, not_, select, text, update
 
@@ -29,6 +30,7 @@ from fieldapp.core.tables import TABLES
 from fieldapp.i18n import _
 
 DB_NAME = "fieldapp.sqlite"
+NOTIFY_EACH = 50
 T = TypeVar("T")
 
 
@@ -72,6 +74,7 @@ class Store:
         self.device_id = self.meta("device_id") or self._init_device()
         self.clock = HybridClock(self.device_id, self.meta("clock"))
         self._listeners: list[Callable[[str, str], None]] = []
+        self.touched: list[tuple[str, str]] = []
         self.load_reference()
 
     # ----------------------------------------------------------------- lifecycle
@@ -269,8 +272,72 @@ class Store:
             return [dict(r) for r in conn.execute(stmt).mappings()]
 
     def pending_count(self) -> int:
+        """Operations waiting to be pushed (rejected ones are counted apart)."""
+        o = TABLES["outbox"]
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(TABLES["outbox"])).scalar() or 0)
+            return int(conn.execute(select(func.count()).select_from(o).where(o.c.state == "pending")).scalar() or 0)
+
+    def rejected(self) -> list[dict]:
+        """Operations the server refused, with its reason: kept so nothing typed is lost."""
+        o = TABLES["outbox"]
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(o).where(o.c.state == "rejected").order_by(o.c.seq)).mappings()]
+
+    def conflicts(self, *, open_only: bool = True, row_id: str | None = None) -> list[dict]:
+        c = TABLES["conflict"]
+        stmt = select(c).order_by(c.c.opened_at, c.c.id)
+        if open_only:
+            stmt = stmt.where(c.c.status == "open")
+        if row_id:
+            stmt = stmt.where(c.c.row_id == row_id)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    def resolve_conflict(self, conflict_id: str, value: Any = None, *, deleted: bool | None = None) -> None:
+        """A person settles a conflict: keep one side or a merged value (or, for a delete
+        against an edit, `deleted` True to confirm the delete, False to restore). The
+        local row takes the value at once and a `resolve` operation syncs it to everyone."""
+        c = TABLES["conflict"]
+        with self.transaction() as conn:
+            conflict = conn.execute(select(c).where(c.c.id == conflict_id)).mappings().first()
+            if conflict is None:
+                raise KeyError(f"no conflict {conflict_id}")
+            e = entity(conflict["entity"])
+            t = TABLES[e.name]
+            now, stamp = utcnow(), self.clock.now()
+            if conflict["field"] == "_deleted":
+                if deleted is None:
+                    raise ValueError("a delete conflict is settled with deleted=True or deleted=False")
+                fields: dict[str, Any] = {"_deleted": bool(deleted)}
+                conn.execute(update(t).where(t.c.id == conflict["row_id"]).values(deleted=bool(deleted), updated_at=now))
+            else:
+                clean = self._validate(e, {conflict["field"]: value}, partial=True)
+                fields = dict(clean)
+                row = conn.execute(select(t).where(t.c.id == conflict["row_id"])).mappings().first()
+                clocks = dict((row or {}).get("field_clocks") or {}) | {conflict["field"]: stamp}
+                conn.execute(update(t).where(t.c.id == conflict["row_id"]).values(**clean, updated_at=now, field_clocks=clocks))
+            row = conn.execute(select(t).where(t.c.id == conflict["row_id"])).mappings().first()
+            if row is not None:
+                search.index_row(conn, e, dict(row))
+            conn.execute(insert(TABLES["outbox"]).values(
+                op_id=self._next_op_id(conn), entity=e.name, row_id=conflict["row_id"], kind="resolve", fields=fields,
+                base={}, hlc=stamp, created_at=now))
+            conn.execute(update(c).where(c.c.id == conflict_id).values(
+                status="resolved", resolved_at=now, resolved_by=self.author, resolution=fields))
+            self.set_meta("clock", stamp, conn)
+            self.touched.append((e.name, conflict["row_id"]))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction on the serialized writer, for the sync engine and other
+        multi-step writes. Append (entity, row_id) to `self.touched` inside it and the
+        change listeners hear about them after the commit."""
+        with self._lock:
+            self.touched: list[tuple[str, str]] = []
+            with self.engine.begin() as conn:
+                yield conn
+            touched, self.touched = self.touched, []
+        self.notify_many(touched)
 
     # ----------------------------------------------------------------- writes
     def _validate(self, e: Entity, values: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -373,8 +440,7 @@ class Store:
         with self._lock, self.engine.begin() as conn:
             self._tombstone(conn, e, row_id, deleted, touched)
             self.set_meta("clock", self.clock.last, conn)
-        for name, rid in touched:
-            self._notify(name, rid)
+        self.notify_many(touched)
 
     def _tombstone(self, conn: Connection, e: Entity, row_id: str, deleted: bool, touched: list) -> None:
         t = TABLES[e.name]
@@ -408,15 +474,34 @@ class Store:
                 conn.execute(update(o).where(o.c.seq == last["seq"]).values(
                     fields=last["fields"] | fields, base=merged_base, hlc=stamp))
                 return
-        seq = conn.execute(insert(o).values(op_id="", entity=e.name, row_id=row_id, kind=kind, fields=fields,
-                                            base=base, hlc=stamp, created_at=now)).inserted_primary_key[0]
-        conn.execute(update(o).where(o.c.seq == seq).values(op_id=f"{self.device_id}:{seq}"))
+        conn.execute(insert(o).values(op_id=self._next_op_id(conn), entity=e.name, row_id=row_id, kind=kind,
+                                      fields=fields, base=base, hlc=stamp, created_at=now))
+
+    def _next_op_id(self, conn: Connection) -> str:
+        """device id + a counter that never goes back, even when acknowledged operations
+        leave the outbox (the server deduplicates by op id forever)."""
+        value = conn.execute(text("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'op_counter' RETURNING value")).scalar()
+        if value is None:
+            start = conn.execute(text("SELECT coalesce(max(seq), 0) + 1 FROM outbox")).scalar()
+            self.set_meta("op_counter", str(start), conn)
+            value = start
+        return f"{self.device_id}:{int(value)}"
 
     def _notify(self, entity_name: str, row_id: str) -> None:
-        if entity_name == REFERENCE.name:
+        self.notify_many([(entity_name, row_id)])
+
+    def notify_many(self, touched: Iterable[tuple[str, str]]) -> None:
+        """Tell listeners what changed. Past NOTIFY_EACH rows of one entity (an initial
+        sync, an import) they hear once, with row id "*": reload everything."""
+        per_entity: dict[str, list[str]] = {}
+        for name, rid in dict.fromkeys(touched):
+            per_entity.setdefault(name, []).append(rid)
+        if REFERENCE.name in per_entity:
             self._refresh_catalog()
-        for listener in list(self._listeners):
-            listener(entity_name, row_id)
+        for name, ids in per_entity.items():
+            for rid in (ids if len(ids) <= NOTIFY_EACH else ["*"]):
+                for listener in list(self._listeners):
+                    listener(name, rid)
 
     def bulk_insert(self, entity_name: str, rows: Sequence[Mapping[str, Any]], *, outbox: bool = True,
                     validated: bool = False) -> int:
@@ -449,7 +534,7 @@ class Store:
                 row.update(created_at=now, updated_at=now, author=self.author, deleted=False, field_versions={},
                            field_clocks={k: stamp for k in fields} if outbox else {})
                 if outbox:
-                    queued.append({"op_id": f"{self.device_id}:b{uuid.uuid4().hex[:12]}", "entity": e.name,
+                    queued.append({"op_id": self._next_op_id(conn), "entity": e.name,
                                    "row_id": row["id"], "kind": "upsert", "fields": fields,
                                    "base": {k: 0 for k in fields}, "hlc": stamp, "created_at": now})
             if prepared:
@@ -458,8 +543,8 @@ class Store:
                     conn.execute(insert(o), queued)
                 search.index_many(conn, e, prepared)
             self.set_meta("clock", self.clock.last, conn)
-        if e.name == REFERENCE.name:
-            self._refresh_catalog()
+        if prepared:
+            self.notify_many([(e.name, "*")])
         return len(prepared)
 
     # ----------------------------------------------------------------- checks

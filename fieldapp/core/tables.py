@@ -85,7 +85,9 @@ def build_client_metadata() -> MetaData:
         Column("base", JSON, nullable=False, default=dict),  # {field: server version edited}
         Column("hlc", String(40), nullable=False),
         Column("created_at", String(40), nullable=False),
-        Column("sent_at", String(40)),  # set when a push carried it; cleared on retry
+        Column("sent_at", String(40)),  # set when a push carried it; resent until acknowledged
+        Column("state", String(10), nullable=False, server_default="pending"),  # pending | rejected
+        Column("error", Text),  # the server's reason, shown to the person, when rejected
     )
     Table("meta", md, Column("key", String(64), primary_key=True), Column("value", Text))
     Table(
@@ -98,6 +100,9 @@ def build_client_metadata() -> MetaData:
         Column("provisional", JSON),
         Column("opened_at", String(40), nullable=False),
         Column("resolved_at", String(40)),
+        Column("status", String(10), nullable=False, server_default="open"),  # open | resolved
+        Column("resolved_by", String(120)),
+        Column("resolution", JSON),
     )
     Table(
         "blob", md,

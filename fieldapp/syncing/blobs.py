@@ -1,0 +1,137 @@
+"""Attachments over the wire: uploaded in resumable chunks, downloaded lazily.
+
+The server is asked once which of our blobs it lacks; each missing one is sent in chunks
+from the offset the server already holds, so a link cut mid-file resumes, not restarts.
+Downloads go to a temporary file, resume with Range, and are kept only when their
+SHA-256 matches.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from fieldapp.core.attachments import blob_path
+from fieldapp.core.store import Store
+from fieldapp.core.tables import TABLES
+from fieldapp.syncing.transport import RetryPolicy, Transport
+
+CHUNK = 256 * 1024  # small enough to finish on 2G between two drops
+Progress = Callable[[str, int, int], None]  # (sha256, bytes done, bytes total)
+
+
+def _local_unsent(store: Store) -> list[tuple[str, int]]:
+    b = TABLES["blob"]
+    with store.engine.connect() as conn:
+        return [(r.sha256, r.size) for r in conn.execute(select(b.c.sha256, b.c.size).where(b.c.stored, ~b.c.uploaded))]
+
+
+def _mark_uploaded(store: Store, shas: list[str]) -> None:
+    if shas:
+        b = TABLES["blob"]
+        with store.transaction() as conn:
+            conn.execute(update(b).where(b.c.sha256.in_(shas)).values(uploaded=True))
+
+
+def upload_missing(store: Store, transport: Transport, progress: Progress | None = None) -> int:
+    """Send every local blob the server lacks; returns how many were sent."""
+    local = _local_unsent(store)
+    if not local:
+        return 0
+    missing = set(transport.call("POST", "/v1/blobs/missing", json_body={"sha256": [s for s, _ in local]}).json()["missing"])
+    _mark_uploaded(store, [s for s, _ in local if s not in missing])
+    sent = 0
+    for sha, size in local:
+        if sha in missing:
+            _upload(store, transport, sha, size, progress)
+            _mark_uploaded(store, [sha])
+            sent += 1
+    return sent
+
+
+def _upload(store: Store, transport: Transport, sha: str, size: int, progress: Progress | None) -> None:
+    status = transport.call("GET", f"/v1/blobs/{sha}/upload").json()
+    offset = 0 if status.get("complete") is None else int(status.get("offset") or 0)
+    if status.get("complete"):
+        return
+    path = blob_path(store, sha)
+    with path.open("rb") as fh:
+        while offset < size:
+            fh.seek(offset)
+            chunk = fh.read(CHUNK)
+            end = offset + len(chunk) - 1
+            reply = transport.call(
+                "PUT", f"/v1/blobs/{sha}", data=chunk,
+                headers={"Content-Type": "application/octet-stream", "Content-Range": f"bytes {offset}-{end}/{size}"},
+                ok=(200, 201, 409),
+            )
+            if reply.status == 409:  # the server holds another offset (an earlier try landed): resume there
+                offset = int(reply.headers.get("upload-offset") or transport.call("GET", f"/v1/blobs/{sha}/upload").json()["offset"])
+                continue
+            state = reply.json()
+            offset = int(state.get("offset") or end + 1)
+            if progress:
+                progress(sha, min(offset, size), size)
+            if state.get("complete"):
+                return
+
+
+def download(store: Store, transport: Transport, sha: str, size: int | None = None, progress: Progress | None = None) -> Path:
+    """Fetch a blob (resuming a partial download) and verify it; returns its path."""
+    target = blob_path(store, sha)
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_suffix(".part")
+    done = part.stat().st_size if part.exists() else 0
+    policy = RetryPolicy(deadline=3600)
+    while True:
+        headers = {"Range": f"bytes={done}-{done + 4 * CHUNK - 1}"}
+        reply = transport.call("GET", f"/v1/blobs/{sha}", headers=headers, policy=policy, ok=(200, 206, 416))
+        if reply.status == 416:
+            break
+        with part.open("ab" if reply.status == 206 else "wb") as fh:
+            fh.write(reply.body)
+        done = part.stat().st_size
+        total = int(reply.headers.get("content-range", "/0").rsplit("/", 1)[-1] or 0) if reply.status == 206 else done
+        if progress:
+            progress(sha, done, total or done)
+        if reply.status == 200 or done >= total:
+            break
+    digest = hashlib.sha256()
+    with part.open("rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+    if digest.hexdigest() != sha:
+        part.unlink(missing_ok=True)
+        raise ValueError(f"downloaded attachment does not match its SHA-256 ({sha[:12]}…)")
+    os.replace(part, target)
+    with store.transaction() as conn:
+        conn.execute(sqlite_insert(TABLES["blob"]).values(sha256=sha, size=target.stat().st_size, stored=True, uploaded=True)
+                     .on_conflict_do_update(index_elements=["sha256"], set_={"stored": True, "uploaded": True}))
+    return target
+
+
+def missing_locally(store: Store) -> list[tuple[str, int]]:
+    """Blobs referenced by live media rows whose bytes are not on this machine."""
+    out: dict[str, int] = {}
+    with store.engine.connect() as conn:
+        for name in ("practice_media", "meeting_media"):
+            t = TABLES[name]
+            for sha, size in conn.execute(select(t.c.sha256, t.c.size).where(~t.c.deleted)):
+                if sha and not blob_path(store, sha).exists():
+                    out[sha] = size or 0
+    return sorted(out.items())
+
+
+def download_all(store: Store, transport: Transport, progress: Progress | None = None) -> int:
+    """Everything in the user's regions, for a trip with no network ahead."""
+    got = 0
+    for sha, size in missing_locally(store):
+        download(store, transport, sha, size, progress)
+        got += 1
+    return got

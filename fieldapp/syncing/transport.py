@@ -1,0 +1,206 @@
+"""HTTP to the central service, built for bad links (2G, satellite, shared Wi-Fi).
+
+- Bodies are gzip-compressed both ways; bytes are counted as they cross the wire.
+- Every call has a connect timeout, a read timeout AND a total deadline, so a server
+  that trickles bytes can never hang a sync.
+- Timeouts, dropped connections, 5xx and 429 are retried with exponential backoff and
+  jitter; 4xx answers are raised as `ServerRefused` with the server's JSON error.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import requests
+
+from fieldapp.i18n import _
+
+MAX_REPLY_BYTES = 256 * 1024 * 1024  # decompressed; a bigger reply is refused (zip bomb)
+CHUNK = 64 * 1024
+
+
+class TransportError(Exception):
+    """The server could not be reached or kept failing; the sync resumes next time."""
+
+
+class ServerRefused(Exception):
+    """A 4xx answer: the request is wrong or not allowed; retrying will not help."""
+
+    def __init__(self, status: int, error: str, message: str, field: str | None = None):
+        self.status, self.error, self.message, self.field = status, error, message, field
+        super().__init__(f"{status} {error}: {message}")
+
+
+class AuthRequired(ServerRefused):
+    """401: the token is missing, expired or revoked; log in again."""
+
+
+@dataclass
+class Traffic:
+    """What crossed the wire, for the progress bar and the benchmarks."""
+
+    requests: int = 0
+    bytes_up: int = 0
+    bytes_down: int = 0
+
+    def add(self, up: int, down: int) -> None:
+        self.requests += 1
+        self.bytes_up += up
+        self.bytes_down += down
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 6
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    deadline: float = 300.0  # total seconds for one call, retries included
+    sleep: Callable[[float], None] = time.sleep
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_delay, self.base_delay * (2 ** attempt)) * (0.5 + random.random() / 2)
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8"))
+
+
+@dataclass
+class Transport:
+    base_url: str
+    token: str | None = None
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    traffic: Traffic = field(default_factory=Traffic)
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+
+    # ------------------------------------------------------------------ API calls
+    def login(self, username: str, password: str) -> dict:
+        reply = self.call("POST", "/v1/login", json_body={"username": username, "password": password}, auth=False)
+        data = reply.json()
+        self.token = data["token"]
+        return data
+
+    def sync(self, request: dict) -> dict:
+        return self.call("POST", "/v1/sync", json_body=request).json()
+
+    def health(self) -> dict:
+        policy = RetryPolicy(attempts=1, connect_timeout=3, read_timeout=5, deadline=8)
+        return self.call("GET", "/v1/health", auth=False, policy=policy).json()
+
+    # ------------------------------------------------------------------ core
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        data: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+        policy: RetryPolicy | None = None,
+        ok: tuple[int, ...] = (200, 201, 204, 206),
+    ) -> Reply:
+        """One logical call with retries; returns the decompressed reply or raises."""
+        policy = policy or self.policy
+        hdrs = {"Accept-Encoding": "gzip", "Accept": "application/json"} | (headers or {})
+        body = data
+        if json_body is not None:
+            body = gzip.compress(json.dumps(json_body, separators=(",", ":")).encode("utf-8"), compresslevel=6)
+            hdrs |= {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        if auth and self.token:
+            hdrs["Authorization"] = f"Bearer {self.token}"
+        started = time.monotonic()
+        last_error: Exception | None = None
+        for attempt in range(policy.attempts):
+            remaining = policy.deadline - (time.monotonic() - started)
+            if remaining <= 0:
+                break
+            try:
+                reply = self._once(method, path, body, hdrs, policy, started + policy.deadline)
+            except (requests.ConnectionError, requests.Timeout, TimeoutError, zlib.error, OSError) as exc:
+                last_error = exc
+            else:
+                if reply.status in ok:
+                    return reply
+                if reply.status == 429 or reply.status >= 500:
+                    last_error = TransportError(f"HTTP {reply.status}")
+                    retry_after = reply.headers.get("retry-after")
+                    if retry_after and retry_after.isdigit():
+                        policy.sleep(min(float(retry_after), policy.max_delay))
+                        continue
+                else:
+                    raise self._refused(reply)
+            if attempt + 1 < policy.attempts:
+                pause = min(policy.delay(attempt), max(0.0, policy.deadline - (time.monotonic() - started)))
+                policy.sleep(pause)
+        raise TransportError(_("The server could not be reached: {reason}").format(reason=_describe(last_error)))
+
+    def _once(self, method: str, path: str, body: bytes | None, headers: dict, policy: RetryPolicy, deadline: float) -> Reply:
+        resp = self.session.request(
+            method, self.base_url + path, data=body, headers=headers, stream=True,
+            timeout=(policy.connect_timeout, policy.read_timeout),
+        )
+        try:
+            raw = b"".join(_read_until(resp.raw.stream(CHUNK, decode_content=False), deadline))
+        finally:
+            resp.close()
+        self.traffic.add(len(body or b"") + _header_bytes(headers), len(raw))
+        payload = raw
+        if resp.headers.get("content-encoding", "").lower() == "gzip":
+            payload = _gunzip_limited(raw, MAX_REPLY_BYTES)
+        return Reply(resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, payload)
+
+    @staticmethod
+    def _refused(reply: Reply) -> ServerRefused:
+        try:
+            data = reply.json()
+            error, message, fld = data.get("error", "error"), data.get("message", ""), data.get("field")
+        except (ValueError, AttributeError):
+            error, message, fld = "error", reply.body[:200].decode("utf-8", "replace"), None
+        cls = AuthRequired if reply.status == 401 else ServerRefused
+        return cls(reply.status, error, message, fld)
+
+
+def _read_until(chunks: Iterator[bytes], deadline: float) -> Iterator[bytes]:
+    for chunk in chunks:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the reply took longer than the call's deadline")
+        yield chunk
+
+
+def _gunzip_limited(data: bytes, limit: int) -> bytes:
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = d.decompress(data, limit + 1)
+    if len(out) > limit or d.unconsumed_tail:
+        raise ServerRefused(502, "reply_too_large", _("The server's reply is too large."))
+    return out
+
+
+def _header_bytes(headers: dict) -> int:
+    return sum(len(k) + len(str(v)) + 4 for k, v in headers.items())
+
+
+def _describe(exc: Exception | None) -> str:
+    if exc is None:
+        return _("no answer in time")
+    if isinstance(exc, (requests.Timeout, TimeoutError)):
+        return _("it did not answer in time")
+    if isinstance(exc, requests.ConnectionError):
+        return _("the connection failed or was cut")
+    return str(exc)

@@ -1,0 +1,87 @@
+"""A real central service process on 127.0.0.1 (free port), with users per test module."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from sync.server.cli import main as server_cli
+
+USERS = {
+    # name: (role, regions, password)
+    "amina": ("correspondent", ["AFR"], "amina-pass-123"),
+    "bruno": ("correspondent", ["AFR", "EUR"], "bruno-pass-123"),
+    "chen": ("facilitator", ["AFR"], "chen-pass-1234"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.db = f"sqlite:///{folder / 'server.sqlite'}"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def cli(self, *args: str) -> int:
+        return server_cli([*args, "--db", self.db, "--blobs", str(self.folder / "blobs")])
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sync.server.cli", "serve", "--db", self.db, "--blobs", str(self.folder / "blobs"),
+             "--port", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=open(self.folder / "server.log", "wb"),
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/v1/health", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start: " + (self.folder / "server.log").read_text()[-2000:])
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("server"))
+    assert s.cli("migrate") == 0
+    for name, (role, regions, password) in USERS.items():
+        assert s.cli("create-user", name, "--role", role, "--region", *regions, "--password", password) == 0
+    s.start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def client(server, make_store):
+    """client(name) -> (store, engine) logged in as that user, in its own data folder."""
+    from fieldapp.syncing.engine import SyncEngine
+    from fieldapp.syncing.transport import RetryPolicy, Transport
+
+    def make(user: str, folder: str | None = None):
+        store = make_store(folder or user, author=user)
+        transport = Transport(server.url, policy=RetryPolicy(attempts=3, base_delay=0.05, deadline=30))
+        transport.login(user, USERS[user][2])
+        return store, SyncEngine(store, transport)
+
+    return make

@@ -1,0 +1,129 @@
+"""Two and three clients against a real server process: offline edits, merges, conflicts
+settled by a person, attachments, scope changes."""
+from __future__ import annotations
+
+from fieldapp.core import attachments
+from fieldapp.syncing import blobs
+from fieldapp.syncing.engine import status
+
+
+def _practice(store, **kw):
+    return store.insert("practice", {"title": "Zaï", "family": "land_restoration", "country": "BF"} | kw)
+
+
+def test_offline_edits_on_both_sides_merge_field_by_field(client):
+    a, sa = client("amina")
+    b, sb = client("bruno")
+    pid = _practice(a)
+    assert sa.sync().ok and sb.sync().ok
+    assert b.get("practice", pid)["title"] == "Zaï"
+    # both offline, different fields
+    a.update("practice", pid, {"soc_impact": 2, "summary": "Poquets de compost"})
+    b.update("practice", pid, {"yield_impact": 3, "location": "Yatenga"})
+    for engine in (sa, sb, sa):
+        result = engine.sync()
+        assert result.ok and result.conflicts == 0 and result.rejected == 0
+    for store in (a, b):
+        row = store.get("practice", pid)
+        assert (row["soc_impact"], row["summary"], row["yield_impact"], row["location"]) == (2, "Poquets de compost", 3, "Yatenga")
+        assert store.pending_count() == 0 and store.conflicts() == []
+
+
+def test_true_conflict_surfaces_in_both_and_resolution_reaches_the_other(client):
+    a, sa = client("amina")
+    b, sb = client("bruno")
+    pid = _practice(a, title="Cordons pierreux")
+    sa.sync(), sb.sync()
+    a.update("practice", pid, {"title": "Cordons pierreux (Plateau central)"})
+    b.update("practice", pid, {"title": "Diguettes en pierres"})
+    sa.sync(), sb.sync(), sa.sync()
+    [ca] = a.conflicts(row_id=pid)
+    [cb] = b.conflicts(row_id=pid)
+    assert ca["id"] == cb["id"] and ca["field"] == "title"
+    values = {side["value"] for side in ca["sides"]}
+    assert values == {"Cordons pierreux (Plateau central)", "Diguettes en pierres"}
+    assert {side["author"] for side in ca["sides"]} == {"amina", "bruno"}
+    # both show the same provisional value
+    assert a.get("practice", pid)["title"] == b.get("practice", pid)["title"] == ca["provisional"]
+    # a person on B writes a merged value
+    b.resolve_conflict(cb["id"], "Cordons pierreux / diguettes (Plateau central)")
+    assert sb.sync().ok and sa.sync().ok
+    assert a.get("practice", pid)["title"] == "Cordons pierreux / diguettes (Plateau central)"
+    assert a.conflicts(row_id=pid) == [] and b.conflicts(row_id=pid) == []
+
+
+def test_delete_against_edit_is_a_conflict_and_restore_wins_when_chosen(client):
+    a, sa = client("amina")
+    b, sb = client("bruno")
+    pid = _practice(a, title="Demi-lunes")
+    sa.sync(), sb.sync()
+    a.delete("practice", pid)
+    b.update("practice", pid, {"summary": "Creusées en saison sèche"})
+    sb.sync(), sa.sync(), sb.sync()
+    [conflict] = a.conflicts(row_id=pid)
+    assert conflict["field"] == "_deleted"
+    assert not a.get("practice", pid)["deleted"]  # nothing typed disappears before a person decides
+    a.resolve_conflict(conflict["id"], deleted=False)
+    sa.sync(), sb.sync()
+    assert b.get("practice", pid)["summary"] == "Creusées en saison sèche" and not b.get("practice", pid)["deleted"]
+    assert b.conflicts(row_id=pid) == []
+
+
+def test_attachment_added_on_one_client_opens_on_the_other(client, tmp_path):
+    a, sa = client("amina")
+    b, sb = client("chen")
+    pid = _practice(a, title="Compost en fosse")
+    photo = tmp_path / "fosse.jpg"
+    photo.write_bytes(b"\xff\xd8\xff" + bytes(range(256)) * 4000)  # ~1 MB, several chunks
+    media_id = attachments.add_file(a, "practice", pid, photo, caption="Fosse à compost")
+    result = sa.sync()
+    assert result.ok and result.attachments_sent == 1
+    assert sb.sync().ok
+    [row] = b.children("practice_media", pid)
+    assert row["id"] == media_id and row["caption"] == "Fosse à compost"
+    assert attachments.local_path(b, row) is None  # fetched lazily, on open
+    path = blobs.download(b, sb.transport, row["sha256"], row["size"])
+    assert path.read_bytes() == photo.read_bytes()
+    assert attachments.local_path(b, row) == path
+
+
+def test_row_moved_out_of_a_users_region_disappears_from_their_copy(client):
+    a, sa = client("amina")  # AFR only
+    b, sb = client("bruno")  # AFR and EUR
+    pid = _practice(b, title="Haies bocagères", country="SN")
+    mid = b.insert("meeting", {"title": "Atelier Thiès", "starts_on": "2026-02-03", "country": "SN"})
+    part = b.insert("meeting_participant", {"meeting_id": mid, "name": "Awa Ndiaye", "gender": "female"})
+    sb.sync(), sa.sync()
+    assert a.get("practice", pid) and a.get("meeting_participant", part)
+    b.update("practice", pid, {"country": "FR"})  # region follows: EUR
+    b.update("meeting", mid, {"country": "FR"})
+    sb.sync()
+    assert sa.sync().removed >= 3
+    assert a.get("practice", pid) is None and a.get("meeting", mid) is None and a.get("meeting_participant", part) is None
+    assert not a.search("bocageres") and a.check() == []
+
+
+def test_steady_state_sync_is_one_request_and_status_tells_the_truth(client):
+    a, sa = client("amina")
+    sa.sync()
+    for i in range(10):
+        _practice(a, title=f"Pratique {i}")
+    assert status(a)["pending"] == 10
+    result = sa.sync()
+    assert result.ok and result.requests == 1 and result.applied == 10
+    noop = sa.sync()
+    assert noop.requests == 1 and noop.received == 0
+    st = status(a)
+    assert st["pending"] == 0 and st["last"]["ok"] and st["last"]["requests"] == 1
+
+
+def test_write_outside_scope_is_rejected_kept_and_shown(client):
+    a, sa = client("amina")  # AFR only
+    sa.sync()
+    pid = _practice(a, title="Prairie permanente", country="FR")
+    result = sa.sync()
+    assert result.rejected == 1 and result.rejections
+    [op] = a.rejected()
+    assert op["row_id"] == pid and op["error"]  # the server's reason, shown to the person
+    assert a.get("practice", pid)["title"] == "Prairie permanente"  # nothing typed is lost
+    assert a.pending_count() == 0 and sa.sync().requests == 1  # not resent blindly
