@@ -1,0 +1,262 @@
+"""`fieldapp`: the desktop window with no command, headless commands otherwise.
+
+The headless commands (demo data, search, stats, export/import, checks, form checks) work
+on a data folder with no display and never import Qt: the window is imported only when no
+command is given, so a server, a CI job or a correspondent's script over SSH can use them.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from fieldapp import __version__
+from fieldapp.i18n import _
+from fieldapp.paths import default_data_dir
+
+DEFAULT_UI_DEMO_SCALE = 2000
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS so a --data-dir given before or after the command name both count.
+    parser.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+                        help=_("data folder (default: {folder})").format(folder=default_data_dir()))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fieldapp",
+        description=_("Field App: practices, partners, meetings and project forms of the 4 per 1000 Initiative. "
+                      "With no command, opens the window."),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _data_dir_option(parser)
+    parser.add_argument("--demo-if-empty", action="store_true",
+                        help=_("fill an empty data folder with demo data ({n} practices) when the window opens").format(n=DEFAULT_UI_DEMO_SCALE))
+    parser.add_argument("--no-server", action="store_true", help=_("do not start the local demo sync service"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo", help=_("generate realistic demo data (French, English, Spanish)"))
+    _data_dir_option(p)
+    p.add_argument("--scale", type=int, default=DEFAULT_UI_DEMO_SCALE, help=_("about how many practices (default: %(default)s)"))
+    p.add_argument("--seed", type=int, default=1, help=_("same seed, same data (default: %(default)s)"))
+
+    p = sub.add_parser("search", help=_("full-text search across practices, organisations, contacts and meetings"))
+    _data_dir_option(p)
+    p.add_argument("query", nargs="+", help=_("words to find; accents optional, the last word may be a prefix"))
+    p.add_argument("--limit", type=int, default=20, help=_("how many hits (default: %(default)s)"))
+    p.add_argument("--entity", action="append", metavar="E", help=_("only this kind of record (repeatable)"))
+
+    p = sub.add_parser("stats", help=_("number of records per kind"))
+    _data_dir_option(p)
+
+    p = sub.add_parser("export", help=_("write one kind of record as CSV or JSON"))
+    _data_dir_option(p)
+    p.add_argument("entity", metavar="ENTITY")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE", help=_("file to write (default: standard output)"))
+
+    p = sub.add_parser("import", help=_("read one kind of record from CSV or JSON; every row is checked first"))
+    _data_dir_option(p)
+    p.add_argument("entity", metavar="ENTITY")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--format", choices=("csv", "json"), help=_("default: from the file name and content"))
+    p.add_argument("--skip-invalid", action="store_true", help=_("import the good rows and leave out the bad ones"))
+
+    p = sub.add_parser("check", help=_("check the database (SQLite integrity and the store's own rules)"))
+    _data_dir_option(p)
+
+    p = sub.add_parser("form", help=_("project form templates"))
+    _data_dir_option(p)
+    form_sub = p.add_subparsers(dest="form_command", metavar="FORM_COMMAND", required=True)
+    fc = form_sub.add_parser("check", help=_("check an XLSForm file and list its problems"))
+    _data_dir_option(fc)
+    fc.add_argument("file", type=Path, metavar="FILE.xlsx")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if args.command and extra:
+        parser.error(_("unrecognised arguments: {args}").format(args=" ".join(extra)))
+    data_dir = Path(getattr(args, "data_dir", None) or default_data_dir())
+    out = sys.stdout
+    if args.command is None:
+        return _window(data_dir, args, extra)
+    if args.command == "form":
+        return _form_check(args.file, out)
+    from fieldapp.core.store import Store  # after argument errors: --help stays instant
+
+    try:
+        with Store(data_dir) as store:
+            return COMMANDS[args.command](store, args, out)
+    except KeyboardInterrupt:
+        print(_("Interrupted."), file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `fieldapp export practice | head`: the reader had enough
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter from complaining at exit
+        return 0
+
+
+# --------------------------------------------------------------------------- commands
+def _demo(store, args, out: TextIO) -> int:
+    from fieldapp.core import demo
+
+    if args.scale < 1:
+        print(_("--scale must be at least 1"), file=sys.stderr)
+        return 2
+    busy = {name: n for name, n in store.stats().items() if name != "reference" and n}
+    if busy:
+        print(_("The data folder {folder} already holds records ({counts}); demo data goes into an empty folder: "
+                "choose another one with --data-dir.").format(folder=store.data_dir, counts=_counts_text(busy)), file=sys.stderr)
+        return 1
+    started = time.perf_counter()
+    last = [0.0]
+
+    def progress(entity_name: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done == total or now - last[0] > 2:
+            last[0] = now
+            print(_("  {entity}: {done}/{total}").format(entity=entity_name, done=done, total=total), file=sys.stderr)
+
+    counts = demo.generate(store, scale=args.scale, seed=args.seed, progress=progress)
+    print(_("Demo data written to {folder} in {seconds:.1f} s:").format(folder=store.data_dir, seconds=time.perf_counter() - started), file=out)
+    _table(out, [(_entity_label(name), n) for name, n in counts.items()])
+    return 0
+
+
+def _search(store, args, out: TextIO) -> int:
+    from fieldapp.core.search import SEARCHED_NAMES
+
+    wanted = args.entity or None
+    unknown = sorted(set(wanted or ()) - set(SEARCHED_NAMES))
+    if unknown:
+        print(_("Cannot search {names}; searchable: {searchable}").format(names=", ".join(unknown), searchable=", ".join(SEARCHED_NAMES)), file=sys.stderr)
+        return 2
+    query = " ".join(args.query)
+    hits = store.search(query, entities=wanted, limit=args.limit)
+    if not hits:
+        print(_("No match for {query}.").format(query=query), file=out)
+        return 0
+    width = len(str(len(hits)))
+    for i, hit in enumerate(hits, start=1):
+        print(f"{i:>{width}}. [{_entity_label(hit.entity, plural=False)}] {hit.title}", file=out)
+        if hit.snippet:
+            print(f"{'':>{width}}  {hit.snippet}", file=out)
+    return 0
+
+
+def _stats(store, args, out: TextIO) -> int:
+    stats = store.stats()
+    _table(out, [(_entity_label(name), n) for name, n in stats.items()] + [(_("Changes waiting to sync"), store.pending_count())])
+    return 0
+
+
+def _export(store, args, out: TextIO) -> int:
+    from fieldapp.core import transfer
+
+    if not _known_entity(args.entity):
+        return 2
+    if args.output:
+        with args.output.open("w", encoding="utf-8", newline="") as f:
+            n = transfer.export(store, args.entity, args.format, f)
+        print(_("{n} rows written to {file}").format(n=n, file=args.output), file=sys.stderr)
+    else:
+        transfer.export(store, args.entity, args.format, out)
+    return 0
+
+
+def _import(store, args, out: TextIO) -> int:
+    from fieldapp.core import transfer
+
+    if not _known_entity(args.entity):
+        return 2
+    try:
+        result = transfer.import_file(store, args.entity, args.file, fmt=args.format, skip_invalid=args.skip_invalid)
+    except FileNotFoundError:
+        print(_("No such file: {file}").format(file=args.file), file=sys.stderr)
+        return 2
+    except transfer.ImportFileError as exc:
+        print(_("Cannot read {file}: {reason}").format(file=args.file, reason=exc), file=sys.stderr)
+        return 1
+    for problem in result.problems:
+        print(str(problem), file=out)
+    if result.problems and not result.written and not (args.skip_invalid and result.unchanged):
+        print(_("Nothing imported: fix the rows above, or use --skip-invalid to import only the valid rows."), file=out)
+        return 1
+    print(_("{inserted} added, {updated} changed, {unchanged} unchanged, {skipped} left out.").format(
+        inserted=result.inserted, updated=result.updated, unchanged=result.unchanged, skipped=result.skipped), file=out)
+    return 0
+
+
+def _check(store, args, out: TextIO) -> int:
+    problems = store.check()
+    if problems:
+        for p in problems:
+            print(p, file=out)
+        print(_("{n} problem(s) found.").format(n=len(problems)), file=out)
+        return 1
+    print(_("No problems found."), file=out)
+    return 0
+
+
+def _form_check(path: Path, out: TextIO) -> int:
+    try:
+        from fieldapp.forms.xlsform import check_command
+    except ImportError as exc:
+        print(_("Form checks are not available in this build ({reason}).").format(reason=exc), file=sys.stderr)
+        return 2
+    return int(check_command(path, out))
+
+
+def _window(data_dir: Path, args, extra: list[str]) -> int:
+    ui_argv = [sys.argv[0] if sys.argv and sys.argv[0] else "fieldapp", *extra]
+    if args.no_server:
+        ui_argv.append("--no-server")
+    try:
+        from fieldapp.ui.app import run
+    except ImportError as exc:
+        print(_("The desktop window is not available ({reason}). Headless commands work: see fieldapp --help.").format(reason=exc),
+              file=sys.stderr)
+        return 2
+    return int(run(data_dir, demo_scale=DEFAULT_UI_DEMO_SCALE if args.demo_if_empty else None, argv=ui_argv))
+
+
+COMMANDS = {"demo": _demo, "search": _search, "stats": _stats, "export": _export, "import": _import, "check": _check}
+
+
+# --------------------------------------------------------------------------- helpers
+def _entity_label(name: str, *, plural: bool = True) -> str:
+    from fieldapp.core.schema import BY_NAME
+
+    e = BY_NAME.get(name)
+    return (_(e.plural) if plural else _(e.label)) if e else name
+
+
+def _known_entity(name: str) -> bool:
+    from fieldapp.core.schema import BY_NAME
+
+    if name in BY_NAME:
+        return True
+    print(_("Unknown kind of record {name}; choose one of: {names}").format(name=name, names=", ".join(BY_NAME)), file=sys.stderr)
+    return False
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{_entity_label(k)}: {v}" for k, v in counts.items())
+
+
+def _table(out: TextIO, rows: list[tuple[str, int]]) -> None:
+    """Two aligned columns: label, then the number right-aligned."""
+    width = max((len(label) for label, _n in rows), default=0)
+    digits = max((len(f"{n:,}") for _label, n in rows), default=1)
+    for label, n in rows:
+        print(f"{label:<{width}}  {n:>{digits},}", file=out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
