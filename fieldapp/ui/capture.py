@@ -48,6 +48,8 @@ class ContactCompleter(QCompleter):
 
     def _typed(self, _text: str) -> None:
         self.contact = None
+        self.choices.clear()  # stale names must not catch the Enter meant to register
+        self.popup().hide()
         self._timer.start()
 
     def _ask(self) -> None:
@@ -301,8 +303,9 @@ class CaptureView(QWidget):
             self.person_gender.set_code(contact["gender"])
 
     def _enter_in_name(self) -> None:
-        if self.contacts.popup().isVisible():
-            return
+        popup = self.contacts.popup()
+        if popup.isVisible() and popup.currentIndex().isValid():
+            return  # Enter picks the highlighted contact first
         self.register_from_form()
 
     def register_from_form(self) -> None:

@@ -320,8 +320,8 @@ class RecordEditor(QWidget):
             self.bridge.read(lambda: self.store.meta(key), lambda saved: self._restore_draft(gen, saved))
 
     def _restore_draft(self, gen: int, saved: str | None) -> None:
-        if gen != self._generation or not saved or not self.is_draft:
-            return
+        if gen != self._generation or not saved or not self.is_draft or self.touched:
+            return  # the person started typing before the saved draft arrived: theirs wins
         try:
             draft = json.loads(saved)
         except json.JSONDecodeError:
@@ -336,7 +336,8 @@ class RecordEditor(QWidget):
                 except ValueError:
                     continue
                 self.touched.add(name)
-        self.state.setText(_("Unfinished draft restored"))
+        if self.touched:
+            self.state.setText(_("Unfinished draft restored"))
 
     # ------------------------------------------------------------------ editing
     def _check(self, f: Field, raw: Any) -> tuple[Any, str | None]:

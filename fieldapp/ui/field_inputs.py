@@ -59,8 +59,8 @@ class LineInput(FieldInput):
             edit.setPlaceholderText(f"{_num(field.minimum)} … {_num(field.maximum)}")
         elif field.kind == fs.DATETIME:
             edit.setPlaceholderText("YYYY-MM-DDThh:mm:ssZ")
-        edit.textEdited.connect(self.edited.emit)
-        edit.editingFinished.connect(self.finished.emit)
+        edit.textEdited.connect(lambda *_a: self.edited.emit())
+        edit.editingFinished.connect(lambda *_a: self.finished.emit())
 
     def raw(self) -> Any:
         return self.widget.text()
@@ -79,8 +79,8 @@ class LongInput(FieldInput):
     def __init__(self, field: Field):
         edit = LongTextEdit()
         super().__init__(field, edit)
-        edit.textChanged.connect(self.edited.emit)
-        edit.editingFinished.connect(self.finished.emit)
+        edit.textChanged.connect(lambda *_a: self.edited.emit())
+        edit.editingFinished.connect(lambda *_a: self.finished.emit())
 
     def raw(self) -> Any:
         text = self.widget.toPlainText()
@@ -108,10 +108,10 @@ class ChoiceInput(FieldInput):
             combo = CodeCombo([(c, choice_label(c)) for c in field.choices or ()], editable=False,
                               empty_text="" if not field.required else "—")
         super().__init__(field, combo)
-        combo.picked.connect(self.edited.emit)
-        combo.picked.connect(self.finished.emit)
+        combo.picked.connect(lambda *_a: self.edited.emit())
+        combo.picked.connect(lambda *_a: self.finished.emit())
         if combo.isEditable():
-            combo.lineEdit().textEdited.connect(self.edited.emit)
+            combo.lineEdit().textEdited.connect(lambda *_a: self.edited.emit())
 
     def raw(self) -> Any:
         return self.widget.raw()
@@ -134,8 +134,8 @@ class MultiInput(FieldInput):
         picker = TagPicker(options, sort=field.ref_list in ("country", "language"))
         super().__init__(field, picker)
         picker.adder.setAccessibleName(_("Add to {label}").format(label=_(field.label)))
-        picker.picked.connect(self.edited.emit)
-        picker.picked.connect(self.finished.emit)
+        picker.picked.connect(lambda *_a: self.edited.emit())
+        picker.picked.connect(lambda *_a: self.finished.emit())
 
     def raw(self) -> Any:
         return self.widget.raw()
@@ -148,8 +148,8 @@ class ScoreInput(FieldInput):
     def __init__(self, field: Field):
         combo = ScoreCombo()
         super().__init__(field, combo)
-        combo.picked.connect(self.edited.emit)
-        combo.picked.connect(self.finished.emit)
+        combo.picked.connect(lambda *_a: self.edited.emit())
+        combo.picked.connect(lambda *_a: self.finished.emit())
 
     def raw(self) -> Any:
         return self.widget.raw()
@@ -163,8 +163,8 @@ class DateInput(FieldInput):
         edit = OptionalDateEdit()
         super().__init__(field, edit)
         edit.edit.setAccessibleName(_(field.label))
-        edit.picked.connect(self.edited.emit)
-        edit.picked.connect(self.finished.emit)
+        edit.picked.connect(lambda *_a: self.edited.emit())
+        edit.picked.connect(lambda *_a: self.finished.emit())
 
     def raw(self) -> Any:
         return self.widget.raw()
@@ -177,8 +177,8 @@ class BoolInput(FieldInput):
     def __init__(self, field: Field):
         box = QCheckBox()
         super().__init__(field, box)
-        box.toggled.connect(self.edited.emit)
-        box.toggled.connect(self.finished.emit)
+        box.toggled.connect(lambda *_a: self.edited.emit())
+        box.toggled.connect(lambda *_a: self.finished.emit())
 
     def raw(self) -> Any:
         return self.widget.isChecked()
@@ -193,9 +193,9 @@ class RefInput(FieldInput):
     def __init__(self, field: Field, lookup: Lookup):
         picker = RefPicker(lambda text, deliver: lookup(field.ref or "", text, deliver))
         super().__init__(field, picker)
-        picker.textEdited.connect(self.edited.emit)
-        picker.picked.connect(self.edited.emit)
-        picker.picked.connect(self.finished.emit)
+        picker.textEdited.connect(lambda *_a: self.edited.emit())
+        picker.picked.connect(lambda *_a: self.edited.emit())
+        picker.picked.connect(lambda *_a: self.finished.emit())
 
     def raw(self) -> Any:
         return self.widget.raw()

@@ -1,0 +1,118 @@
+"""The main window: global search as you type, opening a hit with Enter, navigation
+and actions from the keyboard, accessible names, settings kept, the honest sync page."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit
+
+from fieldapp.ui.settings import Settings, SettingsDialog
+from tests.ui.conftest import settle
+
+
+def test_search_as_you_type_and_enter_opens_the_record(qtbot, window, store, sample):
+    box = window.search
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(box.hasFocus, timeout=2000)
+    with qtbot.waitSignal(box.results_shown, timeout=5000, check_params_cb=lambda n: n > 0):
+        qtbot.keyClicks(box, "icri")
+    assert [h.entity for h in box.results.hits] == ["organisation"]
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    page = window.pages["organisation"]
+    qtbot.waitUntil(lambda: page.editor.row_id == sample["organisation"], timeout=5000)
+    assert window.current_page() is page
+    assert page.editor.inputs["name"].widget.text() == "ICRISAT"
+    # a practice, by a word of its title
+    box.clear()
+    with qtbot.waitSignal(box.results_shown, timeout=5000, check_params_cb=lambda n: n > 0):
+        qtbot.keyClicks(box, "shea")
+    box.open_first()
+    practices = window.pages["practice"]
+    qtbot.waitUntil(lambda: practices.editor.row_id == sample["practices"][1], timeout=5000)
+    assert window.current_page() is practices
+    assert practices.view.currentIndex().row() == practices.model.row_of(sample["practices"][1])
+
+
+def test_keyboard_navigation_and_accessible_names(qtbot, window):
+    for i, entity in ((1, "practice"), (4, "meeting")):
+        qtbot.keyClick(window, Qt.Key(Qt.Key.Key_1 + i - 1), Qt.KeyboardModifier.ControlModifier)
+        assert window.nav.currentRow() == i - 1
+        assert window.current_page() is window.pages[entity]
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert window.stack.currentWidget() is window.sync_page
+    # every button that shows a glyph or an icon only has a name a screen reader can say
+    # (Qt's own parts excepted: calendar arrows, table corners, line-edit clear buttons)
+    def ours(b) -> bool:
+        return not b.objectName().startswith("qt_") and not isinstance(b.parentWidget(), QLineEdit)
+
+    buttons = [b for b in window.findChildren(QAbstractButton) if ours(b)]
+    glyph_only = [b for b in buttons if len(b.text().replace("&", "").strip()) <= 2]
+    assert glyph_only  # the undo/redo/clear-date buttons are among them
+    assert [b for b in glyph_only if not b.accessibleName()] == []
+    editor = window.pages["practice"].editor
+    assert editor.undo_button.accessibleName() and editor.redo_button.accessibleName()
+
+
+def test_new_record_shortcut_creates_on_the_current_area(qtbot, window, store):
+    window.go(3)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    editor = window.pages["meeting"].editor
+    assert editor.is_draft
+    title = editor.inputs["title"].widget
+    title.setFocus()
+    qtbot.keyClicks(title, "Helsinki soil carbon meeting")
+    qtbot.keyClick(title, Qt.Key.Key_Return)
+    date = editor.inputs["starts_on"].widget
+    from PySide6.QtCore import QDate
+    with qtbot.waitSignal(editor.created, timeout=5000) as created:
+        date.edit.setDate(QDate(2023, 6, 12))
+        date.edit.editingFinished.emit()
+    settle(qtbot, window.bridge)
+    row = store.get("meeting", created.args[0])
+    assert (row["title"], row["starts_on"], row["meeting_type"]) == ("Helsinki soil carbon meeting", "2023-06-12", "workshop")
+    # the window-level undo (Edit menu, Ctrl+Z from the list) undoes the creation
+    window.undo_action.trigger()
+    settle(qtbot, window.bridge)
+    assert store.get("meeting", created.args[0])["deleted"] is True
+
+
+def test_settings_dialog_keeps_values(qtbot, tmp_path):
+    path = str(tmp_path / "s.ini")
+    settings = Settings(QSettings(path, QSettings.Format.IniFormat))
+    dialog = SettingsDialog(settings, tmp_path / "data")
+    qtbot.addWidget(dialog)
+    dialog.language.setCurrentIndex(dialog.language.findData("fr"))
+    dialog.server.setText("ftp://nope")
+    assert dialog.server_message.text()
+    dialog.accept()
+    assert settings.server_url == ""  # refused: not saved
+    dialog.server.setText("https://sync.4p1000.org")
+    dialog.data_dir.setText(str(tmp_path / "elsewhere"))
+    dialog.accept()
+    again = Settings(QSettings(path, QSettings.Format.IniFormat))
+    assert again.language == "fr"
+    assert again.server_url == "https://sync.4p1000.org"
+    assert again.data_dir == tmp_path / "elsewhere"
+
+
+def test_sync_page_and_status_bar_tell_the_truth(qtbot, window, store):
+    pending = store.pending_count()
+    qtbot.waitUntil(lambda: window.pending_label.text() == f"{pending} unsynced changes", timeout=5000)
+    assert "not configured" in window.sync_page.status.text()
+    assert window.sync_page.pending.text().startswith(str(pending))
+    assert window.last_sync_label.text() == "Last sync: never"
+    store.set_meta("last_sync_at", "2025-06-30 10:00")
+    window.refresh_status()
+    qtbot.waitUntil(lambda: "2025-06-30" in window.last_sync_label.text(), timeout=5000)
+
+
+def test_run_opens_the_window_and_reports_ready(qtbot, tmp_path, monkeypatch, capsys):
+    from fieldapp.ui import app as app_module
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "conf"))
+    monkeypatch.setenv(app_module.READY_ENV, "1")
+    assert app_module.run(tmp_path / "data", argv=["fieldapp"]) == 0
+    assert "ready" in capsys.readouterr().out
+    assert (tmp_path / "data" / "fieldapp.sqlite").exists()
+    assert QApplication.instance().applicationName() == "FieldApp"
+    assert not QApplication.windowIcon().isNull()
