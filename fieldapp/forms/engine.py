@@ -626,10 +626,26 @@ class FormState:
                       lang or self.language, self.definition.default_language)
         if "${" not in raw:
             return raw
-        return expressions.render_label(raw, lambda n: self._display(n, meta.chain, idx))
+        return expressions.render_label(raw, lambda n: self._display(n, meta.chain, idx, lang))
 
-    def _display(self, name: str, chain: tuple[str, ...], idx: Indices) -> Value:
+    def _display(self, name: str, chain: tuple[str, ...], idx: Indices, lang: str | None = None) -> Value:
+        """An answer as a label shows it: numbers in the reader's locale (Babel), a choice
+        by its label, several choices joined by commas."""
         v = self._lookup(name, chain, idx)
+        v = v[0] if isinstance(v, NodeSet) and v else ("" if isinstance(v, NodeSet) else v)
+        lang = lang or self.language
+        meta = self.form.meta.get(name)
+        el = meta.element if meta else None
+        if isinstance(el, Question) and el.type in SELECT_TYPES and isinstance(v, str) and v:
+            index = self.form.choice_index.get(el.choices or "", {})
+            return ", ".join(text_in(index[c].label, lang, self.definition.default_language) if c in index else c
+                             for c in v.split())
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            try:
+                from babel.numbers import format_decimal
+                return format_decimal(v, locale=lang.replace("-", "_"), decimal_quantization=False)
+            except Exception:  # an unknown locale: plain XPath formatting
+                pass
         return expressions.to_string(v)
 
     # -- writing

@@ -502,10 +502,11 @@ def outline(defn: FormDefinition, lang: str | None = None) -> list[str]:
             continue
         q: Question = el
         kind = f"{q.type} {q.choices}" if q.type in SELECT_TYPES and q.choices else q.type
-        mark = ("*" if q.required is True else ("*?" if isinstance(q.required, str) else "")) + (
+        mark = ("*" if q.required is True else ("(*)" if isinstance(q.required, str) else "")) + (
             "?" if q.relevant else "")
         if q.type == CALCULATE:
-            lines.append(f"{pad}{kind} {q.name} = {q.calculation}")
+            calc = q.calculation or ""
+            lines.append(f"{pad}{kind} {q.name} = {calc if len(calc) <= 90 else calc[:87] + '...'}")
         elif q.type in METADATA_TYPES:
             lines.append(f"{pad}{kind} {q.name}")
         else:
@@ -529,6 +530,7 @@ def check_command(path: Path, out: TextIO) -> int:
         form_id=result["form_id"], version=version, title=result["title"]) + "\n")
     out.write(_("Languages: {languages} (default {default})").format(
         languages=", ".join(defn.languages), default=defn.default_language) + "\n")
+    out.write(_("(* required, (*) required under a condition, ? shown under a condition)") + "\n")
     for line in outline(defn):
         out.write(line + "\n")
     questions = [q for q in defn.questions() if q.type not in (CALCULATE, NOTE, *METADATA_TYPES)]
