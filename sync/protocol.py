@@ -57,7 +57,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from fieldapp.core.fieldspec import FieldError, validate
 from fieldapp.core.hlc import Stamp
@@ -179,6 +179,14 @@ class LoginRequest(BaseModel):
     username: str = Field(min_length=1, max_length=120)
     password: str = Field(min_length=1, max_length=1024)
 
+    @field_validator("username", "password")
+    @classmethod
+    def _storable(cls, v: str) -> str:
+        problem = text_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
+
 
 class UserInfo(BaseModel):
     name: str
@@ -223,6 +231,35 @@ class ShapeError(ValueError):
         super().__init__(message)
 
 
+def text_problem(value: Any, depth: int = 0) -> str | None:
+    """Why a value cannot be stored as text (NUL characters, lone surrogates), or None.
+    PostgreSQL refuses both; refusing them here keeps every backend alike."""
+    if depth > 64:
+        return "nested too deeply"
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "text may not contain NUL characters"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text is not valid Unicode"
+        return None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            problem = text_problem(k, depth + 1) or text_problem(v, depth + 1)
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for v in value:
+            problem = text_problem(v, depth + 1)
+            if problem:
+                return problem
+    return None
+
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
 def check_op_shape(op: Op, index: int) -> None:
     """Raise ShapeError for what makes a whole request invalid; the server answers 422 and
     applies nothing. Value rules that depend on the server (reference codes, required
@@ -241,6 +278,12 @@ def check_op_shape(op: Op, index: int) -> None:
         if key not in (ROW_KEY, DELETED_KEY) and not e.has(key):
             raise ShapeError(f"{where}.base.{key}", "unknown_field", f"{e.name} has no field {key}")
     fields = dict(op.fields)
+    for name, value in fields.items():
+        problem = text_problem(value)
+        if problem:
+            raise ShapeError(f"{where}.fields.{name}", "bad_text", problem)
+    if "sha256" in fields and e.has("sha256") and not SHA256_RE.match(str(fields["sha256"] or "")):
+        raise ShapeError(f"{where}.fields.sha256", "bad_sha256", "sha256 must be 64 lower-case hex digits")
     if op.kind == "resolve":
         if not fields:
             raise ShapeError(f"{where}.fields", "empty_resolution", "a resolution names at least one field")
