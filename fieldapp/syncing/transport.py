@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 import requests
+import urllib3.exceptions
 
 from fieldapp.i18n import _
 
@@ -133,7 +134,8 @@ class Transport:
                 break
             try:
                 reply = self._once(method, path, body, hdrs, policy, started + policy.deadline)
-            except (requests.ConnectionError, requests.Timeout, TimeoutError, zlib.error, OSError) as exc:
+            except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError, TimeoutError, zlib.error,
+                    EOFError, OSError) as exc:  # a body cut mid-stream surfaces from urllib3 itself
                 last_error = exc
             else:
                 if reply.status in ok:
@@ -199,8 +201,8 @@ def _header_bytes(headers: dict) -> int:
 def _describe(exc: Exception | None) -> str:
     if exc is None:
         return _("no answer in time")
-    if isinstance(exc, (requests.Timeout, TimeoutError)):
+    if isinstance(exc, (requests.Timeout, TimeoutError, urllib3.exceptions.ReadTimeoutError)):
         return _("it did not answer in time")
-    if isinstance(exc, requests.ConnectionError):
+    if isinstance(exc, (requests.ConnectionError, urllib3.exceptions.HTTPError, EOFError)):
         return _("the connection failed or was cut")
     return str(exc)

@@ -174,3 +174,14 @@ def test_clock_is_kept_across_restarts(tmp_path):
         last = s.clock.last
     with Store(tmp_path / "d") as s:
         assert s.clock.now() > last
+
+
+def test_op_ids_never_repeat_after_acknowledged_ops_leave(store):
+    store.insert("practice", {"title": "A", "family": "agroforestry", "country": "FR"})
+    first = store.outbox()[0]["op_id"]
+    with store.engine.begin() as conn:  # the sync engine deletes acknowledged ops
+        conn.exec_driver_sql("DELETE FROM outbox")
+    store.insert("practice", {"title": "B", "family": "agroforestry", "country": "FR"})
+    store.bulk_insert("practice", [{"title": "C", "family": "agroforestry", "country": "FR"}])
+    ids = [op["op_id"] for op in store.outbox()]
+    assert first not in ids and len(set(ids)) == 2
