@@ -600,7 +600,7 @@ class Expression:
         return f"Expression({self.text!r})"
 
     def evaluate(self, ctx: Context, max_steps: int = MAX_STEPS) -> Value:
-        return _Evaluator(ctx, max_steps).eval(self.tree)
+        return _Evaluator(ctx, max_steps).visit(self.tree)
 
     def truth(self, ctx: Context) -> bool:
         return to_bool(self.evaluate(ctx))
@@ -714,7 +714,7 @@ class _Evaluator:
         if self.steps > self.max_steps:
             raise EvaluationError(_("the expression took too many steps to evaluate"))
 
-    def eval(self, node: Node) -> Value:
+    def visit(self, node: Node) -> Value:
         self.spend()
         t = type(node)
         if t is Literal:
@@ -729,14 +729,14 @@ class _Evaluator:
         if t is Column:
             return self.ctx.column(node.name)  # type: ignore[attr-defined]
         if t is Negate:
-            return -to_number(self.eval(node.operand))  # type: ignore[attr-defined]
+            return -to_number(self.visit(node.operand))  # type: ignore[attr-defined]
         if t is Binary:
             op = node.op  # type: ignore[attr-defined]
             if op == "or":
-                return to_bool(self.eval(node.left)) or to_bool(self.eval(node.right))  # type: ignore[attr-defined]
+                return to_bool(self.visit(node.left)) or to_bool(self.visit(node.right))  # type: ignore[attr-defined]
             if op == "and":
-                return to_bool(self.eval(node.left)) and to_bool(self.eval(node.right))  # type: ignore[attr-defined]
-            a, b = self.eval(node.left), self.eval(node.right)  # type: ignore[attr-defined]
+                return to_bool(self.visit(node.left)) and to_bool(self.visit(node.right))  # type: ignore[attr-defined]
+            a, b = self.visit(node.left), self.visit(node.right)  # type: ignore[attr-defined]
             if op in ("=", "!=", "<", "<=", ">", ">="):
                 return _compare(op, a, b)
             return _arith(op, a, b)
@@ -747,7 +747,7 @@ class _Evaluator:
     def call(self, node: Call) -> Value:
         name, args = node.name, node.args
         if name == "if":
-            return self.eval(args[1]) if to_bool(self.eval(args[0])) else self.eval(args[2])
+            return self.visit(args[1]) if to_bool(self.visit(args[0])) else self.visit(args[2])
         if name == "today":
             return self.ctx.today()
         if name == "now":
@@ -758,8 +758,8 @@ class _Evaluator:
             return False
         if name == "once":
             current = self.ctx.current()
-            return current if to_string(current) != "" else self.eval(args[0])
-        values = [self.eval(a) for a in args]
+            return current if to_string(current) != "" else self.visit(args[0])
+        values = [self.visit(a) for a in args]
         if name == "selected":
             return to_string(values[1]).strip() in _split(values[0])
         if name == "count-selected":
