@@ -207,7 +207,7 @@ AMENDMENTS: tuple[Tri, ...] = (
     ("vermicompost", "lombricompost", "lombricompost"), ("bokashi", "bokashi", "bocashi"),
     ("poultry litter", "fientes de volaille", "gallinaza"), ("rice husk ash", "cendre de balle de riz", "ceniza de cascarilla de arroz"),
     ("coffee pulp compost", "compost de pulpe de café", "compost de pulpa de café"),
-    ("green manure", "engrais vert", "abono verde"), ("zaï pits with manure", "zaï fumé", "zaï con estiércol"),
+    ("green manure", "engrais vert", "abono verde"), ("goat and sheep manure", "fumier de petits ruminants", "estiércol de cabras y ovejas"),
     ("ramial chipped wood", "bois raméal fragmenté", "madera rameal fragmentada"),
 )
 CLIMATE_WORDS = {"TROP_DRY": ("semi-arid", "semi-aride", "semiárido"), "TROP_MOIST": ("humid tropical", "tropical humide", "tropical húmedo"),
@@ -253,6 +253,11 @@ def _fix_articles(text: str, lang: int, nouns: Sequence[str]) -> str:
     return text
 
 
+def _say(template: str, lang: int, **values: Any) -> str:
+    """Fill a template and agree its articles (de Itasy -> d'Itasy)."""
+    return _fix_articles(template.format(**values), lang, ())
+
+
 def _num(x: float, lang: int) -> str:
     """A decimal the way the text's language writes it (12.5 / 12,5)."""
     text = f"{x:g}" if abs(x) < 1e6 else f"{x:.0f}"
@@ -280,7 +285,7 @@ FAMILIES: dict[str, tuple] = {
     "soil_cover": (("CL", "GL"), ("agronomic", "vegetative"), ("water_erosion", "wind_erosion"), (
         ("Permanent mulch of {crop} residues {loc}", "Paillage permanent avec les résidus {de_crop} {loc}", "Acolchado permanente con rastrojos de {crop} {loc}"),
         ("Living mulch of {cover} under {crop}", "Couverture vive de {cover} sous {crop}", "Cobertura viva de {cover} bajo {crop}"),
-        ("Keeping the soil covered all year with {cover}", "Sol couvert toute l'année grâce à {cover}", "Suelo cubierto todo el año con {cover}"),
+        ("Keeping the soil covered all year with {cover}", "Sol couvert toute l'année grâce à un couvert de {cover}", "Suelo cubierto todo el año con {cover}"),
         ("Grass strips and mulch against erosion {loc}", "Bandes enherbées et paillage contre l'érosion {loc}", "Franjas de pasto y acolchado contra la erosión {loc}"),
     )),
     "cover_crops": (("CL",), ("vegetative", "agronomic"), ("water_erosion", "biological_degradation"), (
@@ -601,7 +606,7 @@ ORG_NAMES: dict[str, tuple[Tri, ...]] = {  # type -> templates (en, fr, es); {ci
                      ("{place} Women Farmers' Association", "Réseau des femmes rurales de {place}", "Asociación de mujeres productoras de {place}"),
                      ("{city} Pastoralists' Association", "Fédération des éleveurs de {city}", "Asociación de ganaderos de {city}"),
                      ("{place} Young Farmers' Network", "Groupement des jeunes agriculteurs de {place}", "Red de jóvenes agricultores de {place}")),
-    "ngo": (("{word} Soils Trust — {city}", "Association {word} — {city}", "Fundación {word} — {city}"),
+    "ngo": (("{word} Trust — {city}", "Association {word} — {city}", "Fundación {word} — {city}"),
             ("{place} Rural Development Association", "Association pour le développement rural de {place}", "Asociación para el desarrollo rural de {place}"),
             ("Farmers for {word} ({country})", "Agriculteurs sans frontières {country}", "Agricultores por la {word} ({country})"),
             ("{city} Centre for Sustainable Agriculture", "Centre d'appui à l'agriculture durable de {city}", "Centro de apoyo a la agricultura sostenible de {city}")),
@@ -612,7 +617,7 @@ ORG_NAMES: dict[str, tuple[Tri, ...]] = {  # type -> templates (en, fr, es); {ci
     "state": (("{place} Department of Agriculture", "Direction régionale de l'agriculture de {place}", "Secretaría de Agricultura de {place}"),
               ("{place} County Government, Environment Office", "Conseil régional de {place}", "Gobierno regional de {place}")),
     "private": (("{surname} Agro Ltd", "{surname} Agro SARL", "Agroservicios {surname} S.A."),
-                ("{word} Seeds {city}", "Semences du {place}", "Semillas {word} de {city}"),
+                ("{surname} Seeds, {city}", "Semences {surname} et fils", "Semillas {surname} de {city}"),
                 ("{city} Compost Company", "Compost {city} SA", "Compostera {city} S.R.L."),
                 ("{word} Carbon Farming Ltd", "{word} Carbone SAS", "{word} Carbono S.A.S.")),
     "foundation": (("{surname} Foundation for Living Soils", "Fondation {surname} pour les sols vivants", "Fundación {surname} para suelos vivos"),
@@ -900,8 +905,8 @@ class _Generator:
             crop = crop.title()  # "Pearl Millet Growers' Union"
         surname = self.rng.choice(NAMES[c[11]][2])
         region = self.catalog.label("region", self.region(c[0]), LANGS[lang])
-        return template.format(city=city, place=self.rng.choice(c[3]), crop=crop, de_crop=_de(crop), surname=surname,
-                               word=self.rng.choice(ORG_WORDS)[lang], country=self.country_name(c[0], lang), region=region)
+        return _say(template, lang, city=city, place=self.rng.choice(c[3]), crop=crop, de_crop=_de(crop), surname=surname,
+                    word=self.rng.choice(ORG_WORDS)[lang], country=self.country_name(c[0], lang), region=region)
 
     # -- contacts
     def contacts_rows(self) -> list[dict]:
@@ -992,7 +997,8 @@ class _Generator:
             if rng.random() < 0.15:
                 other = rng.choice([x for x in range(3) if x != lang])
                 t_title = self.render(titles[t_index][other], c, s, other)
-                t_extra = extra | {"family": FAMILY_ADJ[family][other], "title_cap": t_title[:1].upper() + t_title[1:]}
+                t_extra = extra | {"family": FAMILY_ADJ[family][other], "title_cap": t_title[:1].upper() + t_title[1:],
+                                   "soc": _num(soc, other), "s0": _num(s0, other), "s1": _num(s1, other), "area": _num(area, other)}
                 translations = {LANGS[other]: {"title": t_extra["title_cap"], "summary": self.render(summary_t[other], c, s, other, **t_extra)}}
             status = self.pick(REVIEW_WEIGHTS)
             lat, lon = self.point(c)
@@ -1080,7 +1086,7 @@ class _Generator:
                 start = self.date_between(dt.date(2016, 1, 10), dt.date(2026, 3, 1))
                 days = {"regional_meeting": 3, "workshop": 2, "field_visit": 1, "webinar": 0, "stc_meeting": 1, "consortium_meeting": 0}[mtype]
                 region_label = self.catalog.label("region", self.region(code), LANGS[lang])
-                title = MEETING_TITLES[mtype][lang].format(region=region_label, city=city, year=start.year, topic=topic[lang])
+                title = _say(MEETING_TITLES[mtype][lang], lang, region=region_label, city=city, year=start.year, topic=topic[lang])
                 m = {"title": title[:1].upper() + title[1:], "meeting_type": mtype, "starts_on": start.isoformat(),
                      "ends_on": (start + dt.timedelta(days=rng.randrange(days + 1))).isoformat(),
                      "place": "online" if mtype == "webinar" else city, "country": code,
@@ -1120,7 +1126,7 @@ class _Generator:
             for text in rng.sample(DECISIONS, rng.randrange(2, 7)):
                 out["decision"].append({
                     "id": self.uid(), "meeting_id": meeting_id, "agenda_item_id": rng.choice(agenda_ids[1:-1] or agenda_ids),
-                    "text": text[lang].format(**fmt), "outcome": self.pick(OUTCOME_WEIGHTS)})
+                    "text": _say(text[lang], lang, **fmt), "outcome": self.pick(OUTCOME_WEIGHTS)})
             for text in rng.sample(ACTIONS, rng.randrange(2, 8)):
                 due = ends + dt.timedelta(days=rng.randrange(14, 180))
                 if due < TODAY:
@@ -1129,7 +1135,7 @@ class _Generator:
                     status = rng.choice(("open", "open", "in_progress"))
                 owner = rng.choice(people) if people and rng.random() < 0.7 else None
                 out["action_item"].append({
-                    "id": self.uid(), "meeting_id": meeting_id, "text": text[lang].format(**fmt),
+                    "id": self.uid(), "meeting_id": meeting_id, "text": _say(text[lang], lang, **fmt),
                     "owner_contact_id": owner[0] if owner else None,
                     "owner_name": owner[1] if owner else self.person(pool_key)[0], "due_on": due.isoformat(), "status": status})
             captured = self.practices_by_region.get(region or "", [])
