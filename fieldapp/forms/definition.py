@@ -253,7 +253,7 @@ def _element_to_json(el: Element) -> dict[str, Any]:
         "calculation": q.calculation, "default": q.default, "read_only": q.read_only, "appearance": q.appearance,
         "choices": q.choices, "choice_filter": q.choice_filter,
     }
-    out.update({k: v for k, v in optional.items() if v not in (None, False, {}, "")})
+    out.update({k: v for k, v in optional.items() if not (v is None or v is False or v == {} or v == "")})
     return out
 
 

@@ -182,7 +182,7 @@ class _Importer:
         else:
             text = _("{sheet}, row {row}, column '{column}': {message}").format(
                 sheet=title, row=row, column=column, message=message)
-        (self.warnings if warning else self.problems).append((order, row or 0, text))
+        (self.warnings if warning else self.problems).append((order, row if row is not None else 10 ** 9, text))
 
     def note_language(self, lang: str) -> None:
         if lang not in self.languages:
