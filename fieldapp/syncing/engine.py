@@ -15,7 +15,7 @@ from typing import Callable
 from fieldapp.core.store import Store, utcnow
 from fieldapp.syncing import blobs
 from fieldapp.syncing.apply import CURSOR_KEY, PageSummary, apply_reply, take_batch
-from fieldapp.syncing.transport import Transport, TransportError, ServerRefused
+from fieldapp.syncing.transport import AuthRequired, ServerRefused, Transport, TransportError
 
 MAX_OPS = 1000  # sync.protocol.MAX_OPS; kept here so the client never imports the server
 LAST_RESULT_KEY = "sync_last_result"
@@ -76,7 +76,8 @@ class SyncEngine:
     def sync(self, progress: Callable[[Progress], None] | None = None, cancel: threading.Event | None = None) -> SyncResult:
         """Run until the outbox is empty and the server has nothing more, or an error.
         Never raises for network trouble: the result says what happened and the next
-        sync resumes where this one stopped."""
+        sync resumes where this one stopped. Raises AuthRequired when the token is no
+        longer accepted."""
         with self._lock:
             result = SyncResult(ok=False, started_at=utcnow())
             before = (self.transport.traffic.requests, self.transport.traffic.bytes_up, self.transport.traffic.bytes_down)
@@ -89,6 +90,8 @@ class SyncEngine:
                 result.ok = True
             except Cancelled:
                 result.cancelled = True
+            except AuthRequired:
+                raise  # not network trouble: the caller asks the person to log in again
             except (TransportError, ServerRefused) as exc:
                 result.error = str(exc.message if isinstance(exc, ServerRefused) else exc)
             t = self.transport.traffic

@@ -1,0 +1,109 @@
+"""Headless sync: `fieldapp sync --server URL --user NAME` and `fieldapp sync --status`.
+
+The password is asked once; the token it buys is kept (keyring or a private file) so
+later syncs, from the CLI or the window, need no password until it expires.
+"""
+from __future__ import annotations
+
+import getpass
+from typing import Callable, TextIO
+from urllib.parse import urlparse
+
+from fieldapp.core.store import Store
+from fieldapp.i18n import _
+from fieldapp.syncing import blobs, credentials
+from fieldapp.syncing.engine import SyncEngine, SyncResult, status
+from fieldapp.syncing.transport import AuthRequired, ServerRefused, Transport, TransportError
+
+
+def is_safe_address(url: str) -> bool:
+    """Plain http only to this machine: a password or token must never cross a network
+    in clear. https anywhere."""
+    parts = urlparse(url)
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and (parts.hostname or "") in ("localhost", "127.0.0.1", "::1")
+
+
+def login(store: Store, server: str, user: str, ask_password: Callable[[], str]) -> Transport:
+    transport = Transport(server)
+    transport.login(user, ask_password())
+    credentials.save_token(store.data_dir, server, user, transport.token or "")
+    store.set_meta("sync_server", server)
+    store.set_meta("sync_user", user)
+    return transport
+
+
+def transport_for(store: Store, server: str | None = None, user: str | None = None) -> Transport | None:
+    """A transport with the saved token for this data folder, if there is one."""
+    saved = credentials.load_token(store.data_dir)
+    if saved is None:
+        return None
+    s_server, s_user, token = saved
+    if (server and server.rstrip("/") != s_server.rstrip("/")) or (user and user != s_user):
+        return None
+    return Transport(s_server, token=token)
+
+
+def describe(result: SyncResult) -> str:
+    """One plain sentence for people (status bar, CLI)."""
+    if result.cancelled:
+        return _("Sync cancelled; it will resume where it stopped.")
+    if not result.ok:
+        return _("Sync failed: {reason}. Your changes are kept and will be sent next time.").format(reason=result.error)
+    parts = [_("Sync done: {sent} sent, {received} received").format(sent=result.pushed, received=result.received)]
+    if result.conflicts:
+        parts.append(_("{n} conflict(s) to settle").format(n=result.conflicts))
+    if result.rejected:
+        parts.append(_("{n} change(s) refused by the server").format(n=result.rejected))
+    return ", ".join(parts) + "."
+
+
+def sync_command(store: Store, out: TextIO, *, server: str | None, user: str | None, insecure: bool = False,
+                 all_attachments: bool = False, ask_password: Callable[[], str] | None = None) -> int:
+    ask_password = ask_password or (lambda: getpass.getpass(_("Password for {user}: ").format(user=user)))
+    server = server or store.meta("sync_server")
+    user = user or store.meta("sync_user")
+    if not server or not user:
+        print(_("error: give --server URL and --user NAME for the first sync"), file=out)
+        return 2
+    if not is_safe_address(server) and not insecure:
+        print(_("error: {url} is not https; passwords would cross the network in clear (add --insecure to insist)").format(url=server), file=out)
+        return 2
+    try:
+        transport = transport_for(store, server, user) or login(store, server, user, ask_password)
+        try:
+            result = SyncEngine(store, transport).sync()
+        except AuthRequired:  # the saved token expired or was revoked: ask once more
+            transport = login(store, server, user, ask_password)
+            result = SyncEngine(store, transport).sync()
+        if result.ok and all_attachments:
+            got = blobs.download_all(store, transport)
+            print(_("{n} attachment(s) downloaded").format(n=got), file=out)
+    except AuthRequired as exc:
+        print(_("error: login refused: {reason}").format(reason=exc.message), file=out)
+        return 1
+    except (TransportError, ServerRefused) as exc:
+        print(_("error: {reason}").format(reason=getattr(exc, "message", str(exc))), file=out)
+        return 1
+    print(describe(result), file=out)
+    for line in result.rejections:
+        print("  " + line, file=out)
+    return 0 if result.ok else 1
+
+
+def status_command(store: Store, out: TextIO) -> int:
+    st = status(store)
+    print(_("Pending changes: {n}").format(n=st["pending"]), file=out)
+    print(_("Refused by the server: {n}").format(n=st["rejected"]), file=out)
+    print(_("Open conflicts: {n}").format(n=st["conflicts"]), file=out)
+    server = store.meta("sync_server")
+    print(_("Server: {url}").format(url=server or _("not configured")), file=out)
+    last = st["last"]
+    if last:
+        when = last.get("finished_at") or last.get("started_at")
+        state = _("ok") if last.get("ok") else _("failed ({reason})").format(reason=last.get("error"))
+        print(_("Last sync: {when}, {state}").format(when=when, state=state), file=out)
+    else:
+        print(_("Last sync: never"), file=out)
+    return 0

@@ -1,0 +1,82 @@
+"""Headless sync: password asked once, token kept privately, status in plain words."""
+from __future__ import annotations
+
+import io
+import os
+import stat
+
+import pytest
+
+from fieldapp.syncing import credentials
+from fieldapp.syncing.command import is_safe_address, status_command, sync_command
+from tests.syncing.conftest import USERS
+
+
+@pytest.fixture(autouse=True)
+def _no_keyring(monkeypatch):
+    monkeypatch.setenv("FIELDAPP_TOKEN_FILE", "1")  # tests never touch the developer's keyring
+
+
+def test_password_asked_once_then_the_token_is_reused(server, store):
+    asked = []
+
+    def ask():
+        asked.append(1)
+        return USERS["amina"][2]
+
+    out = io.StringIO()
+    store.insert("practice", {"title": "Zaï", "family": "land_restoration", "country": "BF"})
+    assert sync_command(store, out, server=server.url, user="amina", ask_password=ask) == 0
+    assert "1 sent" in out.getvalue() or "Sync done" in out.getvalue()
+    assert sync_command(store, io.StringIO(), server=None, user=None, ask_password=ask) == 0  # remembered
+    assert len(asked) == 1 and store.pending_count() == 0
+    token_file = store.data_dir / "sync-token.json"
+    assert stat.S_IMODE(os.stat(token_file).st_mode) == 0o600
+    assert USERS["amina"][2] not in token_file.read_text()  # the password is never stored
+
+
+def test_expired_token_asks_for_the_password_again(server, store):
+    credentials.save_token(store.data_dir, server.url, "amina", "not-a-valid-token")
+    store.set_meta("sync_server", server.url)
+    store.set_meta("sync_user", "amina")
+    asked = []
+    code = sync_command(store, io.StringIO(), server=None, user=None,
+                        ask_password=lambda: asked.append(1) or USERS["amina"][2])
+    assert code == 0 and asked == [1]
+
+
+def test_wrong_password_is_a_clear_error(server, store):
+    out = io.StringIO()
+    assert sync_command(store, out, server=server.url, user="amina", ask_password=lambda: "wrong") == 1
+    assert "login refused" in out.getvalue()
+
+
+def test_unreachable_server_keeps_changes_and_says_so(store):
+    store.insert("practice", {"title": "Zaï", "family": "land_restoration", "country": "BF"})
+    out = io.StringIO()
+    code = sync_command(store, out, server="http://127.0.0.1:9", user="amina", ask_password=lambda: "x")
+    assert code == 1 and "error" in out.getvalue() and store.pending_count() == 1
+
+
+def test_plain_http_refused_except_localhost():
+    assert is_safe_address("http://127.0.0.1:8765") and is_safe_address("http://localhost:1")
+    assert is_safe_address("https://sync.4p1000.org")
+    assert not is_safe_address("http://sync.4p1000.org") and not is_safe_address("ftp://x")
+
+
+def test_http_to_a_remote_host_needs_insisting(store):
+    out = io.StringIO()
+    assert sync_command(store, out, server="http://sync.example.org", user="amina", ask_password=lambda: "x") == 2
+    assert "https" in out.getvalue()
+
+
+def test_status_in_plain_words(server, store):
+    out = io.StringIO()
+    store.insert("practice", {"title": "Zaï", "family": "land_restoration", "country": "BF"})
+    status_command(store, out)
+    text = out.getvalue()
+    assert "Pending changes: 1" in text and "Last sync: never" in text
+    sync_command(store, io.StringIO(), server=server.url, user="amina", ask_password=lambda: USERS["amina"][2])
+    out = io.StringIO()
+    status_command(store, out)
+    assert "Pending changes: 0" in out.getvalue() and "ok" in out.getvalue()
