@@ -10,7 +10,7 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCompleter, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSplitter,
-    QTabWidget, QVBoxLayout, QWidget, QFrame,
+    QTabWidget, QVBoxLayout, QWidget, QFrame, QSizePolicy,
 )
 
 from fieldapp.core.counts import Attendance, attendance
@@ -85,6 +85,12 @@ class ContactCompleter(QCompleter):
             self.contact_picked.emit(row)
 
 
+def _compact(combo: CodeCombo) -> None:
+    """A short fixed list sized to its longest entry, leaving the room to the text fields."""
+    combo.setSizeAdjustPolicy(CodeCombo.SizeAdjustPolicy.AdjustToContents)
+    combo.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+
 def _heading(text: str) -> QLabel:
     label = QLabel(text)
     font = label.font()
@@ -149,6 +155,10 @@ class CaptureView(QWidget):
         self.person_age = CodeCombo([(a, choice_label(a)) for a in AGE_GROUPS], editable=False, empty_text=_("Age group"))
         self.person_age.setAccessibleName(_("Age group"))
         self.person_add = QPushButton(_("Register"))
+        for combo in (self.person_gender, self.person_age):
+            _compact(combo)
+        self.person_name.setMinimumWidth(180)
+        self.person_org.setMinimumWidth(120)
         for w, stretch in ((self.person_name, 3), (self.person_org, 2), (self.person_gender, 0), (self.person_age, 0),
                            (self.person_add, 0)):
             entry.addWidget(w, stretch)
@@ -184,6 +194,7 @@ class CaptureView(QWidget):
         self.decision_text.setAccessibleName(_("Decision"))
         self.decision_outcome = CodeCombo([(o, choice_label(o)) for o in DECISION_OUTCOMES], editable=False, empty_text="—")
         self.decision_outcome.set_code("adopted")
+        _compact(self.decision_outcome)
         self.decision_outcome.setAccessibleName(_("Outcome"))
         self.decision_add = QPushButton(_("Add"))
         d_entry.addWidget(self.decision_text, 1)

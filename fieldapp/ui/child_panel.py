@@ -116,6 +116,9 @@ class ChildPanel(QWidget):
         self.set_parent_id(None)
 
     def _resize(self) -> None:
+        for col, f in enumerate(self.model.fields):
+            if f.kind in (fs.INT, fs.SCORE, fs.BOOL):
+                self.view.setColumnWidth(col, 70)
         col = self.model.column_of(self.quick_field)
         if col >= 0:
             self.view.setColumnWidth(col, 220)

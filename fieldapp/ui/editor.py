@@ -163,7 +163,7 @@ class RecordEditor(QWidget):
         self.body_layout = QVBoxLayout(body)
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         lookup = make_lookup(self.bridge)
         for f in self.entity.fields:
@@ -281,11 +281,13 @@ class RecordEditor(QWidget):
             inp = self.inputs[f.name]
             if not switching and focused is not None and (inp.widget is focused or inp.widget.isAncestorOf(focused)):
                 continue  # never overwrite what the person is typing
-            inp.show(self.values[f.name], self.ref_titles.get(self.values[f.name] or "", ""))
+            value = self.values[f.name]
+            inp.show(value, self.ref_titles.get(value, "") if f.kind == fs.REF and value else "")
             self._message(f.name, None)
         self._show_deleted(bool(row.get("deleted")))
         self._update_heading()
         if switching:
+            self.scroll.verticalScrollBar().setValue(0)
             self.record_changed.emit(row_id)
         self._update_state()
         self.loaded.emit()
@@ -309,6 +311,7 @@ class RecordEditor(QWidget):
         self._show_deleted(False)
         self._set_enabled(not self.read_only)
         self.heading.setText(_("New {what}").format(what=_(self.entity.label).lower()))
+        self.scroll.verticalScrollBar().setValue(0)
         self.state.setText(_("Fill in the fields marked *"))
         self.delete_action.setEnabled(False)
         self.record_changed.emit(None)
@@ -502,7 +505,10 @@ class RecordEditor(QWidget):
 
     def _update_heading(self) -> None:
         title = record_title(self.entity, self.values)
+        if len(title) > 70:
+            title = title[:69].rstrip() + "…"
         self.heading.setText(f"{_(self.entity.label)}: {title}" if title else _(self.entity.label))
+        self.heading.setToolTip(record_title(self.entity, self.values))
 
     def _message(self, name: str, message: str | None) -> None:
         label = self.messages[name]

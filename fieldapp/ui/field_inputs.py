@@ -73,6 +73,7 @@ class LineInput(FieldInput):
         else:
             text = str(value)
         self.widget.setText(text)
+        self.widget.setCursorPosition(0)  # long values read from their start
 
 
 class LongInput(FieldInput):

@@ -128,6 +128,10 @@ class ListPage(QWidget):
         hh.setDefaultSectionSize(130)
         hh.setHighlightSections(False)
         hh.resizeSection(0, 26)
+        metrics = hh.fontMetrics()
+        for col in range(1, self.model.columnCount()):
+            label = str(self.model.headerData(col, Qt.Orientation.Horizontal) or "")
+            hh.resizeSection(col, max(90, min(240, metrics.horizontalAdvance(label) + 28)))
         title_col = self.model.column_of(self.entity.title)
         if title_col >= 0:
             hh.resizeSection(title_col, 280)
@@ -142,7 +146,8 @@ class ListPage(QWidget):
         self.splitter.addWidget(self.editor)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([640, 420])
+        self.splitter.setSizes([560, 600])
+        self.editor.setMinimumWidth(440)
         self.splitter.setChildrenCollapsible(False)
         outer.addWidget(self.splitter)
 
@@ -176,7 +181,10 @@ class ListPage(QWidget):
         combo.setToolTip(_("Filter by {label}").format(label=_(f.label)))
         if combo.isEditable():
             combo.lineEdit().setPlaceholderText(_(f.label))
-        combo.setMinimumContentsLength(12)
+        if combo.isEditable():
+            combo.setMinimumContentsLength(12)
+        else:
+            combo.setSizeAdjustPolicy(combo.SizeAdjustPolicy.AdjustToContents)
         return combo
 
     # ------------------------------------------------------------------ filters
@@ -239,6 +247,7 @@ class ListPage(QWidget):
         if self.read_only:
             return
         self.view.selectionModel().clearSelection()
+        self.view.selectionModel().clearCurrentIndex()  # so that clicking that row again opens it
         self.editor.new(defaults if isinstance(defaults, dict) else None)
 
     def _on_created(self, row_id: str) -> None:

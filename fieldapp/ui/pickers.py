@@ -369,3 +369,4 @@ class RefPicker(QLineEdit):
     def set_ref(self, row_id: str | None, title: str) -> None:
         self._id, self._title = row_id, title if row_id else ""
         self.setText(self._title)
+        self.setCursorPosition(0)
