@@ -900,6 +900,8 @@ class FormState:
         loose: list[str] = []
 
         def flush() -> None:
+            if loose and not any(self._shown(self.form.meta[n]) for n in loose):
+                loose.clear()  # only calculations and metadata: nothing to show, no page
             if loose:
                 visible = any((n, ()) not in self._hidden and self._shown(self.form.meta[n]) for n in loose)
                 pages.append(Page(len(pages), None, self.definition.title_in(lang), visible, list(loose)))
@@ -915,6 +917,10 @@ class FormState:
                 loose.append(el.name)
         flush()
         return pages
+
+    def first_page(self, lang: str | None = None) -> int:
+        """Index of the first visible page (where the filler opens)."""
+        return next((p.index for p in self.pages(lang) if p.visible), 0)
 
     @staticmethod
     def _shown(meta: _Meta) -> bool:
