@@ -13,7 +13,7 @@ from typing import Any
 
 from fieldapp.forms import expressions
 from fieldapp.forms.definition import (
-    APPEARANCES, CALCULATE, DATE, DECIMAL, INTEGER, NOTE, SELECT_MULTIPLE, SELECT_ONE, SELECT_TYPES, FormDefinition,
+    APPEARANCES, CALCULATE, DATE, DECIMAL, INTEGER, NOTE, SELECT_MULTIPLE, SELECT_TYPES, FormDefinition,
     Group, Question, Repeat, valid_name,
 )
 from fieldapp.forms.dependencies import build

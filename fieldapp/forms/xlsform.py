@@ -31,7 +31,7 @@ from typing import Any, TextIO
 
 from fieldapp.forms.checks import check_definition
 from fieldapp.forms.definition import (
-    CALCULATE, METADATA_TYPES, NOTE, SELECT_MULTIPLE, SELECT_ONE, SELECT_TYPES, TYPES, Choice, FormDefinition,
+    CALCULATE, METADATA_TYPES, NOTE, SELECT_MULTIPLE, SELECT_TYPES, TYPES, Choice, FormDefinition,
     Group, Question, Repeat, Text, text_in, valid_name,
 )
 from fieldapp.forms.errors import FormImportError
@@ -205,7 +205,7 @@ class _Importer:
             self.note_language(default_language)
         languages = [default_language] + [lg for lg in self.languages if lg != default_language]
         choices = self.read_choices(choices_sheet, default_language)
-        children = self.read_survey(survey, default_language, choices, choices_sheet)
+        children = self.read_survey(survey, default_language)
         if not title:
             title = {default_language: form_id}
         defn = FormDefinition(form_id, title, default_language, languages, children, choices, version)
@@ -333,8 +333,7 @@ class _Importer:
             choices.setdefault(list_name, []).append(choice)
         return choices
 
-    def read_survey(self, sheet: _Sheet, lang: str, choices: dict[str, list[Choice]],
-                    choices_sheet: _Sheet | None) -> list:
+    def read_survey(self, sheet: _Sheet, lang: str) -> list:
         root: list = []
         stack: list[tuple[Group, int, list]] = []  # (group, row opened, its parent's children list)
         for column in ("type", "name"):
@@ -544,4 +543,4 @@ def check_command(path: Path, out: TextIO) -> int:
     return 0
 
 
-__all__ = ["import_xlsform", "check_command", "outline", "language_code", "FormImportError", "SELECT_ONE"]
+__all__ = ["import_xlsform", "check_command", "outline", "language_code", "FormImportError"]

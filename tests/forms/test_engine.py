@@ -312,3 +312,11 @@ def test_metadata_is_filled_by_itself():
 def test_state_accepts_json_definition_text():
     text = FormDefinition.from_json(farm_form()).dumps()
     assert FormState(text).definition.form_id == "test_form"
+
+
+def test_each_problem_points_at_its_page(state):
+    state.set_answer("has_trees", "yes")
+    state.add_repeat("plots")
+    pages = {p.path: state.page_of(p.path) for p in state.validate_all()}
+    assert pages == {"farmer": 0, "age": 0, "tree_count": 1, "plots[1]/plot_name": 2}
+    assert state.page_of("summary") == 3 and state.page_of("plots[1]") == 2
