@@ -1,0 +1,159 @@
+"""Runs the Qt-free sync engine off the UI thread and tells the window what happens.
+
+Sync runs in a Python thread; its progress and result reach the UI thread through
+queued Qt signals. It starts on demand, every N minutes (a setting), and as soon as the
+server answers again after being unreachable. Cancel stops between pages; what was
+applied stays applied and the next sync resumes from the cursor.
+"""
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from fieldapp.core.store import Store
+from fieldapp.syncing import credentials
+from fieldapp.syncing.command import is_safe_address
+from fieldapp.syncing.engine import Progress, SyncEngine, SyncResult
+from fieldapp.syncing.transport import AuthRequired, ServerRefused, Transport, TransportError
+
+PROBE_MS = 30_000
+
+
+class SyncController(QObject):
+    progress = Signal(object)  # engine.Progress
+    finished = Signal(object)  # engine.SyncResult
+    login_needed = Signal(str)  # why (token missing, expired or revoked)
+    online_changed = Signal(bool)
+    logged_in = Signal(str, str)  # server, user
+    login_failed = Signal(str)
+
+    def __init__(self, store: Store, interval_minutes: int = 15, parent: QObject | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.running = False
+        self.online: bool | None = None
+        self._cancel = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.auto_timer = QTimer(self)
+        self.auto_timer.timeout.connect(lambda: self.sync_now(auto=True))
+        self.set_interval(interval_minutes)
+        self.probe_timer = QTimer(self, interval=PROBE_MS)
+        self.probe_timer.timeout.connect(self.probe)
+        self._online_signal = _Relay(self)
+        self._online_signal.value.connect(self._set_online)
+
+    # ------------------------------------------------------------------ state
+    def account(self) -> tuple[str, str] | None:
+        saved = credentials.load_token(self.store.data_dir)
+        return (saved[0], saved[1]) if saved else None
+
+    def transport(self) -> Transport | None:
+        saved = credentials.load_token(self.store.data_dir)
+        return Transport(saved[0], token=saved[2]) if saved else None
+
+    def set_interval(self, minutes: int) -> None:
+        """0 turns automatic sync off."""
+        self.auto_timer.stop()
+        if minutes > 0:
+            self.auto_timer.start(minutes * 60_000)
+
+    def start_watching(self) -> None:
+        """Probe the server now and every 30 s; a sync follows when it comes back."""
+        self.probe_timer.start()
+        self.probe()
+
+    # ------------------------------------------------------------------ actions
+    def login(self, server: str, user: str, password: str) -> None:
+        """Log in off the UI thread; `logged_in` or `login_failed` follows."""
+        def work() -> None:
+            try:
+                t = Transport(server)
+                t.login(user, password)
+                credentials.save_token(self.store.data_dir, server, user, t.token or "")
+                self.store.set_meta("sync_server", server)
+                self.store.set_meta("sync_user", user)
+            except ServerRefused as exc:
+                self.login_failed.emit(exc.message)
+            except TransportError as exc:
+                self.login_failed.emit(str(exc))
+            else:
+                self.logged_in.emit(server, user)
+        self._spawn(work)
+
+    def sync_now(self, auto: bool = False) -> bool:
+        """Start a sync unless one runs; returns whether it started."""
+        if self.running:
+            return False
+        transport = self.transport()
+        if transport is None:
+            if not auto:
+                self.login_needed.emit("")
+            return False
+        self.running = True
+        self._cancel.clear()
+        engine = SyncEngine(self.store, transport)
+
+        def work() -> None:
+            try:
+                result = engine.sync(progress=self.progress.emit, cancel=self._cancel)
+            except AuthRequired as exc:
+                self.running = False
+                self.login_needed.emit(exc.message)
+                return
+            self.running = False
+            self._online_signal.value.emit(result.ok or result.cancelled)
+            self.finished.emit(result)
+        self._spawn(work)
+        return True
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def probe(self) -> None:
+        transport = self.transport()
+        if transport is None or self.running:
+            return
+
+        def work() -> None:
+            try:
+                transport.health()
+                self._online_signal.value.emit(True)
+            except (TransportError, ServerRefused):
+                self._online_signal.value.emit(False)
+        self._spawn(work)
+
+    def _set_online(self, online: bool) -> None:
+        came_back = online and self.online is False
+        if online != self.online:
+            self.online = online
+            self.online_changed.emit(online)
+        if came_back:
+            self.sync_now(auto=True)
+
+    def _spawn(self, fn) -> None:
+        self._threads = [t for t in self._threads if t.is_alive()]
+        t = threading.Thread(target=fn, daemon=True, name="fieldapp-sync")
+        self._threads.append(t)
+        t.start()
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """For tests and shutdown: let running work end."""
+        for t in list(self._threads):
+            t.join(timeout)
+
+    @staticmethod
+    def address_problem(url: str) -> str | None:
+        from fieldapp.i18n import _
+        if not url.strip():
+            return _("Enter the server address.")
+        if not is_safe_address(url.strip()):
+            return _("This address is not https: your password would cross the network unprotected.")
+        return None
+
+
+class _Relay(QObject):
+    value = Signal(bool)
+
+
+__all__ = ["SyncController", "Progress", "SyncResult"]

@@ -1,0 +1,98 @@
+"""The sync area driven as a person would: log in, sync with the button, settle a
+conflict in the inbox; checked against the database and the other client."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QPushButton
+
+from fieldapp.ui.bridge import StoreBridge
+from fieldapp.ui.login_dialog import LoginDialog
+from fieldapp.ui.sync_area import SyncArea
+from fieldapp.ui.sync_controller import SyncController
+from tests.syncing.conftest import USERS
+
+
+@pytest.fixture(autouse=True)
+def _no_keyring(monkeypatch):
+    monkeypatch.setenv("FIELDAPP_TOKEN_FILE", "1")
+
+
+@pytest.fixture
+def area(qtbot, store, tmp_path):
+    bridge = StoreBridge(store)
+    controller = SyncController(store, interval_minutes=0)
+    qs = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    widget = SyncArea(bridge, controller, qs)
+    qtbot.addWidget(widget)
+    widget.show()
+    yield widget
+    controller.wait()
+    qtbot.waitUntil(bridge.idle, timeout=10_000)
+
+
+def _login(qtbot, area, server, user):
+    dialog = LoginDialog(area.controller, server.url, user)
+    qtbot.addWidget(dialog)
+    dialog.password.setText(USERS[user][2])
+    with qtbot.waitSignal(area.controller.logged_in, timeout=15_000):
+        dialog.submit()
+    assert dialog.result() == LoginDialog.DialogCode.Accepted
+
+
+def test_login_refuses_plain_http_to_a_remote_host_unless_insisted(qtbot, area):
+    dialog = LoginDialog(area.controller, "http://sync.example.org", "amina")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.password.setText("x")
+    assert dialog.insist.isVisible()
+    dialog.submit()
+    assert "not https" in dialog.message.text()
+    assert dialog.buttons.isEnabled() and dialog.result() == 0  # nothing was sent
+
+
+def test_wrong_password_says_so(qtbot, area, server):
+    dialog = LoginDialog(area.controller, server.url, "amina")
+    qtbot.addWidget(dialog)
+    dialog.password.setText("wrong-password")
+    with qtbot.waitSignal(area.controller.login_failed, timeout=15_000):
+        dialog.submit()
+    assert "Login failed" in dialog.message.text() and dialog.buttons.isEnabled()
+
+
+def test_sync_button_shows_progress_and_result(qtbot, area, server, store):
+    _login(qtbot, area, server, "amina")
+    store.insert("practice", {"title": "Compost de coques d'arachide", "family": "organic_amendments", "country": "SN"})
+    with qtbot.waitSignal(area.controller.finished, timeout=30_000) as blocker:
+        qtbot.mouseClick(area.sync_button, Qt.MouseButton.LeftButton)
+    result = blocker.args[0]
+    assert result.ok and result.pushed == 1
+    assert "Sync done" in area.status.text() and "sent" in area.traffic.text()
+    assert store.pending_count() == 0 and area.sync_button.isEnabled()
+    assert "amina" in area.account.text()
+
+
+def test_conflict_settled_in_the_inbox_reaches_the_other_client(qtbot, area, server, store, client):
+    _login(qtbot, area, server, "amina")
+    other, other_engine = client("bruno", "other")
+    pid = store.insert("practice", {"title": "Paillage", "family": "soil_cover", "country": "KE"})
+    with qtbot.waitSignal(area.controller.finished, timeout=30_000):
+        area.controller.sync_now()
+    other_engine.sync()
+    store.update("practice", pid, {"title": "Paillage de résidus de maïs"})
+    other.update("practice", pid, {"title": "Mulch of maize stover"})
+    other_engine.sync()
+    with qtbot.waitSignal(area.controller.finished, timeout=30_000):
+        area.controller.sync_now()
+    qtbot.waitUntil(lambda: area.inbox.list.count() == 1, timeout=10_000)
+    assert "Title" in area.inbox.list.item(0).text()
+    keep = [b for b in area.inbox.detail.findChildren(QPushButton) if b.text() == "Keep this value"]
+    assert len(keep) == 2
+    sides = area.inbox.conflicts[0]["sides"]
+    chosen = next(i for i, s in enumerate(sides) if s["value"] == "Mulch of maize stover")
+    with qtbot.waitSignal(area.controller.finished, timeout=30_000):  # settling triggers a sync
+        keep[chosen].click()
+    assert store.get("practice", pid)["title"] == "Mulch of maize stover" and store.conflicts() == []
+    other_engine.sync()
+    assert other.get("practice", pid)["title"] == "Mulch of maize stover" and other.conflicts() == []
+    qtbot.waitUntil(lambda: area.inbox.list.count() == 0, timeout=10_000)
