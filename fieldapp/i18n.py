@@ -1,37 +1,90 @@
 """Translation of the strings people read, shared by every layer (no Qt here).
 
 Strings are marked with `_()` where they are shown and with `N_()` where they are only
-declared (schema labels, messages built later); both are extracted by Babel. The active
-language is process-wide: a desktop app has one user at a time.
+declared (schema labels, messages built later); both are extracted by Babel
+(translations/manage.py). The active language is process-wide: a desktop app has one
+user at a time.
 """
 from __future__ import annotations
 
 import gettext
+import io
 from pathlib import Path
 
 from fieldapp.paths import translations_dir
 
 DOMAIN = "fieldapp"
+SOURCE_LANGUAGE = "en"
+# The six United Nations languages, English first (the source strings).
+LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
+RIGHT_TO_LEFT = frozenset({"ar"})
+# Other spellings people and systems use for a shipped language (zh_Hans, zh-CN, fr_FR...)
+_ALIASES = {"zh_hans": "zh", "zh_cn": "zh", "zh_sg": "zh", "zh_hans_cn": "zh"}
+
 _translation: gettext.NullTranslations = gettext.NullTranslations()
-_language = "en"
+_language = SOURCE_LANGUAGE
+
+
+def normalize(code: str | None) -> str | None:
+    """The shipped language `code` stands for ('fr_FR' -> 'fr', 'zh-Hans' -> 'zh'), or
+    None. Traditional Chinese is not shipped, so 'zh_TW' and 'zh_Hant' give None."""
+    if not code:
+        return None
+    key = code.replace("-", "_").split(".")[0].split("@")[0].lower()
+    if key in _ALIASES:
+        return _ALIASES[key]
+    if key.startswith("zh_"):
+        return None
+    base = key.split("_")[0]
+    return base if base in LANGUAGES else None
+
+
+def _load(code: str, directory: Path) -> gettext.NullTranslations | None:
+    """The compiled catalog of `code`; compiled in memory from the .po when the .mo is
+    missing or older (a checkout run without `make`), so a stale .mo never shows."""
+    folder = directory / code / "LC_MESSAGES"
+    mo, po = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with open(mo, "rb") as fh:
+            return gettext.GNUTranslations(fh)
+    if po.exists():
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
+        with open(po, "rb") as fh:
+            catalog = read_po(fh, locale=code, domain=DOMAIN)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
+        buffer.seek(0)
+        return gettext.GNUTranslations(buffer)
+    return None
 
 
 def set_language(code: str, directory: Path | None = None) -> str:
-    """Activate `code` (e.g. 'fr', 'es', 'ar'); falls back to English source strings when
-    no compiled catalog exists. Returns the language actually in force."""
+    """Activate `code` (e.g. 'fr', 'es', 'ar', 'zh', 'zh_Hans', 'fr_FR'); falls back to
+    the English source strings when no catalog exists. Returns the language in force."""
     global _translation, _language
     directory = directory or translations_dir()
-    try:
-        _translation = gettext.translation(DOMAIN, localedir=str(directory), languages=[code])
-        _language = code
-    except OSError:
-        _translation = gettext.NullTranslations()
-        _language = "en" if code != "en" else code
+    shipped = normalize(code)
+    loaded = None
+    if shipped and shipped != SOURCE_LANGUAGE:
+        try:
+            loaded = _load(shipped, directory)
+        except (OSError, ValueError):
+            loaded = None
+    if loaded is None:
+        _translation, _language = gettext.NullTranslations(), SOURCE_LANGUAGE
+    else:
+        _translation, _language = loaded, shipped  # type: ignore[assignment]
     return _language
 
 
 def language() -> str:
     return _language
+
+
+def is_right_to_left(code: str | None = None) -> bool:
+    return (code or _language) in RIGHT_TO_LEFT
 
 
 def _(message: str) -> str:
