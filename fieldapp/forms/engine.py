@@ -141,6 +141,7 @@ class CompiledForm:
                 exprs["default"] = expressions.parse(el.default_expression)
             self.meta[el.name] = _Meta(el, parents, chain, exprs, pos)
         self.choice_index = {name: {c.name: c for c in items} for name, items in defn.choices.items()}
+        self.end_questions = [q.name for q in defn.questions() if q.type == END and not self.meta[q.name].chain]
 
 
 _COMPILED: dict[int, tuple[FormDefinition, CompiledForm]] = {}
@@ -544,9 +545,8 @@ class FormState:
         return result
 
     def _touch_end(self) -> None:
-        for q in self.definition.questions():
-            if q.type == END:
-                self._store(q.name, (), self._now().isoformat(timespec="seconds"))
+        for name in self.form.end_questions:
+            self._store(name, (), self._now().isoformat(timespec="seconds"))
 
     def add_repeat(self, path: str) -> str:
         """Add an instance at the end of a repeat and return its path ("partners[3]")."""
@@ -734,11 +734,19 @@ class FormState:
         must refuse. Empty means the submission can be finalised."""
         lang = lang or self.language
         out: list[Problem] = []
-        for name, meta in self.form.meta.items():
-            if not isinstance(meta.element, Question) or not meta.element.is_input:
-                continue
-            for idx in self._instances(meta.chain):
-                out.extend(self._check(meta, idx, lang))
+
+        def walk(elements: list[Element], idx: Indices) -> None:
+            for el in elements:
+                meta = self.form.meta[el.name]
+                if isinstance(el, Repeat):
+                    for i in range(len(self._container(meta.chain, idx).get(el.name) or [])):
+                        walk(el.children, idx + (i,))
+                elif isinstance(el, Group):
+                    walk(el.children, idx)
+                elif el.is_input:
+                    out.extend(self._check(meta, idx, lang))
+
+        walk(self.definition.children, ())
         return out
 
     # -- what to show

@@ -260,8 +260,16 @@ class _Importer:
                 self.problem(sheet, 1, written, _("the same column as '{other}'").format(other=seen[(base, lang)]))
                 continue
             seen[(base, lang)] = written
-            if kind == CHOICES or base in known or base in IGNORED_COLUMNS:
-                continue  # other choices columns are data for choice filters
+            if kind == CHOICES and base not in known:
+                # Other choices columns are data for choice filters; a near miss is worth a word.
+                close = difflib.get_close_matches(base, sorted(known), n=1, cutoff=0.8)
+                if close:
+                    self.problem(sheet, 1, written, _(
+                        "column '{column}' is read as data for choice filters (did you mean '{close}'?)").format(
+                        column=written, close=close[0]), warning=True)
+                continue
+            if base in known or base in IGNORED_COLUMNS:
+                continue
             if base.startswith(("media::", "bind::", "body::", "instance::")) or kind == SETTINGS:
                 self.problem(sheet, 1, written, _("column '{column}' is not used by Field App and is ignored").format(
                     column=written), warning=True)

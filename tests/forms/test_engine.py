@@ -128,6 +128,9 @@ def test_problems_inside_repeats_name_the_instance(state):
     state.set_answer("plots[2]/plot_area", -1)
     paths = [(p.path, p.code) for p in state.validate_all() if p.path.startswith("plots")]
     assert paths == [("plots[2]/plot_name", "required"), ("plots[2]/plot_area", "constraint")]
+    state.set_answer("plots[1]/plot_area", 0)
+    paths = [p.path for p in state.validate_all() if p.path.startswith("plots")]
+    assert paths == ["plots[1]/plot_area", "plots[2]/plot_name", "plots[2]/plot_area"]  # instance by instance
 
 
 def test_calculate_updates_and_change_names_only_what_depends(state):

@@ -179,8 +179,12 @@ def test_aliases_numbers_as_choice_names_and_case_insensitive_headers(xlsform):
 
 def test_unused_columns_are_warnings_not_errors(xlsform):
     path = xlsform([{"type": "text", "name": "a", "label": "A", "media::image": "a.png", "colour": "red",
-                     "appearance": "spinner"}])
+                     "appearance": "spinner"}, {"type": "select_one yn", "name": "b", "label": "B"}],
+                   [{"list_name": "yn", "name": "yes", "label": "Yes", "lable": "Oops", "region": "AFR"}])
     warnings = import_xlsform(path)["warnings"]
+    assert "choices, row 1, column 'lable': column 'lable' is read as data for choice filters (did you mean " \
+           "'label'?)" in warnings
+    assert not [w for w in warnings if "'region'" in w]
     assert "survey, row 1, column 'media::image': column 'media::image' is not used by Field App and is ignored" \
         in warnings
     assert "survey, row 1, column 'colour': column 'colour' is not used by Field App and is ignored" in warnings
