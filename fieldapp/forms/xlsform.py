@@ -194,7 +194,11 @@ class _Importer:
         survey, choices_sheet, settings = sheets.get(SURVEY), sheets.get(CHOICES), sheets.get(SETTINGS)
         if survey is None:
             raise FormImportError([_("{file}: the workbook has no 'survey' sheet").format(file=self.path.name)])
-        form_id, title, version, default_language = self.read_settings(settings)
+        # Without a default_language setting: English, unless every label says its language.
+        fallback = "en"
+        if not any(b in ("label", "hint") and lg is None for b, lg, _w in survey.headers):
+            fallback = next((lg for b, lg, _w in survey.headers if b == "label" and lg), "en")
+        form_id, title, version, default_language = self.read_settings(settings, fallback)
         for sheet in (survey, choices_sheet, settings):
             if sheet is not None:
                 self.check_columns(sheet)
@@ -282,14 +286,14 @@ class _Importer:
                 self.problem(sheet, 1, written, _("column '{column}' is not used by Field App and is ignored").format(
                     column=written), warning=True)
 
-    def read_settings(self, sheet: _Sheet | None) -> tuple[str, Text, int | None, str]:
+    def read_settings(self, sheet: _Sheet | None, fallback: str) -> tuple[str, Text, int | None, str]:
         stem = re.sub(r"[^A-Za-z0-9_.-]", "_", self.path.stem)
         form_id = stem if valid_name(stem) else "form_" + stem[:58]
         if sheet is None or not sheet.rows:
-            return form_id, {}, None, "en"
+            return form_id, {}, None, fallback
         number, row = sheet.rows[0]
         raw_lang = sheet.value(row, "default_language")
-        default_language = language_code(raw_lang) if raw_lang else "en"
+        default_language = language_code(raw_lang) if raw_lang else fallback
         given = sheet.value(row, "form_id")
         if given:
             if valid_name(given):

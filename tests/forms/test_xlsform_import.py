@@ -102,6 +102,14 @@ def test_plain_label_is_the_default_language(xlsform):
     assert defn.form_id == path.stem  # no form_id in settings: the file name
 
 
+def test_without_default_language_the_first_labelled_language_leads(xlsform):
+    path = xlsform([{"type": "text", "name": "a", "label::French (fr)": "Nom", "label::Spanish (es)": "Nombre"}],
+                   [{"list_name": "x", "name": "y", "label::French (fr)": "Oui", "label::Spanish (es)": "Sí"}])
+    result = import_xlsform(path)
+    defn = definition(result)
+    assert result["default_language"] == "fr" and defn.languages == ["fr", "es"]
+
+
 def test_groups_repeats_relevance_and_nesting(xlsform):
     path = xlsform([
         {"type": "select_one yn", "name": "has_partners", "label": "Partners?"},
