@@ -253,3 +253,14 @@ def test_no_python_eval_in_the_forms_package():
         code = "\n".join(line for line in source.splitlines() if not line.strip().startswith(("#", '"', "'")))
         assert not re.search(r"(?<![\w.])(eval|exec|compile)\(", code), path.name
         assert "import ast" not in code and "literal_eval" not in code, path.name
+
+
+def test_now_once_and_boolean():
+    now = dt.datetime(2026, 3, 15, 9, 30, tzinfo=dt.timezone.utc)
+    ctx = SimpleContext({}, current="", today=TODAY, now=now)
+    assert parse("date(now()) = today()").evaluate(ctx) is True
+    assert expressions.to_string(parse("now()").evaluate(ctx)) == "2026-03-15T09:30:00+00:00"
+    # once() keeps a value already there (a timestamp taken when the form was started).
+    assert parse("once(now())").evaluate(SimpleContext({}, current="2026-01-01T00:00:00", now=now)) == \
+        "2026-01-01T00:00:00"
+    assert parse("boolean('') or boolean(0)").evaluate(ctx) is False
