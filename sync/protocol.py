@@ -33,8 +33,11 @@ Response (JSON, gzip when the client sends `Accept-Encoding: gzip`)::
         "field": null | "title",                # the field a rejection or conflict is about
         "versions": {"title": 42, "_row": 42},  # the server version of each field the op
                                                 #   touched, now: store them as field_versions
-        "values": {"title": "Mulching"}}],      # server values that differ from what the op
-                                                #   sent (lost conflict, derived region): adopt
+        "values": {"title": "Mulching", "region": "AFR"}}],  # the server's value of each
+                                                #   field the op touched, right after it (a lost
+                                                #   conflict, a derived region, "_deleted" of a
+                                                #   delete/restore/revival): apply results in
+                                                #   order and adopt these values
      "changes": [                        # in feed order; apply in one transaction with cursor
        {"op": "upsert", "entity": "practice", "id": "<uuid>",
         "fields": {"title": "...", ...},        # fields changed since the cursor by others

@@ -37,7 +37,6 @@ from sync.server.tables import GLOBAL_SCOPE, NO_SCOPE, TABLES
 
 SYSTEM_DEVICE = "server"
 SCOPE_KEY = "_scope"  # field_devices: the device whose write put the row in its region
-_MISSING = object()
 
 
 def utcnow() -> str:
@@ -502,14 +501,11 @@ class Storage:
 
     @staticmethod
     def _result(op: Op, status: str, versions: Mapping[str, int], values: Mapping[str, Any], touched: Iterable[str]) -> dict:
-        """The op's answer: each touched field's version now, and server values differing
-        from what the op sent (the client adopts them)."""
+        """The op's answer: each touched field's version and value right after the op.
+        A client applies results in order, so a batch's last word on a field is the
+        server's (a lost conflict, a derived region, a revived row)."""
         touched = set(touched)
-        out_values = {}
-        for name in touched:
-            sent = op.fields.get(name, _MISSING)
-            if name in values and (sent is _MISSING or not merge.same_value(sent, values[name])):
-                out_values[name] = values[name]
+        out_values = {name: values[name] for name in touched if name in values}
         vers = {k: int(versions[k]) for k in touched if k in versions}
         vers[ROW_KEY] = int(versions.get(ROW_KEY, 0))
         return {"op_id": op.op_id, "status": status, "reason": None, "field": None, "versions": vers, "values": out_values}
@@ -519,7 +515,7 @@ class Storage:
         op = ctx.op
         versions = dict(row["field_versions"] or {})
         if row["deleted"]:
-            return self._result(op, "applied", versions, {}, {DELETED_KEY})
+            return self._result(op, "applied", versions, {DELETED_KEY: True}, {DELETED_KEY})
         devices = dict(row["field_devices"] or {})
         others = merge.delete_conflicts(int(op.base.get(ROW_KEY, 0)), versions, devices, op.device)
         if others:
@@ -539,7 +535,7 @@ class Storage:
 
     def _restore(self, ctx: OpContext, e: Entity, row: dict) -> dict[str, Any]:
         if not row["deleted"]:
-            return self._result(ctx.op, "applied", dict(row["field_versions"] or {}), {}, {DELETED_KEY})
+            return self._result(ctx.op, "applied", dict(row["field_versions"] or {}), {DELETED_KEY: False}, {DELETED_KEY})
         return self._set_deleted(ctx, e, row, False)
 
     def _set_deleted(self, ctx: OpContext, e: Entity, row: dict, deleted: bool) -> dict[str, Any]:
@@ -548,7 +544,7 @@ class Storage:
                         dict(row["field_clocks"] or {}), dict(row["field_authors"] or {}), dict(row["field_devices"] or {}),
                         deleted=deleted, deleted_by=Side(deleted, ctx.user.name, ctx.op.hlc, ctx.op.device),
                         old_scope=row["scope_region"], new_scope=row["scope_region"])
-        return self._result(ctx.op, "applied", versions, {}, {DELETED_KEY})
+        return self._result(ctx.op, "applied", versions, {DELETED_KEY: deleted}, {DELETED_KEY})
 
     def _resolve(self, ctx: OpContext, e: Entity, row: dict) -> dict[str, Any]:
         """A person chose a value per field: it becomes current and the conflict closes."""
