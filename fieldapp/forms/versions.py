@@ -11,6 +11,7 @@ values out) so the desktop store and the server share them; `publish_to_store` a
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from fieldapp.forms.definition import FormDefinition
@@ -137,3 +138,23 @@ def publish_to_store(store, imported: Mapping[str, Any], *, published_at: str | 
     """Insert an imported form as its next version in a local store; returns the row id."""
     existing = store_definitions(store, imported["form_id"]).values()
     return store.insert("form_definition", definition_row(imported, existing, published_at=published_at))
+
+
+def shipped_templates() -> list[Path]:
+    """The XLSForm templates bundled in resources/forms (proposal, self-assessment)."""
+    from fieldapp.paths import resources_dir
+
+    return sorted((resources_dir() / "forms").glob("*.xlsx"))
+
+
+def publish_shipped(store) -> list[str]:
+    """Publish each bundled template whose form_id has no version in `store` yet (first run,
+    demo data, tests); returns the new row ids. Running it again adds nothing."""
+    from fieldapp.forms.xlsform import import_xlsform
+
+    made = []
+    for path in shipped_templates():
+        imported = import_xlsform(path)
+        if not store_definitions(store, imported["form_id"]):
+            made.append(publish_to_store(store, imported))
+    return made

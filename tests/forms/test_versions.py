@@ -6,7 +6,7 @@ import pytest
 from fieldapp.forms.errors import VersionError
 from fieldapp.forms.versions import (
     check_submission, choose_version, definition_row, latest_definition, new_submission, next_version,
-    open_submission, publish_to_store, store_definitions,
+    open_submission, publish_shipped, publish_to_store, shipped_templates, store_definitions,
 )
 from fieldapp.forms.xlsform import import_xlsform
 
@@ -103,3 +103,15 @@ def test_publishing_to_the_local_store_keeps_every_version(store, xlsform):
     assert (saved["form_version"], saved["definition_id"]) == (1, first)
     assert saved["answers"]["holder"] == "Coop"
     assert check_submission(saved, store_definitions(store)) == []
+
+
+def test_shipped_templates_are_published_once(store):
+    assert [p.name for p in shipped_templates()] == ["project_proposal.xlsx", "project_self_assessment.xlsx"]
+    made = publish_shipped(store)
+    assert len(made) == 2 and publish_shipped(store) == []
+    rows = store_definitions(store)
+    assert sorted((r["form_id"], r["version"]) for r in rows.values()) == [
+        ("project_proposal", 1), ("project_self_assessment", 1)]
+    proposal = latest_definition("project_proposal", rows.values())
+    draft = new_submission(proposal["id"], proposal, "Korhogo parks")
+    assert open_submission(draft, rows).definition.title_in("es") == "Propuesta de proyecto"
