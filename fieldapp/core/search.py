@@ -8,6 +8,7 @@ the index current inside the same transaction as every write.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -24,7 +25,7 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS search_doc ("
     " docid INTEGER PRIMARY KEY, entity TEXT NOT NULL, row_id TEXT NOT NULL, UNIQUE (row_id, entity))",
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
-    " title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5 6')",
+    " title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')",
 )
 
 
@@ -134,7 +135,7 @@ def fts_query(user_text: str, *, prefix: bool = True) -> str | None:
 # A query matching most of the database (a two-letter prefix) would rank every match;
 # rank at most this many candidates from the title column and as many from anywhere,
 # so title hits are never crowded out and a keystroke stays fast at 100 000 records.
-CANDIDATES = 5000
+CANDIDATES = 1000
 
 
 def search(
@@ -164,16 +165,50 @@ def search(
             SELECT c.docid, min(c.score) AS score FROM cand c {entity_filter}
             GROUP BY c.docid ORDER BY score LIMIT :lim OFFSET :off
         )
-        SELECT d.entity, d.row_id, search_fts.title,
-               snippet(search_fts, 1, '[', ']', '…', {SNIPPET_TOKENS}) AS body_snip, top.score
+        SELECT d.entity, d.row_id, f.title, f.body, top.score
         FROM top JOIN search_doc d ON d.docid = top.docid
-        JOIN search_fts ON search_fts.rowid = top.docid AND search_fts MATCH :q
+        JOIN search_fts f ON f.rowid = top.docid
         ORDER BY top.score
     """
     params.update(q=query, qt=f"title : ({query})", cap=CANDIDATES, lim=limit, off=offset)
     rows = conn.execute(text(sql), params).all()
     titles = _real_titles(conn, [(r[0], r[1]) for r in rows])
-    return [Hit(r[0], r[1], titles.get(r[1], r[2]), r[3] or "", r[4]) for r in rows]
+    words = [w.lower() for w in _TOKEN.findall(fold(user_text))]
+    last_is_prefix = query.endswith("*")
+    return [Hit(r[0], r[1], titles.get(r[1], r[2]), snippet(r[3] or "", words, last_is_prefix), r[4]) for r in rows]
+
+
+def _plain(word: str) -> str:
+    """Lower case without diacritics: how unicode61 with remove_diacritics sees a word."""
+    decomposed = unicodedata.normalize("NFKD", fold(word).lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def snippet(body: str, words: list[str], last_is_prefix: bool, tokens: int = SNIPPET_TOKENS) -> str:
+    """A window of the body around the first matching word, matches in [brackets].
+    Built here rather than with FTS5's snippet(), which would run the query again for
+    every hit (costly for a long prefix with no prefix index)."""
+    if not body:
+        return ""
+    wanted = [_plain(w) for w in words]
+    spans = [(m.start(), m.end(), _plain(m.group())) for m in _TOKEN.finditer(body)]
+
+    def hit(token: str) -> bool:
+        return any(token == w or (last_is_prefix and i == len(wanted) - 1 and token.startswith(w))
+                   for i, w in enumerate(wanted))
+
+    first = next((i for i, (_s, _e, t) in enumerate(spans) if hit(t)), None)
+    if first is None:
+        return ""
+    lo = max(0, first - tokens // 3)
+    hi = min(len(spans), lo + tokens)
+    out, pos = [], spans[lo][0]
+    for s, e, t in spans[lo:hi]:
+        out.append(body[pos:s])
+        out.append(f"[{body[s:e]}]" if hit(t) else body[s:e])
+        pos = e
+    text_ = "".join(out).strip()
+    return ("…" if lo > 0 else "") + text_ + ("…" if hi < len(spans) else "")
 
 
 def _real_titles(conn: Connection, hits: list[tuple[str, str]]) -> dict[str, str]:
