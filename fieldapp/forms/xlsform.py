@@ -38,6 +38,9 @@ from fieldapp.forms.errors import FormImportError
 from fieldapp.i18n import N_, _
 
 SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
+MAX_ROWS = 50_000  # per sheet: far above real forms (a country list is 250 rows)
+MAX_COLUMNS = 200
+MAX_UNPACKED_BYTES = 100 * 2 ** 20
 
 SURVEY_COLUMNS = (
     "type", "name", "label", "hint", "required", "required_message", "relevant", "constraint",
@@ -232,6 +235,14 @@ class _Importer:
 
         if not self.path.exists():
             raise FormImportError([_("{file}: no such file").format(file=str(self.path))])
+        try:  # a workbook is a zip: refuse one that would unpack to something huge (zip bomb)
+            with zipfile.ZipFile(self.path) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, OSError):
+            unpacked = 0  # openpyxl below gives the message
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise FormImportError([_("{file}: the workbook is too large ({mb} MB unpacked, at most {max} MB)").format(
+                file=self.path.name, mb=unpacked // 2 ** 20, max=MAX_UNPACKED_BYTES // 2 ** 20)])
         try:
             wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
@@ -243,7 +254,13 @@ class _Importer:
             for ws in wb.worksheets:
                 key = ws.title.strip().lower()
                 if key in (SURVEY, CHOICES, SETTINGS) and key not in sheets:
-                    sheets[key] = _Sheet(ws.title.strip(), [tuple(r) for r in ws.iter_rows(values_only=True)])
+                    rows = []
+                    for r in ws.iter_rows(values_only=True):
+                        rows.append(tuple(r[:MAX_COLUMNS]))
+                        if len(rows) > MAX_ROWS:
+                            raise FormImportError([_("{sheet}: more than {n} rows").format(
+                                sheet=ws.title.strip(), n=MAX_ROWS)])
+                    sheets[key] = _Sheet(ws.title.strip(), rows)
             return sheets
         finally:
             wb.close()

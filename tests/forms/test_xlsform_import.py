@@ -413,3 +413,14 @@ def test_nothing_is_half_imported(xlsform):
     problems = problems_of(path)
     assert [p.split(":")[0] for p in problems] == ["survey, row 22, column 'relevant'",
                                                    "survey, row 42, column 'constraint'"]
+
+
+def test_oversized_workbooks_are_refused(xlsform, monkeypatch):
+    from fieldapp.forms import xlsform as module
+
+    path = xlsform([{"type": "text", "name": f"q{i}", "label": "Q"} for i in range(30)])
+    monkeypatch.setattr(module, "MAX_ROWS", 20)
+    assert problems_of(path) == ["survey: more than 20 rows"]
+    monkeypatch.setattr(module, "MAX_UNPACKED_BYTES", 1000)
+    [message] = problems_of(path)
+    assert message.startswith(f"{path.name}: the workbook is too large")
