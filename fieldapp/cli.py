@@ -69,6 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help=_("check the database (SQLite integrity and the store's own rules)"))
     _data_dir_option(p)
 
+    p = sub.add_parser("sync", help=_("send local changes and receive others' (asks the password once)"))
+    _data_dir_option(p)
+    p.add_argument("--server", metavar="URL", help=_("the central service, e.g. https://sync.example.org (remembered)"))
+    p.add_argument("--user", metavar="NAME", help=_("your user name on it (remembered)"))
+    p.add_argument("--status", action="store_true", help=_("only say what waits to be sent, open conflicts and the last result"))
+    p.add_argument("--all-attachments", action="store_true",
+                   help=_("also download every attachment of your regions (before a trip with no network)"))
+    p.add_argument("--insecure", action="store_true", help=_("allow plain http to a machine other than this one"))
+
     p = sub.add_parser("form", help=_("project form templates"))
     _data_dir_option(p)
     form_sub = p.add_subparsers(dest="form_command", metavar="FORM_COMMAND", required=True)
@@ -204,6 +213,15 @@ def _check(store, args, out: TextIO) -> int:
     return 0
 
 
+def _sync(store, args, out: TextIO) -> int:
+    from fieldapp.syncing.command import status_command, sync_command
+
+    if args.status:
+        return status_command(store, out)
+    return sync_command(store, out, server=args.server, user=args.user, insecure=args.insecure,
+                        all_attachments=args.all_attachments)
+
+
 def _form_check(path: Path, out: TextIO) -> int:
     try:
         from fieldapp.forms.xlsform import check_command
@@ -226,7 +244,8 @@ def _window(data_dir: Path, args, extra: list[str]) -> int:
     return int(run(data_dir, demo_scale=DEFAULT_UI_DEMO_SCALE if args.demo_if_empty else None, argv=ui_argv))
 
 
-COMMANDS = {"demo": _demo, "search": _search, "stats": _stats, "export": _export, "import": _import, "check": _check}
+COMMANDS = {"demo": _demo, "search": _search, "stats": _stats, "export": _export, "import": _import, "check": _check,
+            "sync": _sync}
 
 
 # --------------------------------------------------------------------------- helpers

@@ -80,3 +80,17 @@ def test_status_in_plain_words(server, store):
     out = io.StringIO()
     status_command(store, out)
     assert "Pending changes: 0" in out.getvalue() and "ok" in out.getvalue()
+
+
+def test_fieldapp_sync_from_the_command_line(server, tmp_path, monkeypatch, capsys):
+    from fieldapp.cli import main
+
+    data = tmp_path / "cli"
+    assert main(["demo", "--data-dir", str(data), "--scale", "5"]) == 0
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": USERS["bruno"][2])
+    capsys.readouterr()
+    assert main(["sync", "--data-dir", str(data), "--server", server.url, "--user", "bruno"]) == 0
+    assert "Sync done" in capsys.readouterr().out
+    assert main(["sync", "--status", "--data-dir", str(data)]) == 0
+    text = capsys.readouterr().out
+    assert "Pending changes: 0" in text and "Last sync:" in text and server.url in text
