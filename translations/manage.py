@@ -62,16 +62,21 @@ def choice_wording(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
-def _schema_choices() -> list[tuple[str, str]]:
-    """(wording, location) of every fixed code declared in the schema."""
-    from fieldapp.core.schema import ENTITIES
+def _schema_choices() -> list[tuple[str, str, int]]:
+    """(wording, field, line in schema.py) of every fixed code declared in the schema."""
+    from fieldapp.core import schema
 
-    found: dict[str, str] = {}
-    for e in ENTITIES:
+    lines = Path(schema.__file__).read_text(encoding="utf-8").splitlines()
+
+    def line_of(code: str) -> int:
+        return next((i for i, text in enumerate(lines, 1) if f'"{code}"' in text), 1)
+
+    found: dict[str, tuple[str, int]] = {}
+    for e in schema.ENTITIES:
         for f in e.fields:
             for code in f.choices or ():
-                found.setdefault(choice_wording(code), f"{e.name}.{f.name}")
-    return sorted(found.items())
+                found.setdefault(choice_wording(code), (f"{e.name}.{f.name}", line_of(code)))
+    return sorted((wording, where, line) for wording, (where, line) in found.items())
 
 
 def extract() -> Catalog:
@@ -84,10 +89,10 @@ def extract() -> Catalog:
             ROOT, method_map, options_map, keywords=KEYWORDS, comment_tags=COMMENT_TAGS,
             strip_comment_tags=True):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
-    for wording, where in _schema_choices():
+    for wording, where, line in _schema_choices():
         existing = template.get(wording)
         if existing is None:
-            template.add(wording, None, [("fieldapp/core/schema.py", 0)], auto_comments=[CHOICE_COMMENT, where])
+            template.add(wording, None, [("fieldapp/core/schema.py", line)], auto_comments=[CHOICE_COMMENT, where])
         elif CHOICE_COMMENT not in existing.auto_comments:
             existing.auto_comments.extend([CHOICE_COMMENT, where])
     return template
@@ -146,6 +151,7 @@ def update(langs: tuple[str, ...] = LANGUAGES) -> None:
         print(f"{_show(path)}: {'updated' if changed else 'unchanged'}")
 
 
+_FIELD_NAME = re.compile(r"^(\d*|[A-Za-z_]\w*)(\.\w+|\[\w+\])*$")
 _PERCENT = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([diouxXeEfFgGcrsa%])")
 
 
@@ -154,11 +160,14 @@ def placeholders(text: str) -> Counter:
     '%(prog)s' / '%s'. Literal '{{' and '%%' are not placeholders."""
     found: Counter = Counter()
     try:
-        for _literal, name, spec, conversion in string.Formatter().parse(text):
-            if name is not None:
-                found["{" + name + ("!" + conversion if conversion else "") + (":" + spec if spec else "") + "}"] += 1
-    except ValueError:  # not a brace format at all: compare the raw braces
-        found.update(re.findall(r"\{[^{}]*\}", text))
+        fields = [(name, spec, conversion) for _literal, name, spec, conversion in string.Formatter().parse(text)
+                  if name is not None]
+    except ValueError:  # not a brace format at all: the code cannot .format() it, braces are text
+        fields = []
+    if all(_FIELD_NAME.match(name) for name, _spec, _conversion in fields):
+        for name, spec, conversion in fields:
+            found["{" + name + ("!" + conversion if conversion else "") + (":" + spec if spec else "") + "}"] += 1
+    # else: "'${' is never closed by '}'" -- braces around prose are text, never formatted
     for name, kind in _PERCENT.findall(text):
         if kind != "%":
             found[f"%({name}){kind}" if name else f"%{kind}"] += 1

@@ -29,7 +29,7 @@ def test_language_codes_people_and_systems_use(code, in_force, english_afterward
 @pytest.mark.parametrize("lang", ["fr", "es", "ar", "zh", "ru"])
 def test_every_language_translates_the_main_areas(lang, english_afterwards):
     i18n.set_language(lang)
-    for source in ("Practices", "Organisations", "Meetings", "Projects"):
+    for source in ("Practices", "Meetings", "Projects", "Settings"):
         assert i18n._(source) != source, (lang, source)
 
 
@@ -37,8 +37,8 @@ def test_validation_message_names_the_field_in_french(english_afterwards):
     i18n.set_language("fr")
     _clean, errors = fieldspec.validate(entity("practice"), {"title": "", "soc_change": 99})
     by_field = {e.field: e.message for e in errors}
-    assert by_field["title"] == "Le champ « Titre » est obligatoire"
-    assert "« Variation mesurée du COS »" in by_field["soc_change"] and "20" in by_field["soc_change"]
+    assert by_field["title"] == "Le champ «\u00a0Titre\u00a0» est obligatoire"
+    assert "«\u00a0Variation mesurée du COS\u00a0»" in by_field["soc_change"] and "20" in by_field["soc_change"]
 
 
 def test_validation_message_in_spanish(english_afterwards):
