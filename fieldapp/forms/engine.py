@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+from fieldapp.core.formatting import format_decimal
 from fieldapp.forms import expressions
 from fieldapp.forms.answers import coerce_answer, expression_value
 from fieldapp.forms.checks import literal_default
@@ -493,9 +494,8 @@ class FormState:
                              for c in v.split())
         if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
             try:
-                from babel.numbers import format_decimal
-                return format_decimal(v, locale=lang.replace("-", "_"), decimal_quantization=False)
-            except Exception:  # an unknown locale: plain XPath formatting
+                return format_decimal(v, lang)
+            except Exception:  # a language Babel does not know: plain XPath formatting
                 pass
         return expressions.to_string(v)
 
