@@ -53,7 +53,7 @@ def test_fixed_codes_read_in_the_language(english_afterwards):
     i18n.set_language("fr")
     assert choice_label("under_review") == "En cours d’évaluation"
     i18n.set_language("es")
-    assert choice_label("postponed") == "Aplazada"
+    assert choice_label("postponed") == "Aplazado"
 
 
 def test_catalog_compiled_on_the_fly_when_no_mo(tmp_path, manage, english_afterwards):
