@@ -212,7 +212,10 @@ class ListPage(QWidget):
     # ------------------------------------------------------------------ records
     def _after_load(self) -> None:
         n = self.model.rowCount()
-        self.count_label.setText(ngettext("{n} record", "{n} records", n).format(n=number_text(n)))
+        if self.model.partial:
+            self.count_label.setText(_("{n}+ records, counting…").format(n=number_text(n)))
+        else:
+            self.count_label.setText(ngettext("{n} record", "{n} records", n).format(n=number_text(n)))
         wanted = self._want_selected or self.editor.row_id
         if wanted:
             row = self.model.row_of(wanted)

@@ -18,6 +18,7 @@ from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import list_fields, record_title, value_text
 
 PAGE = 100
+FIRST_SCREEN = 200  # ids fetched first, so a huge list shows before its full id list arrives
 CACHE_ROWS = 3000
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -28,7 +29,7 @@ class RecordTableModel(QAbstractTableModel):
     """Rows of one entity; column 0 marks rows changed since the last sync, the other
     columns are the entity's list fields from the schema."""
 
-    loaded = Signal()  # a query's ids arrived (the view is populated)
+    loaded = Signal()  # ids arrived: the first screen, then the complete list (see `partial`)
 
     def __init__(self, bridge: StoreBridge, entity_name: str, parent=None):
         super().__init__(parent)
@@ -45,7 +46,9 @@ class RecordTableModel(QAbstractTableModel):
         self._titles: dict[tuple[str, str], str] = {}
         self._pending: set[str] = set()
         self._generation = 0
+        self._complete_generation = -1
         self._loaded_once = False
+        self.partial = False  # only the first screen of ids is in
         self._requery = QTimer(self, singleShot=True, interval=250)
         self._requery.timeout.connect(self.refresh)
         bridge.changed.connect(self._on_changed)
@@ -57,36 +60,67 @@ class RecordTableModel(QAbstractTableModel):
         self.refresh()
 
     def refresh(self) -> None:
-        """Re-run the query on a worker thread; the newest answer wins."""
+        """Re-run the query on worker threads; the newest answer wins. The first screen
+        of ids comes from a LIMIT query (milliseconds), the whole ordered id list
+        follows and extends the rows already shown, so a 100 000-row list opens at once."""
         self._generation += 1
         gen = self._generation
         name, filters, text_query, order = self.entity.name, dict(self.filters), self.text_query, self.order
         store = self.store
 
-        def query() -> tuple[list[str], set[str]]:
+        def first_screen() -> list[str]:
+            return store.ids(name, filters, text_query=text_query, order=order, limit=FIRST_SCREEN)
+
+        def everything() -> tuple[list[str], set[str]]:
             return store.ids(name, filters, text_query=text_query, order=order), store.pending_ids(name)
 
-        self.bridge.read(query, lambda result: self._apply(gen, *result))
+        self.bridge.read(first_screen, lambda ids: self._apply_first(gen, ids))
+        self.bridge.read(everything, lambda result: self._apply(gen, *result))
+
+    def _apply_first(self, gen: int, ids: list[str]) -> None:
+        if gen != self._generation or self._complete_generation == gen or len(ids) < FIRST_SCREEN:
+            return  # stale, already complete, or small enough that the full answer is as quick
+        if self._ids[:len(ids)] == ids:
+            return  # what is on screen already starts this way (a refresh after an edit)
+        self.beginResetModel()
+        self._ids = ids
+        self._row_of = None
+        self.endResetModel()
+        self.partial = True
+        self.loaded.emit()
 
     def _apply(self, gen: int, ids: list[str], pending: set[str]) -> None:
         if gen != self._generation:
             return
-        if ids != self._ids:
+        self._complete_generation = gen
+        if ids == self._ids:
+            if pending != self._pending:
+                self._pending = pending
+                if self._ids:
+                    self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, 0))
+        elif self.partial and len(ids) > len(self._ids) and ids[:len(self._ids)] == self._ids:
+            shown = len(self._ids)
+            self.beginInsertRows(QModelIndex(), shown, len(ids) - 1)
+            self._ids = ids
+            self._row_of = None
+            self.endInsertRows()
+            if pending != self._pending:  # marks of the rows shown before change apart
+                self._pending = pending
+                self.dataChanged.emit(self.index(0, 0), self.index(shown - 1, 0))
+        else:
             self.beginResetModel()
             self._ids = ids
             self._row_of = None
             self._pending = pending
             self.endResetModel()
-        elif pending != self._pending:
-            self._pending = pending
-            if self._ids:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, 0))
+        self.partial = False
         self._loaded_once = True
         self.loaded.emit()
 
     @property
     def is_loaded(self) -> bool:
-        return self._loaded_once and self._generation >= 1 and not self._requery.isActive()
+        """The complete answer to the latest query is in (not just its first screen)."""
+        return self._complete_generation == self._generation and not self._requery.isActive()
 
     # ------------------------------------------------------------------ ids
     def ids(self) -> list[str]:

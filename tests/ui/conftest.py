@@ -18,7 +18,7 @@ def bridge(qtbot, store):
 
     b = StoreBridge(store)
     yield b
-    qtbot.waitUntil(b.idle, timeout=5000)
+    qtbot.waitUntil(b.idle, timeout=15000)
 
 
 @pytest.fixture
@@ -52,11 +52,11 @@ def window(qtbot, store, sample, settings):
     w = MainWindow(store, settings)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.pages["practice"].model.rowCount() == 3, timeout=5000)
+    qtbot.waitUntil(lambda: w.pages["practice"].model.rowCount() == 3, timeout=15000)
     yield w
-    qtbot.waitUntil(w.bridge.idle, timeout=5000)
+    qtbot.waitUntil(w.bridge.idle, timeout=15000)
 
 
-def settle(qtbot, bridge, timeout: int = 5000) -> None:
+def settle(qtbot, bridge, timeout: int = 15000) -> None:
     """Wait until every write and read started through `bridge` has reported back."""
     qtbot.waitUntil(bridge.idle, timeout=timeout)

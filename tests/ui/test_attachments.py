@@ -55,9 +55,9 @@ def test_panel_attaches_shows_thumbnail_opens_and_removes(qtbot, monkeypatch, br
     qtbot.addWidget(panel)
     pid = sample["practices"][0]
     panel.set_owner(pid)
-    with qtbot.waitSignal(panel.changed, timeout=5000):
+    with qtbot.waitSignal(panel.changed, timeout=15000):
         panel.add_files([photo])
-    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=15000)
     settle(qtbot, bridge)
     [row] = store.children("practice_media", pid)
     assert row["file_name"] == "field visit.png" and row["kind"] == "photo" and row["mime_type"] == "image/png"
@@ -71,7 +71,7 @@ def test_panel_attaches_shows_thumbnail_opens_and_removes(qtbot, monkeypatch, br
     assert opened[0].toLocalFile() == str(attachments.blob_path(store, row["sha256"]))
     monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: True)
     panel.remove_selected()
-    qtbot.waitUntil(lambda: panel.list.count() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: panel.list.count() == 0, timeout=15000)
     assert store.get("practice_media", row["id"])["deleted"] is True
     assert store.children("practice_media", pid) == []
 
@@ -80,7 +80,7 @@ def test_practice_editor_shows_its_attachments(qtbot, window, store, sample, pho
     pid = sample["practices"][1]
     attachments.add_file(store, "practice", pid, photo)
     window.open_record("practice", pid)
-    qtbot.waitUntil(lambda: window.practice_attachments.list.count() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: window.practice_attachments.list.count() == 1, timeout=15000)
     assert window.practice_attachments.owner_id == pid
     window.open_record("practice", sample["practices"][0])
-    qtbot.waitUntil(lambda: window.practice_attachments.list.count() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: window.practice_attachments.list.count() == 0, timeout=15000)

@@ -13,10 +13,10 @@ PEOPLE = [(f"Participant {i:02d}", ("female", "male", "female", "other")[i % 4],
 
 def _open_capture(qtbot, window, meeting_id):
     window.open_record("meeting", meeting_id)
-    qtbot.waitUntil(lambda: window.pages["meeting"].editor.row_id == meeting_id, timeout=5000)
+    qtbot.waitUntil(lambda: window.pages["meeting"].editor.row_id == meeting_id, timeout=15000)
     qtbot.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     capture = window.capture
-    qtbot.waitUntil(lambda: capture.meeting_id == meeting_id and capture.person_name.isEnabled(), timeout=5000)
+    qtbot.waitUntil(lambda: capture.meeting_id == meeting_id and capture.person_name.isEnabled(), timeout=15000)
     assert window.meetings_stack.currentWidget() is capture
     return capture
 
@@ -26,7 +26,7 @@ def test_capture_a_meeting_with_20_participants_and_3_decisions(qtbot, window, s
     capture = _open_capture(qtbot, window, mid)
     # a known contact, found by completion
     qtbot.keyClicks(capture.person_name, "Asha")
-    qtbot.waitUntil(lambda: capture.contacts.choices.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: capture.contacts.choices.rowCount() == 1, timeout=15000)
     capture.contacts.activated[type(capture.contacts.choices.index(0, 0))].emit(capture.contacts.completionModel().index(0, 0))
     assert capture.person_org.text() == "ICRISAT"
     assert capture.person_gender.raw() == "female"
@@ -79,13 +79,13 @@ def test_capture_a_practice_without_leaving_the_meeting(qtbot, window, store, sa
     capture = _open_capture(qtbot, window, mid)
     capture.tabs.setCurrentIndex(3)
     capture.practice_add.click()  # nothing typed: told what is missing, nothing written
-    qtbot.waitUntil(lambda: "required" in capture.practice_message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "required" in capture.practice_message.text(), timeout=15000)
     before = store.count("practice")
     qtbot.keyClicks(capture.practice_title, "Millet residue mulch")
     capture.practice_family.set_code(codes["practice_family"][0])
     assert capture.practice_country.raw() == "IN"  # the meeting's country
     capture.practice_add.click()
-    qtbot.waitUntil(lambda: capture.captured.model.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: capture.captured.model.rowCount() == 1, timeout=15000)
     assert store.count("practice") == before + 1
     [link] = store.children("meeting_practice", mid)
     practice = store.get("practice", link["practice_id"])
@@ -96,8 +96,8 @@ def test_participant_cells_edit_in_place_and_counts_follow(qtbot, window, store,
     mid = sample["meeting"]
     capture = _open_capture(qtbot, window, mid)
     capture.register("Kofi Mensah", gender="male", age_group="youth")
-    qtbot.waitUntil(lambda: capture.attendance.total == 1, timeout=5000)
+    qtbot.waitUntil(lambda: capture.attendance.total == 1, timeout=15000)
     model = capture.participants.model
     assert model.setData(model.index(0, model.column_of("gender")), "female")
-    qtbot.waitUntil(lambda: capture.attendance.women == 1, timeout=5000)
+    qtbot.waitUntil(lambda: capture.attendance.women == 1, timeout=15000)
     assert store.children("meeting_participant", mid)[0]["gender"] == "female"

@@ -47,7 +47,7 @@ def test_new_practice_is_created_once_required_fields_are_valid(qtbot, editor, b
     assert "Practice family" in editor.state.text()
     family_label = store.catalog.label("practice_family", codes["practice_family"][2])
     _pick(qtbot, editor, "family", family_label)
-    with qtbot.waitSignal(editor.created, timeout=5000) as created:
+    with qtbot.waitSignal(editor.created, timeout=15000) as created:
         _pick(qtbot, editor, "country", "Burkina Faso")
     settle(qtbot, bridge)
     row = store.get("practice", created.args[0])
@@ -70,12 +70,12 @@ def test_unfinished_draft_survives_a_new_editor(qtbot, bridge, store):
     second = RecordEditor(bridge, "practice")
     qtbot.addWidget(second)
     second.new()
-    qtbot.waitUntil(lambda: second.inputs["title"].widget.text() == "Half-typed practice", timeout=5000)
+    qtbot.waitUntil(lambda: second.inputs["title"].widget.text() == "Half-typed practice", timeout=15000)
 
 
 def test_edit_is_stored_as_made_and_validated_beside_the_field(qtbot, editor, bridge, store, sample):
     pid = sample["practices"][0]
-    with qtbot.waitSignal(editor.loaded, timeout=5000):
+    with qtbot.waitSignal(editor.loaded, timeout=15000):
         editor.load(pid)
     assert editor.inputs["title"].widget.text() == "Mulching with crop residues"
     _commit_text(qtbot, editor, "title", "Mulching with millet residues")
@@ -104,7 +104,7 @@ def test_edit_is_stored_as_made_and_validated_beside_the_field(qtbot, editor, br
 
 def test_pickers_write_codes(qtbot, editor, bridge, store, sample, codes):
     pid = sample["practices"][1]
-    with qtbot.waitSignal(editor.loaded, timeout=5000):
+    with qtbot.waitSignal(editor.loaded, timeout=15000):
         editor.load(pid)
     # strategic objectives as tags
     tags = editor.inputs["objectives"].widget
@@ -137,7 +137,7 @@ def test_pickers_write_codes(qtbot, editor, bridge, store, sample, codes):
 def test_date_picker_can_be_set_and_cleared(qtbot, bridge, store, sample):
     editor = RecordEditor(bridge, "organisation")
     qtbot.addWidget(editor)
-    with qtbot.waitSignal(editor.loaded, timeout=5000):
+    with qtbot.waitSignal(editor.loaded, timeout=15000):
         editor.load(sample["organisation"])
     date = editor.inputs["joined_on"].widget
     assert date.raw() is None
@@ -152,7 +152,7 @@ def test_date_picker_can_be_set_and_cleared(qtbot, bridge, store, sample):
 
 def test_undo_and_redo_write_through(qtbot, editor, bridge, store, sample):
     pid = sample["practices"][0]
-    with qtbot.waitSignal(editor.loaded, timeout=5000):
+    with qtbot.waitSignal(editor.loaded, timeout=15000):
         editor.load(pid)
     _commit_text(qtbot, editor, "title", "First change")
     _commit_text(qtbot, editor, "location", "Kaolack")
@@ -178,7 +178,7 @@ def test_undo_and_redo_write_through(qtbot, editor, bridge, store, sample):
 
 def test_delete_asks_leaves_a_tombstone_and_undo_restores(qtbot, monkeypatch, editor, bridge, store, sample):
     pid = sample["practices"][2]
-    with qtbot.waitSignal(editor.loaded, timeout=5000):
+    with qtbot.waitSignal(editor.loaded, timeout=15000):
         editor.load(pid)
     monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: False)
     editor.delete_action.trigger()
@@ -207,15 +207,15 @@ def test_list_marks_changed_rows_and_follows_edits(qtbot, window, store, sample)
         conn.exec_driver_sql("DELETE FROM outbox")
     page.model.refresh()
     row = page.model.row_of(pid)
-    qtbot.waitUntil(lambda: page.model.index(row, 0).data() == "", timeout=5000)
+    qtbot.waitUntil(lambda: page.model.index(row, 0).data() == "", timeout=15000)
     page.view.selectRow(row)
-    qtbot.waitUntil(lambda: page.editor.row_id == pid and page.editor.inputs["title"].widget.text() != "", timeout=5000)
+    qtbot.waitUntil(lambda: page.editor.row_id == pid and page.editor.inputs["title"].widget.text() != "", timeout=15000)
     _commit_text(qtbot, page.editor, "title", "Mulching, revised")
     settle(qtbot, window.bridge)
-    qtbot.waitUntil(lambda: page.model.index(page.model.row_of(pid), 0).data() == PENDING_MARK, timeout=5000)
+    qtbot.waitUntil(lambda: page.model.index(page.model.row_of(pid), 0).data() == PENDING_MARK, timeout=15000)
     title_col = page.model.column_of("title")
-    qtbot.waitUntil(lambda: page.model.index(page.model.row_of(pid), title_col).data() == "Mulching, revised", timeout=5000)
-    qtbot.waitUntil(lambda: window.pending_label.text().startswith("1 "), timeout=5000)
+    qtbot.waitUntil(lambda: page.model.index(page.model.row_of(pid), title_col).data() == "Mulching, revised", timeout=15000)
+    qtbot.waitUntil(lambda: window.pending_label.text().startswith("1 "), timeout=15000)
 
 
 def test_new_from_the_list_page_appears_in_the_list(qtbot, window, store, codes):
@@ -224,17 +224,17 @@ def test_new_from_the_list_page_appears_in_the_list(qtbot, window, store, codes)
     page.new_record()
     _commit_text(qtbot, page.editor, "name", "Reseau des agriculteurs")
     _pick(qtbot, page.editor, "org_type", store.catalog.label("org_type", codes["org_type"][3]))
-    with qtbot.waitSignal(page.editor.created, timeout=5000) as created:
+    with qtbot.waitSignal(page.editor.created, timeout=15000) as created:
         _pick(qtbot, page.editor, "country", "Senegal")
     rid = created.args[0]
-    qtbot.waitUntil(lambda: page.model.row_of(rid) >= 0, timeout=5000)
+    qtbot.waitUntil(lambda: page.model.row_of(rid) >= 0, timeout=15000)
     assert store.get("organisation", rid)["membership"] == "partner"
     # inline contacts of the organisation
     panel = window.contacts_inline
-    qtbot.waitUntil(lambda: panel.model.parent_id == rid, timeout=5000)
+    qtbot.waitUntil(lambda: panel.model.parent_id == rid, timeout=15000)
     qtbot.keyClicks(panel.quick, "Mamadou Diop")
     qtbot.keyClick(panel.quick, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=15000)
     contact = store.children("contact", rid)[0]
     assert contact["full_name"] == "Mamadou Diop" and contact["country"] == "SN"
 
@@ -250,7 +250,7 @@ def test_every_demo_record_shows_in_its_editor(qtbot, bridge, store):
         editor = RecordEditor(bridge, name)
         qtbot.addWidget(editor)
         for rid in store.ids(name, limit=3):
-            with qtbot.waitSignal(editor.loaded, timeout=5000):
+            with qtbot.waitSignal(editor.loaded, timeout=15000):
                 editor.load(rid)
             row = store.get(name, rid)
             for f in editor.entity.fields:

@@ -13,21 +13,21 @@ def test_search_as_you_type_and_enter_opens_the_record(qtbot, window, store, sam
     box = window.search
     qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(box.hasFocus, timeout=2000)
-    with qtbot.waitSignal(box.results_shown, timeout=5000, check_params_cb=lambda n: n > 0):
+    with qtbot.waitSignal(box.results_shown, timeout=15000, check_params_cb=lambda n: n > 0):
         qtbot.keyClicks(box, "icri")
     assert [h.entity for h in box.results.hits] == ["organisation"]
     qtbot.keyClick(box, Qt.Key.Key_Return)
     page = window.pages["organisation"]
-    qtbot.waitUntil(lambda: page.editor.row_id == sample["organisation"], timeout=5000)
+    qtbot.waitUntil(lambda: page.editor.row_id == sample["organisation"], timeout=15000)
     assert window.current_page() is page
     assert page.editor.inputs["name"].widget.text() == "ICRISAT"
     # a practice, by a word of its title
     box.clear()
-    with qtbot.waitSignal(box.results_shown, timeout=5000, check_params_cb=lambda n: n > 0):
+    with qtbot.waitSignal(box.results_shown, timeout=15000, check_params_cb=lambda n: n > 0):
         qtbot.keyClicks(box, "shea")
     box.open_first()
     practices = window.pages["practice"]
-    qtbot.waitUntil(lambda: practices.editor.row_id == sample["practices"][1], timeout=5000)
+    qtbot.waitUntil(lambda: practices.editor.row_id == sample["practices"][1], timeout=15000)
     assert window.current_page() is practices
     assert practices.view.currentIndex().row() == practices.model.row_of(sample["practices"][1])
 
@@ -63,7 +63,7 @@ def test_new_record_shortcut_creates_on_the_current_area(qtbot, window, store):
     qtbot.keyClick(title, Qt.Key.Key_Return)
     date = editor.inputs["starts_on"].widget
     from PySide6.QtCore import QDate
-    with qtbot.waitSignal(editor.created, timeout=5000) as created:
+    with qtbot.waitSignal(editor.created, timeout=15000) as created:
         date.edit.setDate(QDate(2023, 6, 12))
         date.edit.editingFinished.emit()
     settle(qtbot, window.bridge)
@@ -96,13 +96,13 @@ def test_settings_dialog_keeps_values(qtbot, tmp_path):
 
 def test_sync_page_and_status_bar_tell_the_truth(qtbot, window, store):
     pending = store.pending_count()
-    qtbot.waitUntil(lambda: window.pending_label.text() == f"{pending} unsynced changes", timeout=5000)
+    qtbot.waitUntil(lambda: window.pending_label.text() == f"{pending} unsynced changes", timeout=15000)
     assert "not configured" in window.sync_page.status.text()
     assert window.sync_page.pending.text().startswith(str(pending))
     assert window.last_sync_label.text() == "Last sync: never"
     store.set_meta("last_sync_at", "2025-06-30 10:00")
     window.refresh_status()
-    qtbot.waitUntil(lambda: "2025-06-30" in window.last_sync_label.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "2025-06-30" in window.last_sync_label.text(), timeout=15000)
 
 
 def test_run_opens_the_window_and_reports_ready(qtbot, tmp_path, monkeypatch, capsys):
