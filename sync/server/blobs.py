@@ -93,13 +93,17 @@ class BlobStore:
 
     def put_chunk(self, sha: str, user: Principal, start: int, end: int, total: int, data: bytes) -> Status:
         """Write bytes [start, end] of a file of `total` bytes. The chunk must begin at
-        the current offset (409 with the offset otherwise, so the client resumes there)."""
+        the current offset (409 with the offset otherwise, so the client resumes there).
+        Disk writes and hashing happen outside database transactions, so a large file
+        never holds up other writers; two racing uploads of the same chunk at worst
+        fail the hash check and start over."""
         self.check_sha(sha)
         if total > self.blob_max:
             raise BlobError(413, "too_large", f"a file may have at most {self.blob_max} bytes", "Content-Range")
         if not (0 <= start <= end < total) or end - start + 1 != len(data):
             raise BlobError(416, "bad_range", "Content-Range does not match the bytes sent", "Content-Range")
         b, up = TABLES["blobs"], TABLES["blob_uploads"]
+        part = self._partial(sha, user)
         with write_conn(self.engine) as conn, conn.begin():
             if conn.execute(select(b.c.sha256).where(b.c.sha256 == sha)).first():
                 return Status(sha, total, total, True)
@@ -109,7 +113,7 @@ class BlobStore:
                     raise BlobError(413, "quota", "your storage quota for attachments is used up", "Content-Range")
                 conn.execute(insert(up).values(sha256=sha, user_id=user.id, size=total, offset=0, started_at=utcnow()))
                 offset = 0
-                self._partial(sha, user).unlink(missing_ok=True)
+                part.unlink(missing_ok=True)
             else:
                 offset = int(row["offset"])
                 if int(row["size"]) != total:
@@ -117,28 +121,35 @@ class BlobStore:
                                     "Content-Range", offset)
             if start != offset:
                 raise BlobError(409, "wrong_offset", f"the upload continues at byte {offset}", "Content-Range", offset)
-            part = self._partial(sha, user)
-            with open(part, "ab") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            offset = end + 1
-            if offset < total:
+        with open(part, "r+b" if part.exists() else "wb") as fh:
+            fh.seek(start)
+            fh.write(data)
+            fh.truncate()
+            fh.flush()
+            os.fsync(fh.fileno())
+        offset = end + 1
+        if offset < total:
+            with write_conn(self.engine) as conn, conn.begin():
                 conn.execute(update(up).where(up.c.sha256 == sha, up.c.user_id == user.id).values(offset=offset))
-                return Status(sha, offset, total, False)
-            digest = hashlib.sha256()
-            with open(part, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(block)
-            conn.execute(delete(up).where(up.c.sha256 == sha, up.c.user_id == user.id))
-            if digest.hexdigest() != sha:
-                part.unlink(missing_ok=True)
-                raise BlobError(422, "hash_mismatch", "the bytes received do not have this SHA-256; the upload starts over",
-                                "sha256", 0)
+            return Status(sha, offset, total, False)
+        digest = hashlib.sha256()
+        with open(part, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        good = digest.hexdigest() == sha
+        if good:
             target = self.path(sha)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(part, target)
-            conn.execute(insert(b).values(sha256=sha, size=total, uploaded_by=user.id, completed_at=utcnow()))
+        else:
+            part.unlink(missing_ok=True)
+        with write_conn(self.engine) as conn, conn.begin():
+            conn.execute(delete(up).where(up.c.sha256 == sha, up.c.user_id == user.id))
+            if good and not conn.execute(select(b.c.sha256).where(b.c.sha256 == sha)).first():
+                conn.execute(insert(b).values(sha256=sha, size=total, uploaded_by=user.id, completed_at=utcnow()))
+        if not good:
+            raise BlobError(422, "hash_mismatch", "the bytes received do not have this SHA-256; the upload starts over",
+                            "sha256", 0)
         return Status(sha, total, total, True)
 
     def may_read(self, sha: str, user: Principal) -> bool:

@@ -6,7 +6,11 @@ PostgreSQL: psycopg 3, READ COMMITTED; writers serialize on the feed counter row
 """
 from __future__ import annotations
 
+import threading
+import weakref
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
@@ -46,9 +50,28 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql+psycopg://")
 
 
-def write_conn(engine: Engine) -> Connection:
-    """A connection whose transactions take the write lock at once on SQLite."""
-    return engine.connect().execution_options(write=True)
+_SQLITE_WRITERS: "weakref.WeakKeyDictionary[Engine, threading.RLock]" = weakref.WeakKeyDictionary()
+_GUARD = threading.Lock()
+
+
+def _writer_lock(engine: Engine):
+    """SQLite allows one writer; queueing writers of this process on a lock is far cheaper
+    than letting them spin in SQLite's busy handler (which sleeps in growing steps)."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _GUARD:
+        lock = _SQLITE_WRITERS.get(engine)
+        if lock is None:
+            lock = _SQLITE_WRITERS[engine] = threading.RLock()
+        return lock
+
+
+@contextmanager
+def write_conn(engine: Engine) -> Iterator[Connection]:
+    """A connection for a writing transaction: BEGIN IMMEDIATE on SQLite (after queueing
+    on this process's writer lock); a plain connection on PostgreSQL."""
+    with _writer_lock(engine), engine.connect().execution_options(write=True) as conn:
+        yield conn
 
 
 def _config() -> Config:

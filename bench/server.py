@@ -1,0 +1,227 @@
+"""Sync service benchmark: 100 simulated clients against a real `fieldapp-server` process
+on 127.0.0.1, on SQLite and on PostgreSQL.
+
+Each client is a device already in sync (its cursor at the feed position before the run).
+Phase "push": every client sends one POST /v1/sync carrying 10 field-level operations
+(10 new practices). Phase "pull": every client syncs again, paging until `more` is false,
+and must receive exactly the 990 practices the others wrote (never its own).
+Clients run 20 at a time. Measured: wall time, operations applied per second, requests
+per second, p50/p95/max latency per phase, errors (non-200 answers, rejected operations,
+wrong pulls; target zero).
+
+Writes bench/results/server.json. Usage: python bench/server.py [--clients 100]
+[--edits 10] [--concurrency 20] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+[--skip-pg]. PostgreSQL gets a throw-away database, dropped at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import platform
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sync.server.accounts import Accounts  # noqa: E402
+from sync.server.db import make_engine, migrate  # noqa: E402
+from sync.server.settings import Settings  # noqa: E402
+from sync.server.storage import Storage  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "server.json"
+PASSWORD = "benchmark password"
+TIME_LIMIT_S = 300
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+
+def summary(latencies: list[float]) -> dict:
+    return {"requests": len(latencies), "p50_ms": pct(latencies, 0.5), "p95_ms": pct(latencies, 0.95),
+            "max_ms": round(max(latencies), 1) if latencies else 0.0,
+            "mean_ms": round(statistics.fmean(latencies), 1) if latencies else 0.0}
+
+
+class Client:
+    def __init__(self, base: str, token: str, cursor: int, edits: int):
+        self.base, self.token, self.cursor, self.edits = base, token, cursor, edits
+        self.device = f"bench{uuid.uuid4().hex[:10]}"
+        self.session = requests.Session()
+        self.session.headers.update({"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"})
+        self.created: list[str] = []
+        self.received: list[str] = []
+        self.errors: list[str] = []
+
+    def _post(self, body: dict) -> tuple[dict | None, float]:
+        raw = gzip.compress(json.dumps(body).encode())
+        t0 = time.perf_counter()
+        r = self.session.post(f"{self.base}/v1/sync", data=raw, timeout=120,
+                              headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        ms = (time.perf_counter() - t0) * 1000
+        if r.status_code != 200:
+            self.errors.append(f"HTTP {r.status_code}: {r.text[:200]}")
+            return None, ms
+        return r.json(), ms
+
+    def push(self) -> list[float]:
+        now = int(time.time() * 1000)
+        ops = []
+        for i in range(self.edits):
+            rid = str(uuid.uuid4())
+            self.created.append(rid)
+            ops.append({"op_id": f"{self.device}:{i + 1}", "entity": "practice", "row_id": rid, "kind": "upsert",
+                        "fields": {"title": f"Practice {i} of {self.device}", "family": "agroforestry",
+                                   "country": "BF", "farmers": i},
+                        "base": {}, "hlc": f"{now:013d}:{i:05d}:{self.device}"})
+        reply, ms = self._post({"device": self.device, "cursor": str(self.cursor), "ops": ops})
+        if reply:
+            bad = [r for r in reply["results"] if r["status"] != "applied"]
+            if bad:
+                self.errors.append(f"{len(bad)} ops not applied: {bad[0]}")
+        return [ms]
+
+    def pull(self) -> list[float]:
+        latencies, more = [], True
+        while more:
+            reply, ms = self._post({"device": self.device, "cursor": str(self.cursor)})
+            latencies.append(ms)
+            if reply is None:
+                return latencies
+            self.received += [c["id"] for c in reply["changes"] if c["entity"] == "practice"]
+            self.cursor, more = int(reply["cursor"]), reply["more"]
+        return latencies
+
+
+def run_backend(name: str, url: str, clients_n: int, edits: int, concurrency: int, workdir: Path) -> dict:
+    settings = Settings(db_url=url, blob_dir=workdir / f"blobs-{name}")
+    engine = make_engine(url)
+    migrate(engine)
+    storage = Storage(engine)
+    storage.seed_reference()
+    accounts = Accounts(engine, settings)
+    accounts.create_user("bench", PASSWORD, "correspondent", ["AFR"])
+    start_pos = storage.feed_position()
+    engine.dispose()
+
+    port = free_port()
+    log_path = workdir / f"server-{name}.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "sync.server.cli", "serve", "--db", url, "--blobs",
+                                 str(settings.blob_dir), "--port", str(port)], cwd=ROOT, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{base}/v1/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError(f"server did not start; see {log_path}")
+            time.sleep(0.1)
+        token = requests.post(f"{base}/v1/login", json={"username": "bench", "password": PASSWORD}, timeout=30).json()["token"]
+        clients = [Client(base, token, start_pos, edits) for _ in range(clients_n)]
+        with ThreadPoolExecutor(concurrency) as pool:
+            t0 = time.perf_counter()
+            push_lat = [ms for lat in pool.map(lambda c: c.push(), clients, timeout=TIME_LIMIT_S) for ms in lat]
+            t_push = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            pull_lat = [ms for lat in pool.map(lambda c: c.pull(), clients, timeout=TIME_LIMIT_S) for ms in lat]
+            t_pull = time.perf_counter() - t1
+        total = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    errors = [e for c in clients for e in c.errors]
+    everyone = {rid for c in clients for rid in c.created}
+    for c in clients:
+        expected = everyone - set(c.created)
+        if sorted(c.received) != sorted(expected):
+            errors.append(f"{c.device}: pulled {len(c.received)} practices, expected {len(expected)} "
+                          f"(missing {len(expected - set(c.received))}, own echoed {len(set(c.received) & set(c.created))})")
+    ops = clients_n * edits
+    requests_n = len(push_lat) + len(pull_lat)
+    return {
+        "database": name, "clients": clients_n, "edits_per_client": edits, "concurrency": concurrency,
+        "seconds": round(total, 2), "push_seconds": round(t_push, 2), "pull_seconds": round(t_pull, 2),
+        "ops_per_second": round(ops / t_push, 1), "requests_per_second": round(requests_n / total, 1),
+        "changes_delivered": sum(len(c.received) for c in clients),
+        "push": summary(push_lat), "pull": summary(pull_lat), "all": summary(push_lat + pull_lat),
+        "errors": len(errors), "error_samples": errors[:5],
+    }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--clients", type=int, default=100)
+    p.add_argument("--edits", type=int, default=10)
+    p.add_argument("--concurrency", type=int, default=20)
+    p.add_argument("--pg", default=os.environ.get("FIELDAPP_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    p.add_argument("--skip-pg", action="store_true")
+    args = p.parse_args()
+    results: dict = {"benchmark": "sync service: clients each pushing edits then pulling the others'",
+                     "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                     "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                                 "cpus": os.cpu_count()},
+                     "target": {"errors": 0}, "runs": []}
+    with tempfile.TemporaryDirectory(prefix="fieldapp-bench-") as tmp:
+        work = Path(tmp)
+        results["runs"].append(run_backend("sqlite", f"sqlite:///{work / 'server.sqlite'}", args.clients, args.edits,
+                                           args.concurrency, work))
+        print(json.dumps(results["runs"][-1], indent=2))
+        if not args.skip_pg:
+            admin_url = make_url(args.pg).set(database="postgres")
+            admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+            dbname = f"fieldapp_bench_{secrets.token_hex(4)}"
+            try:
+                with admin.connect() as conn:
+                    conn.exec_driver_sql(f'CREATE DATABASE "{dbname}"')
+            except Exception as exc:  # noqa: BLE001 - reported in the results
+                results["runs"].append({"database": "postgresql", "skipped": f"unreachable: {exc}"})
+            else:
+                try:
+                    url = make_url(args.pg).set(database=dbname).render_as_string(hide_password=False)
+                    results["runs"].append(run_backend("postgresql", url, args.clients, args.edits, args.concurrency, work))
+                    print(json.dumps(results["runs"][-1], indent=2))
+                finally:
+                    with admin.connect() as conn:
+                        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+                    admin.dispose()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS}")
+    return 1 if any(r.get("errors") for r in results["runs"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
