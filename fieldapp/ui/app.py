@@ -66,6 +66,7 @@ def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None
     window.show()
     if os.environ.get(READY_ENV):
         def report() -> None:
+            window.repaint()  # populated means painted: the first screen's rows are fetched
             print(f"ready {time.time():.6f}", flush=True)
             QTimer.singleShot(0, app.quit)
         window.ready.connect(report)

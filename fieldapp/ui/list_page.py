@@ -169,6 +169,10 @@ class ListPage(QWidget):
             find.triggered.connect(lambda: self.text_filter.setFocus())
             self.addAction(find)
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.model.activate()
+
     def _filter_combo(self, f: fs.Field) -> CodeCombo:
         lang = language()
         if f.ref_list:
@@ -207,6 +211,7 @@ class ListPage(QWidget):
 
     def apply_filters(self) -> None:
         text = self.text_filter.text().strip() if self.text_filter is not None else None
+        self.model.activate()
         self.model.set_query(self.current_filters(), text or None)
 
     # ------------------------------------------------------------------ records
@@ -239,6 +244,7 @@ class ListPage(QWidget):
 
     def open_record(self, row_id: str) -> None:
         """Show `row_id` in the editor and select it in the list when it is there."""
+        self.model.activate()
         self.editor.load(row_id)
         row = self.model.row_of(row_id)
         if row >= 0:

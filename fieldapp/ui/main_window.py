@@ -311,9 +311,10 @@ class MainWindow(QMainWindow):
         self.sync_page.show_state(pending, self.settings.server_url, last)
 
     def refresh_all(self) -> None:
-        """Re-run every list's query (after demo data or a sync brought many rows)."""
+        """Re-run every open list's query (after demo data or a sync brought many rows)."""
         for page in self.pages.values():
-            page.apply_filters()
+            if page.model.active:
+                page.apply_filters()
         self.refresh_status()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API

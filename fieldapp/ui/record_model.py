@@ -49,6 +49,8 @@ class RecordTableModel(QAbstractTableModel):
         self._complete_generation = -1
         self._loaded_once = False
         self.partial = False  # only the first screen of ids is in
+        self.active = False  # set by activate(): the list is on screen
+        self.shown_generation = -1  # the query whose rows are on screen (first screen or all)
         self._requery = QTimer(self, singleShot=True, interval=250)
         self._requery.timeout.connect(self.refresh)
         bridge.changed.connect(self._on_changed)
@@ -59,10 +61,18 @@ class RecordTableModel(QAbstractTableModel):
         self.text_query = text_query or None
         self.refresh()
 
+    def activate(self) -> None:
+        """Start querying (a list nobody has looked at yet costs nothing)."""
+        if not self.active:
+            self.active = True
+            self.refresh()
+
     def refresh(self) -> None:
         """Re-run the query on worker threads; the newest answer wins. The first screen
         of ids comes from a LIMIT query (milliseconds), the whole ordered id list
         follows and extends the rows already shown, so a 100 000-row list opens at once."""
+        if not self.active:
+            return
         self._generation += 1
         gen = self._generation
         name, filters, text_query, order = self.entity.name, dict(self.filters), self.text_query, self.order
@@ -81,12 +91,14 @@ class RecordTableModel(QAbstractTableModel):
         if gen != self._generation or self._complete_generation == gen or len(ids) < FIRST_SCREEN:
             return  # stale, already complete, or small enough that the full answer is as quick
         if self._ids[:len(ids)] == ids:
+            self.shown_generation = gen
             return  # what is on screen already starts this way (a refresh after an edit)
         self.beginResetModel()
         self._ids = ids
         self._row_of = None
         self.endResetModel()
         self.partial = True
+        self.shown_generation = gen
         self.loaded.emit()
 
     def _apply(self, gen: int, ids: list[str], pending: set[str]) -> None:
@@ -115,6 +127,7 @@ class RecordTableModel(QAbstractTableModel):
             self.endResetModel()
         self.partial = False
         self._loaded_once = True
+        self.shown_generation = gen
         self.loaded.emit()
 
     @property

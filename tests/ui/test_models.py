@@ -23,7 +23,7 @@ def _bulk_practices(store, codes, n):
 def test_record_model_passes_modeltester_and_pages_lazily(qtbot, qtmodeltester, bridge, store, codes):
     _bulk_practices(store, codes, 1200)
     model = RecordTableModel(bridge, "practice")
-    model.refresh()
+    model.activate()
     qtbot.waitUntil(lambda: model.is_loaded, timeout=15000)
     assert model.rowCount() == 1200
     assert len(model._cache) == 0  # only ids so far
@@ -48,7 +48,7 @@ def test_big_list_shows_its_first_screen_then_grows(qtbot, qtmodeltester, bridge
 
     monkeypatch.setattr(store, "ids", slow_full_list)
     model = RecordTableModel(bridge, "practice")
-    model.refresh()
+    model.activate()
     qtbot.waitUntil(lambda: model.rowCount() == FIRST_SCREEN, timeout=15000)
     assert model.partial and not model.is_loaded
     assert model.index(0, model.column_of("title")).data() == "Practice 00000"
@@ -88,6 +88,7 @@ def test_header_click_sorts_in_sql(qtbot, bridge, store, codes):
     _bulk_practices(store, codes, 50)
     page = ListPage(bridge, "practice")
     qtbot.addWidget(page)
+    page.show()  # a list queries once it is on screen
     qtbot.waitUntil(lambda: page.model.rowCount() == 50, timeout=15000)
     col = page.model.column_of("title")
     header = page.view.horizontalHeader()
@@ -125,7 +126,7 @@ def test_text_filter_and_meeting_date_range(qtbot, window, store):
     assert [store.get("practice", i)["title"] for i in page.model.ids()] == ["Agroforestry with shea trees"]
     store.insert("meeting", {"title": "Abidjan forest soils", "starts_on": "2023-05-15", "country": "CI"})
     meetings = window.pages["meeting"]
-    meetings.model.refresh()
+    window.page_for("meeting").model.refresh()
     qtbot.waitUntil(lambda: meetings.model.rowCount() == 2, timeout=15000)
     with qtbot.waitSignal(meetings.model.loaded, timeout=15000):
         meetings.set_filter("starts_on__gte", "2023-03-01")
@@ -139,7 +140,7 @@ def test_text_filter_and_meeting_date_range(qtbot, window, store):
 def test_organisation_filters(qtbot, window, store, codes):
     store.insert("organisation", {"name": "INRAE", "org_type": codes["org_type"][1], "country": "FR", "college": codes["college"][0]})
     page = window.pages["organisation"]
-    page.model.refresh()
+    window.page_for("organisation").model.refresh()
     qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=15000)
     with qtbot.waitSignal(page.model.loaded, timeout=15000):
         page.set_filter("region", "EUR")
