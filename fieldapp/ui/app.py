@@ -35,22 +35,33 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 
 def generate_demo(window: MainWindow, scale: int) -> None:
-    """Fill an empty database with demo data on the writer thread, then refresh."""
+    """Fill the database with demo data if it holds no practice, on the writer thread
+    (the window is already up and stays responsive), then refresh the lists."""
     try:
         demo = importlib.import_module("fieldapp.core.demo")
     except ImportError:
         window.statusBar().showMessage(_("Demo data is not available in this build (fieldapp.core.demo is missing)."), 15000)
         return
-    window.statusBar().showMessage(_("Generating demo data…"))
+    store = window.store
 
-    def done(_result: object) -> None:
-        window.statusBar().showMessage(_("Demo data ready."), 8000)
-        window.refresh_all()
+    def fill_if_empty() -> bool:
+        if store.count("practice"):
+            return False
+        demo.generate(store, scale=scale, seed=1)
+        return True
+
+    def done(generated: bool) -> None:
+        if generated:
+            window.statusBar().showMessage(_("Demo data ready."), 8000)
+            window.refresh_all()
+        else:
+            window.statusBar().clearMessage()
 
     def failed(exc: BaseException) -> None:
         window.statusBar().showMessage(_("Could not generate demo data: {reason}").format(reason=exc), 15000)
 
-    window.bridge.write(demo.generate, window.store, scale=scale, seed=1, on_done=done, on_error=failed)
+    window.statusBar().showMessage(_("Preparing demo data…"))
+    window.bridge.write(fill_if_empty, on_done=done, on_error=failed)
 
 
 def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None = None) -> int:
@@ -71,9 +82,7 @@ def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None
             QTimer.singleShot(0, app.quit)
         window.ready.connect(report)
     if demo_scale:
-        store_ref = store
-        window.bridge.read(lambda: store_ref.count("practice"),
-                           lambda n: generate_demo(window, demo_scale) if n == 0 else None)
+        generate_demo(window, demo_scale)
     try:
         return app.exec()
     finally:

@@ -97,6 +97,7 @@ class NumberQuestion(LineQuestion):
         super().__init__(item, placeholder=_("Whole number") if item.type == INTEGER else _("Number"))
         self.edit.setMaximumWidth(220)
         self.edit.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.layout().addStretch(1)
 
     def text_of(self, value: Any) -> str:
         if value is None:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QSizePolicy, QToolButton, QWidget, QWidgetItem,
 )
 
-from fieldapp.i18n import _
+from fieldapp.i18n import N_, _
 
 
 def fold(text: str) -> str:
@@ -77,15 +77,15 @@ class ScoreCombo(QComboBox):
 
     picked = Signal()
     WORDS = {
-        -3: "very negative", -2: "negative", -1: "slightly negative", 0: "no change",
-        1: "slightly positive", 2: "positive", 3: "very positive",
+        -3: N_("very negative"), -2: N_("negative"), -1: N_("slightly negative"), 0: N_("no change"),
+        1: N_("slightly positive"), 2: N_("positive"), 3: N_("very positive"),
     }
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.addItem(_("Not assessed"), None)
         for v in range(-3, 4):
-            self.addItem(f"{v:+d}  " + _(self.WORDS[v]) if v else "0  " + _(self.WORDS[v]), v)
+            self.addItem(f"{v:+d}  {_(self.WORDS[v])}" if v else f"0  {_(self.WORDS[v])}", v)
         self.activated.connect(lambda _i: self.picked.emit())
 
     def raw(self) -> Any:

@@ -25,6 +25,21 @@ VALUE_ROLE = Qt.ItemDataRole.UserRole + 2
 PENDING_MARK = "●"
 
 
+def ref_titles(store, fields: list[fs.Field], rows: list[dict], known: Mapping) -> dict[tuple[str, str], str]:
+    """Titles of the records `rows` point at (one query per target entity), for the
+    cells of REF columns; safe to call on a worker thread."""
+    found: dict[tuple[str, str], str] = {}
+    for f in fields:
+        if f.kind != fs.REF:
+            continue
+        target = BY_NAME[f.ref or ""]
+        missing = {r[f.name] for r in rows if r.get(f.name) and (target.name, r[f.name]) not in known}
+        if missing:
+            for ref_row in store.rows(target.name, missing):
+                found[(target.name, ref_row["id"])] = record_title(target, ref_row)
+    return found
+
+
 class RecordTableModel(QAbstractTableModel):
     """Rows of one entity; column 0 marks rows changed since the last sync, the other
     columns are the entity's list fields from the schema."""
@@ -46,6 +61,7 @@ class RecordTableModel(QAbstractTableModel):
         self._titles: dict[tuple[str, str], str] = {}
         self._pending: set[str] = set()
         self._generation = 0
+        self._change_serial = 0
         self._complete_generation = -1
         self._loaded_once = False
         self.partial = False  # only the first screen of ids is in
@@ -78,21 +94,37 @@ class RecordTableModel(QAbstractTableModel):
         name, filters, text_query, order = self.entity.name, dict(self.filters), self.text_query, self.order
         store = self.store
 
-        def first_screen() -> list[str]:
-            return store.ids(name, filters, text_query=text_query, order=order, limit=FIRST_SCREEN)
+        fields = self.fields
+        serial = self._change_serial
 
-        def everything() -> tuple[list[str], set[str]]:
-            return store.ids(name, filters, text_query=text_query, order=order), store.pending_ids(name)
+        def first_screen() -> tuple[list[str], list[dict], dict]:
+            ids = store.ids(name, filters, text_query=text_query, order=order, limit=FIRST_SCREEN)
+            rows = store.rows(name, ids[:PAGE])  # the first page comes with it: painting it reads no disk
+            return ids, rows, ref_titles(store, fields, rows, {})
 
-        self.bridge.read(first_screen, lambda ids: self._apply_first(gen, ids))
-        self.bridge.read(everything, lambda result: self._apply(gen, *result))
+        def everything() -> tuple[list[str], set[str], list[dict], dict]:
+            ids = store.ids(name, filters, text_query=text_query, order=order)
+            rows = store.rows(name, ids[:PAGE])
+            return ids, store.pending_ids(name), rows, ref_titles(store, fields, rows, {})
 
-    def _apply_first(self, gen: int, ids: list[str]) -> None:
+        self.bridge.read(first_screen, lambda res: self._apply_first(gen, serial, *res))
+        self.bridge.read(everything, lambda res: self._apply(gen, serial, *res))
+
+    def _prefetched(self, serial: int, rows: list[dict], titles: dict) -> None:
+        """Cache rows read with a query, unless a write landed since (they may be stale)."""
+        self._titles.update(titles)
+        if serial != self._change_serial:
+            return
+        for r in rows:
+            self._cache.setdefault(r["id"], r)
+
+    def _apply_first(self, gen: int, serial: int, ids: list[str], rows: list[dict], titles: dict) -> None:
         if gen != self._generation or self._complete_generation == gen or len(ids) < FIRST_SCREEN:
             return  # stale, already complete, or small enough that the full answer is as quick
         if self._ids[:len(ids)] == ids:
             self.shown_generation = gen
             return  # what is on screen already starts this way (a refresh after an edit)
+        self._prefetched(serial, rows, titles)
         self.beginResetModel()
         self._ids = ids
         self._row_of = None
@@ -101,10 +133,11 @@ class RecordTableModel(QAbstractTableModel):
         self.shown_generation = gen
         self.loaded.emit()
 
-    def _apply(self, gen: int, ids: list[str], pending: set[str]) -> None:
+    def _apply(self, gen: int, serial: int, ids: list[str], pending: set[str], rows: list[dict], titles: dict) -> None:
         if gen != self._generation:
             return
         self._complete_generation = gen
+        self._prefetched(serial, rows, titles)
         if ids == self._ids:
             if pending != self._pending:
                 self._pending = pending
@@ -164,23 +197,15 @@ class RecordTableModel(QAbstractTableModel):
     def _fetch_page(self, row: int) -> None:
         start = row - row % PAGE
         wanted = [i for i in self._ids[start:start + PAGE] if i not in self._cache]
+        # A page the person scrolls to is read here, on the UI thread, as Anki's browser
+        # does: 100 rows by primary key take a few milliseconds, and a placeholder that
+        # fills in later would flicker on every scroll.
         rows = self.store.rows(self.entity.name, wanted)
-        self._resolve_titles(rows)
+        self._titles.update(ref_titles(self.store, self.fields, rows, self._titles))
         for r in rows:
             self._cache[r["id"]] = r
         while len(self._cache) > CACHE_ROWS:
             self._cache.popitem(last=False)
-
-    def _resolve_titles(self, rows: list[dict]) -> None:
-        """Fetch the titles of referenced records for a page in one query per entity."""
-        for f in self.fields:
-            if f.kind != fs.REF:
-                continue
-            target = BY_NAME[f.ref or ""]
-            missing = {r[f.name] for r in rows if r.get(f.name) and (target.name, r[f.name]) not in self._titles}
-            if missing:
-                for ref_row in self.store.rows(target.name, missing):
-                    self._titles[(target.name, ref_row["id"])] = record_title(target, ref_row)
 
     # ------------------------------------------------------------------ Qt model
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -259,6 +284,7 @@ class RecordTableModel(QAbstractTableModel):
 
     # ------------------------------------------------------------------ changes
     def _on_changed(self, entity_name: str, row_id: str) -> None:
+        self._change_serial += 1
         if entity_name == self.entity.name:
             self._cache.pop(row_id, None)
             self._pending.add(row_id)

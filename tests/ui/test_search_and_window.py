@@ -116,3 +116,34 @@ def test_run_opens_the_window_and_reports_ready(qtbot, tmp_path, monkeypatch, ca
     assert (tmp_path / "data" / "fieldapp.sqlite").exists()
     assert QApplication.instance().applicationName() == "FieldApp"
     assert not QApplication.windowIcon().isNull()
+
+
+def test_run_fills_an_empty_database_with_demo_data_off_the_ui_thread(qtbot, tmp_path, monkeypatch):
+    from fieldapp.core.store import Store
+    from fieldapp.ui import app as app_module
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "conf"))
+    monkeypatch.setenv(app_module.READY_ENV, "1")
+    assert app_module.run(tmp_path / "data", demo_scale=30, argv=["fieldapp"]) == 0
+    with Store(tmp_path / "data") as store:
+        assert store.count("practice") == 30
+        assert store.count("meeting") >= 1
+    # a second start on a database that has practices adds nothing
+    assert app_module.run(tmp_path / "data", demo_scale=30, argv=["fieldapp"]) == 0
+    with Store(tmp_path / "data") as store:
+        assert store.count("practice") == 30
+
+
+def test_dark_palette_follows_the_system_scheme(qapp):
+    from PySide6.QtGui import QGuiApplication, QPalette
+
+    from fieldapp.ui.theme import apply_theme
+
+    apply_theme(qapp)
+    hints = QGuiApplication.styleHints()
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 100
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 180
+    assert qapp.style().name().lower() == "fusion"
