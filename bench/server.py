@@ -3,8 +3,9 @@ on 127.0.0.1, on SQLite and on PostgreSQL.
 
 Each client is a device already in sync (its cursor at the feed position before the run).
 Phase "push": every client sends one POST /v1/sync carrying 10 field-level operations
-(10 new practices). Phase "pull": every client syncs again, paging until `more` is false,
-and must receive exactly the 990 practices the others wrote (never its own).
+(10 new practices); its reply already carries what the others wrote so far. Phase "pull":
+every client syncs again, paging until `more` is false. Each must have received exactly
+the 990 practices the others wrote (never its own) over the two phases.
 Clients run 20 at a time. Measured: wall time, operations applied per second, requests
 per second, p50/p95/max latency per phase, errors (non-200 answers, rejected operations,
 wrong pulls; target zero).
@@ -104,6 +105,9 @@ class Client:
             bad = [r for r in reply["results"] if r["status"] != "applied"]
             if bad:
                 self.errors.append(f"{len(bad)} ops not applied: {bad[0]}")
+            # one round trip: the reply already carries what others wrote so far
+            self.received += [c["id"] for c in reply["changes"] if c["entity"] == "practice"]
+            self.cursor = int(reply["cursor"])
         return [ms]
 
     def pull(self) -> list[float]:

@@ -41,8 +41,9 @@ Response (JSON, gzip when the client sends `Accept-Encoding: gzip`)::
      "changes": [                        # in feed order; apply in one transaction with cursor
        {"op": "upsert", "entity": "practice", "id": "<uuid>",
         "fields": {"title": "...", ...},        # fields changed since the cursor by others
-        "versions": {"title": 40, "_row": 41, "_deleted": 3, ...},  # every field's version
-        "clocks": {"title": "<hlc>", ...}, "authors": {"title": "amina", ...},
+        "versions": {"title": 40, "_row": 41, "_deleted": 3},  # of the fields sent, and the
+                                                #   row's "_row" and "_deleted" versions
+        "clocks": {"title": "<hlc>"}, "authors": {"title": "amina"},   # of the fields sent
         "deleted": false, "updated_at": "...", "pos": 41},
        {"op": "removed", "entity": "practice", "id": "<uuid>", "pos": 43}],  # left your scope
      "conflicts": [ Conflict, ... ],     # conflicts in your scope opened/changed/resolved

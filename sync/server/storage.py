@@ -642,10 +642,14 @@ class Storage:
         deleted_news = whole or (int(versions.get(DELETED_KEY, 0)) > cursor and devices.get(DELETED_KEY) != device)
         if not fields and not deleted_news:
             return None
+        # Versions, clocks and authors of the fields sent (the client holds the others
+        # already), plus the row's "_row" and "_deleted" versions.
+        clocks, authors = row["field_clocks"] or {}, row["field_authors"] or {}
         return {
             "op": "upsert", "entity": e.name, "id": row["id"], "pos": pos, "fields": fields,
-            "versions": {k: int(v) for k, v in versions.items()}, "clocks": dict(row["field_clocks"] or {}),
-            "authors": dict(row["field_authors"] or {}), "deleted": bool(row["deleted"]),
+            "versions": {k: int(versions[k]) for k in (*fields, ROW_KEY, DELETED_KEY) if k in versions},
+            "clocks": {k: clocks[k] for k in fields if k in clocks},
+            "authors": {k: authors[k] for k in fields if k in authors}, "deleted": bool(row["deleted"]),
             "created_at": row["created_at"], "updated_at": row["updated_at"],
         }
 
