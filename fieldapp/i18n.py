@@ -8,6 +8,7 @@ user at a time.
 from __future__ import annotations
 
 import gettext
+import hashlib
 import io
 from pathlib import Path
 
@@ -39,24 +40,38 @@ def normalize(code: str | None) -> str | None:
     return base if base in LANGUAGES else None
 
 
+def po_digest(po: Path) -> str:
+    """Fingerprint of a .po file; `translations/manage.py compile` writes it into the .mo's
+    Project-Id-Version so a stale .mo is recognised whatever the file times say."""
+    return "po-sha1:" + hashlib.sha1(po.read_bytes()).hexdigest()[:16]
+
+
+def compile_catalog(po: Path, code: str) -> bytes:
+    """The .mo bytes of `po` (fuzzy entries left out, as msgfmt does), stamped with its digest."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with open(po, "rb") as fh:
+        catalog = read_po(fh, locale=code, domain=DOMAIN)
+    catalog.version = f"{catalog.version or ''} {po_digest(po)}".strip()
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    return buffer.getvalue()
+
+
 def _load(code: str, directory: Path) -> gettext.NullTranslations | None:
-    """The compiled catalog of `code`; compiled in memory from the .po when the .mo is
-    missing or older (a checkout run without `make`), so a stale .mo never shows."""
+    """The catalog of `code`: the compiled .mo when it was compiled from the .po beside it
+    (or stands alone, as in a packaged build), else compiled in memory from the .po, so
+    a checkout run without `make`, or a stale .mo, never shows old strings."""
     folder = directory / code / "LC_MESSAGES"
     mo, po = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
-    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+    if mo.exists():
         with open(mo, "rb") as fh:
-            return gettext.GNUTranslations(fh)
+            compiled = gettext.GNUTranslations(fh)
+        if not po.exists() or compiled.info().get("project-id-version", "").endswith(po_digest(po)):
+            return compiled
     if po.exists():
-        from babel.messages.mofile import write_mo
-        from babel.messages.pofile import read_po
-
-        with open(po, "rb") as fh:
-            catalog = read_po(fh, locale=code, domain=DOMAIN)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog, use_fuzzy=False)
-        buffer.seek(0)
-        return gettext.GNUTranslations(buffer)
+        return gettext.GNUTranslations(io.BytesIO(compile_catalog(po, code)))
     return None
 
 

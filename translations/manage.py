@@ -24,7 +24,6 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +43,8 @@ _DATE_HEADER = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re
 
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
+
+from fieldapp.i18n import compile_catalog  # noqa: E402  (the app's own way, digest included)
 
 
 def _show(path: Path) -> str:
@@ -221,8 +222,7 @@ def compile_all(langs: tuple[str, ...] = LANGUAGES) -> int:
         for problem in placeholder_problems(catalog):
             print(f"{path}: {problem}", file=sys.stderr)
             errors += 1
-        with open(path.with_suffix(".mo"), "wb") as out:
-            write_mo(out, catalog, use_fuzzy=False)
+        path.with_suffix(".mo").write_bytes(compile_catalog(path, lang))
     return errors
 
 

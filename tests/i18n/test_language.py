@@ -64,3 +64,17 @@ def test_catalog_compiled_on_the_fly_when_no_mo(tmp_path, manage, english_afterw
     assert i18n.set_language("fr", directory=tmp_path) == "fr"
     assert i18n._("Meetings") == "Réunions"
     assert not (folder / "fieldapp.mo").exists()
+
+
+def test_stale_mo_is_not_used(tmp_path, manage, english_afterwards):
+    """A .mo compiled from an older .po is recognised by content, not by file times."""
+    folder = tmp_path / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "fieldapp.po"
+    po.write_bytes(manage.po_path("fr").read_bytes())
+    (folder / "fieldapp.mo").write_bytes(i18n.compile_catalog(po, "fr"))
+    assert i18n.set_language("fr", directory=tmp_path) == "fr"
+    assert i18n._("Meetings") == "Réunions"
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "Réunions"', 'msgstr "Rencontres"'), encoding="utf-8")
+    i18n.set_language("fr", directory=tmp_path)
+    assert i18n._("Meetings") == "Rencontres"
