@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QSplitter, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
+from shiboken6 import isValid
+
 from fieldapp.core.store import Order
 from fieldapp.forms.definition import text_in
 from fieldapp.forms.versions import latest_definition, new_submission, publish_shipped
@@ -206,26 +208,32 @@ class FormsArea(QWidget):
         layout.addWidget(split)
         self.panel.open_requested.connect(self.filler.open_submission)
         self.panel.new_requested.connect(self.new_submission)
-        self.filler.status_changed.connect(lambda *_a: self.refresh())
+        self.filler.status_changed.connect(lambda *_a: self._refresh_if_alive())
         self._refresh_timer = QTimer(self, singleShot=True, interval=250)
         self._refresh_timer.timeout.connect(self.refresh)
         bridge.changed.connect(self._on_change)
         if publish_templates:
-            bridge.write(publish_shipped, self.store, on_done=lambda _ids: self.refresh(),
-                         on_error=lambda _e: self.refresh())
+            bridge.write(publish_shipped, self.store, on_done=lambda _ids: self._refresh_if_alive(),
+                         on_error=lambda _e: self._refresh_if_alive())
         else:
             self.refresh()
 
     # ------------------------------------------------------------------ list
     def _on_change(self, entity_name: str, _row_id: str) -> None:
-        if entity_name in ("form_submission", "form_definition"):
+        if isValid(self) and entity_name in ("form_submission", "form_definition"):
             self._refresh_timer.start()
+
+    def _refresh_if_alive(self) -> None:
+        if isValid(self):
+            self.refresh()
 
     def refresh(self) -> None:
         store = self.store
         self.bridge.read(lambda: _load_lists(store), self._show_lists)
 
     def _show_lists(self, lists: dict) -> None:
+        if not isValid(self):
+            return
         self.definitions = lists["definitions"]
         self.projects = lists["projects"]
         titles = {d["id"]: template_title(d) for d in self.definitions}
@@ -258,6 +266,8 @@ class FormsArea(QWidget):
             return store.insert("form_submission", values)
 
         def done(new_id: str) -> None:
+            if not isValid(self):
+                return
             self.created.emit(new_id)
             self.filler.open_submission(new_id)
             self.refresh()

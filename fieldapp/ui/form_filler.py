@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
+from shiboken6 import isValid
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox,
     QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget,
@@ -285,12 +286,12 @@ class FormFiller(QWidget):
         self._show_empty(_("Choose a submission in the list, or start a new one."))
 
     def _load_failed(self, token: int, error: BaseException) -> None:
-        if token == self._loading_token:
+        if isValid(self) and token == self._loading_token:
             self._loading = False
             self._show_empty(_("This submission cannot be opened: {reason}").format(reason=error))
 
     def _loaded(self, token: int, result: dict) -> None:
-        if token != self._loading_token:
+        if not isValid(self) or token != self._loading_token:
             return  # another submission was asked for meanwhile
         self._loading = False
         row = result["row"]
@@ -475,6 +476,7 @@ class FormFiller(QWidget):
                 row = self._make_row(item)
                 self.rows[key] = row
             self.rows_layout.addWidget(row)
+            row.show()  # now, not at the next event loop turn: focus and tests need it
         self._keys = keys
 
     def _make_row(self, item: Item) -> Row:
@@ -583,7 +585,7 @@ class FormFiller(QWidget):
         self.save_state.setText(_("Copying {name}…").format(name=source.name))
 
         def done(result: tuple[str, int, str]) -> None:
-            if row_id != self.row_id:
+            if not isValid(self) or row_id != self.row_id:
                 return
             sha, size, mime = result
             row = self.row_for(path)
@@ -600,6 +602,8 @@ class FormFiller(QWidget):
             self.save_state.setText(_("{name} attached").format(name=source.name))
 
         def failed(error: BaseException) -> None:
+            if not isValid(self):
+                return
             self.save_state.setText(_("{name} could not be attached: {reason}").format(name=source.name,
                                                                                        reason=error))
             self.save_state.setStyleSheet(ERROR_STYLE)
@@ -639,6 +643,8 @@ class FormFiller(QWidget):
         self.save_state.setText(_("Saving…"))
 
         def done(row: dict) -> None:
+            if not isValid(self):
+                return  # the window went away; the answers are in the database all the same
             self._in_flight -= 1
             if answers is not None and row_id == self.row_id:
                 self._last_saved = answers
@@ -652,6 +658,8 @@ class FormFiller(QWidget):
                 then(row)
 
         def failed(error: BaseException) -> None:
+            if not isValid(self):
+                return
             self._in_flight -= 1
             if answers is not None and row_id == self.row_id:
                 self._dirty = True  # tried again on the next change or flush
@@ -726,7 +734,7 @@ class FormFiller(QWidget):
 
     # ------------------------------------------------------------------ news from elsewhere
     def _on_store_change(self, entity_name: str, row_id: str) -> None:
-        if entity_name != "form_submission" or row_id != self.row_id or self.state is None:
+        if not isValid(self) or entity_name != "form_submission" or row_id != self.row_id or self.state is None:
             return
         store = self.store
         self.bridge.read(lambda: store.get("form_submission", row_id), lambda row: self._external(row_id, row))
@@ -734,7 +742,7 @@ class FormFiller(QWidget):
     def _external(self, row_id: str, row: dict | None) -> None:
         """A sync (or another window) changed the submission on screen: take its review,
         status and, when nothing is being typed here, its answers."""
-        if row is None or row_id != self.row_id or self.state is None:
+        if not isValid(self) or row is None or row_id != self.row_id or self.state is None:
             return
         answers = row.get("answers") or {}
         self.row = row

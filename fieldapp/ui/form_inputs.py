@@ -439,9 +439,14 @@ class GeopointQuestion(QuestionInput):
         if not lat and not lon:
             return None
         try:
-            return {"lat": parse_decimal(lat), "lon": parse_decimal(lon)} | self._extra
+            numbers = [parse_decimal(lat), parse_decimal(lon)]
         except ValueError:  # kept as typed; the engine says what is wrong
             return f"{lat} {lon}".strip()
+        if "alt" in self._extra or "accuracy" in self._extra:
+            numbers += [self._extra.get("alt", 0.0), *([self._extra["accuracy"]] if "accuracy" in self._extra else [])]
+        # As "lat lon [alt [accuracy]]" text: the engine keeps a refused value as typed and
+        # re-reads it to say which rule it breaks (latitude between -90 and 90, ...).
+        return " ".join(repr(float(x)) for x in numbers)
 
     def show(self, value: Any, raw: str | None = None) -> None:
         if isinstance(value, dict) and "lat" in value and "lon" in value:
