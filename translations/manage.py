@@ -177,7 +177,7 @@ def placeholders(text: str) -> Counter:
 
 def accelerators(text: str) -> int:
     """How many '&x' keyboard accelerators a Qt label carries ('&&' is a literal '&')."""
-    return len(re.findall(r"(?<!&)&(?!&)", text.replace("&&", "")))
+    return len(re.findall(r"&(?=[^&\s])", text.replace("&&", "")))  # '& ' is a plain ampersand
 
 
 def placeholder_problems(catalog: Catalog) -> list[str]:
