@@ -734,9 +734,10 @@ class FormFiller(QWidget):
 
     # ------------------------------------------------------------------ news from elsewhere
     def _on_store_change(self, entity_name: str, row_id: str) -> None:
-        if not isValid(self) or entity_name != "form_submission" or row_id != self.row_id or self.state is None:
+        if not isValid(self) or entity_name != "form_submission" or row_id not in (self.row_id, "*") \
+                or self.state is None:
             return
-        store = self.store
+        store, row_id = self.store, self.row_id  # "*": many rows changed at once (a large sync)
         self.bridge.read(lambda: store.get("form_submission", row_id), lambda row: self._external(row_id, row))
 
     def _external(self, row_id: str, row: dict | None) -> None:
