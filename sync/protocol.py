@@ -272,6 +272,8 @@ def check_op_shape(op: Op, index: int) -> None:
     e = BY_NAME.get(op.entity)
     if e is None:
         raise ShapeError(f"{where}.entity", "unknown_entity", f"there is no table {op.entity!r}")
+    if text_problem(op.hlc):
+        raise ShapeError(f"{where}.hlc", "bad_clock", "the clock stamp holds characters that are not allowed")
     try:
         Stamp.parse(op.hlc)
     except ValueError:

@@ -209,6 +209,7 @@ class Storage:
             ids = [op.op_id for op in ops]
             seen = {r.op_id: r.result for r in conn.execute(select(ops_t.c.op_id, ops_t.c.result).where(ops_t.c.op_id.in_(ids)))}
             in_batch: set[str] = set()
+            log_rows: list[dict] = []
             for op in ops:
                 if op.op_id in seen or op.op_id in in_batch:
                     earlier = seen.get(op.op_id) or {}
@@ -230,8 +231,10 @@ class Storage:
                     result = {"op_id": op.op_id, "status": "rejected", "reason": f"{r.code}: {r.message}",
                               "field": r.field, "versions": {}, "values": {}}
                 results.append(result)
-                conn.execute(insert(ops_t).values(op_id=op.op_id, user_id=user.id, received_at=now, result=result))
+                log_rows.append({"op_id": op.op_id, "user_id": user.id, "received_at": now, "result": result})
                 touched_reference |= op.entity == REFERENCE.name and result["status"] != "rejected"
+            if log_rows:
+                conn.execute(insert(ops_t), log_rows)
             self._release_feed(conn, positions, start)
         if touched_reference:
             self.invalidate_catalog()
@@ -366,7 +369,7 @@ class Storage:
                 field_devices={k: device for k in present} | {DELETED_KEY: device, SCOPE_KEY: device},
                 row_version=pos, scope_region=scope, scope_since=pos,
             ))
-            self._touch(conn, e, op.row_id, scope, pos)
+            self._touch(conn, e, op.row_id, scope, pos, new=True)
             return self._result(op, "applied", versions, values, set(clean) | derived)
 
         versions = dict(row["field_versions"] or {})
@@ -487,9 +490,11 @@ class Storage:
                 self._rescope_children(ctx, child, cid, scope)
 
     @staticmethod
-    def _touch(conn: Connection, e: Entity, row_id: str, scope: str, pos: int) -> None:
+    def _touch(conn: Connection, e: Entity, row_id: str, scope: str, pos: int, new: bool = False) -> None:
+        """Move the row's one "change" entry to `pos` (a new row has none yet)."""
         feed = TABLES["feed"]
-        conn.execute(delete(feed).where(feed.c.entity == e.name, feed.c.row_id == row_id, feed.c.kind == "change"))
+        if not new:
+            conn.execute(delete(feed).where(feed.c.entity == e.name, feed.c.row_id == row_id, feed.c.kind == "change"))
         conn.execute(insert(feed).values(pos=pos, entity=e.name, row_id=row_id, kind="change", scope=scope))
 
     @staticmethod
