@@ -181,8 +181,9 @@ def accelerators(text: str) -> int:
 
 
 def placeholder_problems(catalog: Catalog) -> list[str]:
-    """Translations whose placeholders differ from the source (each form of a plural),
-    or that lose or add a keyboard accelerator: each would break or mislead at run time."""
+    """Translations whose placeholders differ from the source (each form of a plural, which
+    may only leave out the count {n}), or that lose or add a keyboard accelerator: each
+    would break or mislead at run time."""
     problems = []
     for message in catalog:
         if not message.id or not message.string:
@@ -195,6 +196,8 @@ def placeholder_problems(catalog: Catalog) -> list[str]:
             found = placeholders(text)
             if not percent_format:  # '%' is plain text where the source is not %-formatted ('23 %')
                 found = Counter({k: v for k, v in found.items() if not k.startswith("%")})
+            if len(sources) > 1 and not found - wanted and set(wanted - found) <= {"{n}"}:
+                found = wanted  # a plural form may say the count in words ('تغييران', two changes)
             if text and found != wanted:
                 problems.append(f"{catalog.locale}: {sources[0]!r} form {index}: {text!r} has "
                                 f"{sorted(found.elements())}, wanted {sorted(wanted.elements())}")

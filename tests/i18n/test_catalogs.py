@@ -85,6 +85,15 @@ def test_placeholder_check_catches_a_broken_translation(manage):
     assert not any("23 %" in p for p in problems)
 
 
+def test_plural_forms_may_say_the_count_in_words(manage):
+    """Arabic says 'two records' in one word: the count may be left out, nothing else."""
+    catalog = Catalog(locale="ar")
+    catalog.add(("{n} record", "{n} records"), ("لا توجد سجلات", "سجل واحد", "سجلان", "{n} سجلات", "{n} سجلًا", "{n} سجل"))
+    assert manage.placeholder_problems(catalog) == []
+    catalog.add(("{n} change", "{n} changes"), ("{n}", "{n}", "{n} {who}", "{n}", "{n}", "{n}"))
+    assert len(manage.placeholder_problems(catalog)) == 1
+
+
 def test_catalogs_compile_and_load(manage, catalogs):
     assert manage.compile_all() == 0
     for lang in catalogs:
