@@ -76,7 +76,7 @@ def test_placeholder_check_catches_a_broken_translation(manage):
     catalog = Catalog(locale="fr")
     catalog.add("{label} is required", "{libellé} est obligatoire")
     catalog.add("{label} is too long (at most {n} characters)", "{label} est trop long")
-    catalog.add(("{n} record", "{n} records"), ("{n} fiche", "fiches"))
+    catalog.add(("{n} record", "{n} records"), ("{n} fiche", "{count} fiches"))
     catalog.add("about (default: %(default)s)", "environ (par défaut : %(défaut)s)")
     catalog.add("&File", "Fichier")
     catalog.add("Share", "23 % des cas")  # '%' as text where the source is not %-formatted
