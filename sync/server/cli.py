@@ -91,7 +91,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def app_from_env():  # used by uvicorn --factory with several worker processes
+    from sync.server import logs
     from sync.server.app import create_app
+
+    logs.configure()
 
     return create_app(Settings(db_url=os.environ["FIELDAPP_SERVER_DB"], blob_dir=Path(os.environ["FIELDAPP_SERVER_BLOBS"])))
 

@@ -82,3 +82,16 @@ def test_publish_form_adds_versions_and_reports_problems(backend, tmp_path, caps
     assert main(["publish-form", str(bad), "--db", backend.url]) == 2
     assert "cannot be published" in capsys.readouterr().err
     assert _count(backend, "form_definition", form_id="broken") == 0
+
+
+def test_serve_refuses_a_database_behind_the_code(tmp_path):
+    import pytest
+
+    from sync.server.cli import _ready_engine
+    from sync.server.settings import Settings
+
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'old.sqlite'}", blob_dir=tmp_path / "b")
+    with pytest.raises(SystemExit, match="run `fieldapp-server migrate"):
+        _ready_engine(settings, migrate_sqlite=False)
+    engine = _ready_engine(settings)  # SQLite, one command: migrated on the spot
+    assert db.is_current(engine)
