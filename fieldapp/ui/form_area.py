@@ -141,9 +141,15 @@ class SubmissionsPanel(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setAccessibleName(_("Submissions"))
         self.tree.setHeaderLabels([_("Title"), _("Form"), _("Version"), _("Status"), _("Review")])
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for i in range(1, 5):
-            self.tree.header().setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(1, 140)
+        for i in range(2, 5):
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.tree.currentItemChanged.connect(self._current_changed)
         layout.addWidget(self.tree, 1)
         self.empty = QLabel(_("No submission yet. Start one with “New submission”."))
@@ -163,6 +169,8 @@ class SubmissionsPanel(QWidget):
                 choice_label(s.get("review_state")) if s.get("review_state") else "",
             ])
             item.setData(0, Qt.ItemDataRole.UserRole, s["id"])
+            for column in (0, 1):
+                item.setToolTip(column, item.text(column))
             self.tree.addTopLevelItem(item)
             self.ids.append(s["id"])
             if s["id"] == current:

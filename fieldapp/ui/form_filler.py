@@ -121,7 +121,7 @@ class ReviewBox(QFrame):
         if comment:
             text += "\n" + _("Reviewer's comment: {comment}").format(comment=comment)
         self.summary.setText(text)
-        self.summary.setVisible(bool(state or comment or self.can_review))
+        self.summary.setVisible(bool(state or comment) and not self.can_review)  # reviewers see the editor
         colour = {"approved": "#2e7d32", "has_issues": "#b26a00", "rejected": "#c62828"}.get(state or "")
         self.summary.setStyleSheet(f"color: {colour};" if colour else "")
         if self.can_review:
@@ -378,7 +378,7 @@ class FormFiller(QWidget):
 
     def _list_problems(self, problems: list[Problem]) -> None:
         current = [self.problems.item(i).data(Qt.ItemDataRole.UserRole + 1) for i in range(self.problems.count())]
-        texts = [f"{p.label or p.name}: {p.message}" for p in problems]
+        texts = [_("{question}: {problem}").format(question=p.label or p.name, problem=p.message) for p in problems]
         if texts == current:
             return
         self.problems.clear()
@@ -433,12 +433,14 @@ class FormFiller(QWidget):
             self.page = state.first_page()
         page = pages[self.page]
         items = state.page_items(self.page)
-        top = items[0] if items and items[0].kind == "group" and items[0].depth == 0 else None
-        if top is not None:  # the page title says it; the group's own heading would repeat it
+        top = items[0] if items and items[0].kind in ("group", "repeat") and items[0].depth == 0 \
+            and len(page.names) == 1 else None
+        if top is not None and top.kind == "group":  # the page title says it; the heading would repeat it
             items = items[1:]
         self.page_title.setText(self._page_label(page))
-        self.page_hint.setText(top.hint if top else "")
-        self.page_hint.setVisible(bool(top and top.hint))
+        shows_hint = top is not None and top.kind == "group"
+        self.page_hint.setText(top.hint if shows_hint else "")
+        self.page_hint.setVisible(bool(shows_hint and top.hint))
         keys = [(it.kind, it.path) for it in items]
         structure_changed = keys != self._keys
         if structure_changed:
@@ -448,6 +450,8 @@ class FormFiller(QWidget):
         for item in items:
             row = self.rows[(item.kind, item.path)]
             row.update_item(item)
+            if isinstance(row, RepeatRow) and item is top:  # a repeat alone on its page: titled by the page
+                row.title.setVisible(False)
             row.set_read_only(read_only)
             if isinstance(row, QuestionRow):
                 self._refresh_question(row, item, full, change, source)
