@@ -110,6 +110,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` in a context, for a word with two meanings ('Open' the button, 'Open' the
+    status of an action item): translators see both entries apart."""
+    return _translation.pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it now."""
     return message

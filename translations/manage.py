@@ -31,7 +31,7 @@ TRANSLATIONS = ROOT / "translations"
 TEMPLATE = TRANSLATIONS / "fieldapp.pot"
 DOMAIN = "fieldapp"
 LANGUAGES = ("fr", "es", "ar", "zh", "ru")  # English is the source language
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 COMMENT_TAGS = ("TRANSLATORS:",)
 # Babel's table orders Arabic forms unlike GNU gettext and CLDR (index 4 = 100-102);
 # the usual order (4 = 11-99 "many", 5 = the rest) is what Arabic translators expect.
@@ -39,6 +39,9 @@ PLURAL_FORMS = {
     "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);",
 }
 CHOICE_COMMENT = "Wording of a fixed code of the schema, shown in lists and pickers."
+# Set to "code" once fieldapp.ui.display.choice_label calls pgettext("code", wording):
+# then 'Open' (an action item's status) is translated apart from 'Open' (the button).
+CHOICE_CONTEXT: str | None = None
 _DATE_HEADER = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.MULTILINE)
 
 if str(ROOT) not in sys.path:  # run as a script from anywhere
@@ -91,9 +94,10 @@ def extract() -> Catalog:
             strip_comment_tags=True):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     for wording, where, line in _schema_choices():
-        existing = template.get(wording)
+        existing = template.get(wording, CHOICE_CONTEXT)
         if existing is None:
-            template.add(wording, None, [("fieldapp/core/schema.py", line)], auto_comments=[CHOICE_COMMENT, where])
+            template.add(wording, None, [("fieldapp/core/schema.py", line)], auto_comments=[CHOICE_COMMENT, where],
+                         context=CHOICE_CONTEXT)
         elif CHOICE_COMMENT not in existing.auto_comments:
             existing.auto_comments.extend([CHOICE_COMMENT, where])
     return template

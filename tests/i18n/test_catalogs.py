@@ -114,7 +114,7 @@ def test_compile_fails_loudly_on_a_broken_catalog(manage, tmp_path, monkeypatch,
     assert "{nom}" in capsys.readouterr().err
 
 
-def test_fixed_codes_of_the_schema_are_in_the_template(template):
+def test_fixed_codes_of_the_schema_are_in_the_template(template, manage):
     """Codes shown through display.choice_label ('under_review' -> 'Under review') are
     derived from the schema by the extraction, so none can be forgotten."""
     from fieldapp.core.schema import ENTITIES
@@ -122,7 +122,7 @@ def test_fixed_codes_of_the_schema_are_in_the_template(template):
     codes = {c for e in ENTITIES for f in e.fields for c in (f.choices or ())}
     assert "under_review" in codes
     for code in codes:
-        assert template.get(code.replace("_", " ").capitalize()) is not None, code
+        assert template.get(code.replace("_", " ").capitalize(), manage.CHOICE_CONTEXT) is not None, code
 
 
 def test_schema_labels_and_validation_messages_are_extracted(template):
