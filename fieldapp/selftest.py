@@ -15,6 +15,7 @@ job without PySide6.
 from __future__ import annotations
 
 import argparse
+import functools
 import gettext
 import os
 import sys
@@ -281,7 +282,7 @@ def check_window(base: Path) -> str:
     is filled; Qt's own translations (qtbase) must be bundled for the shipped languages."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     try:
-        from PySide6.QtCore import QEventLoop, QLibraryInfo, QSettings, QTimer, QTranslator
+        from PySide6.QtCore import QCollator, QEventLoop, QLibraryInfo, QLocale, QSettings, QTimer, QTranslator
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
         if frozen():
@@ -300,6 +301,9 @@ def check_window(base: Path) -> str:
         raise CheckFailed(_("Qt's own translations missing for {langs} in {folder}").format(langs=", ".join(no_qt_catalog), folder=qt_translations))
     if app_icon().isNull():
         raise CheckFailed(_("the application icon does not load"))
+    words = sorted(["zèbre", "école", "eau"], key=functools.cmp_to_key(QCollator(QLocale("fr")).compare))
+    if words != ["eau", "école", "zèbre"]:  # code-point order puts 'zèbre' first
+        raise CheckFailed(_("lists do not sort by the language's rules (Qt's collation data is missing): {words}").format(words=words))
     settings = Settings(QSettings(str(base / "settings.ini"), QSettings.Format.IniFormat))  # never the user's own
     store = Store(base / "window", author="self-test")
     window = None

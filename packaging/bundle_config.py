@@ -179,29 +179,33 @@ def drop_binary(dest: str, platform: str = sys.platform) -> bool:
 
 
 def prune_binaries(binaries: list[tuple], needed) -> tuple[list[tuple], list[str]]:
-    """Drop the binaries `drop_binary` names, then the shared libraries that only they
-    needed. `needed(src)` gives the library names a binary links to. Libraries nothing
-    dropped linked to are kept untouched (some are loaded by name at run time).
-    Returns the kept entries and the names of those removed."""
-    kept = [b for b in binaries if not drop_binary(b[0])]
-    dropped = [b for b in binaries if drop_binary(b[0])]
+    """Drop the binaries `drop_binary` names, then the shared libraries only they needed
+    (directly or through each other). `needed(src)` gives the names of the libraries a
+    binary links to. A library nothing dropped linked to is never touched (some are
+    loaded by name at run time). Returns the kept entries and the names removed."""
     base = lambda entry: entry[0].replace("\\", "/").rsplit("/", 1)[-1]  # noqa: E731
-    candidates: set[str] = set()
-    for b in dropped:
-        candidates |= set(needed(b[1]))
-    candidates -= {base(b) for b in dropped}
-    in_use = [b for b in kept if base(b) not in candidates]
-    wanted: set[str] = set()
-    frontier = in_use
-    while frontier:
-        fresh: set[str] = set()
-        for b in frontier:
-            fresh |= set(needed(b[1]))
-        fresh -= wanted
-        wanted |= fresh
-        frontier = [b for b in kept if base(b) in candidates and base(b) in fresh]
+    by_name = {base(b): b for b in binaries}
+    links: dict[str, set[str]] = {}
+
+    def closure(roots: list[tuple]) -> set[str]:
+        seen: set[str] = set()
+        stack = list(roots)
+        while stack:
+            entry = stack.pop()
+            if entry[1] not in links:
+                links[entry[1]] = set(needed(entry[1]))
+            for name in links[entry[1]] - seen:
+                seen.add(name)
+                if name in by_name:
+                    stack.append(by_name[name])
+        return seen
+
+    dropped = [b for b in binaries if drop_binary(b[0])]
+    kept = [b for b in binaries if not drop_binary(b[0])]
+    candidates = closure(dropped)
+    wanted = closure([b for b in kept if base(b) not in candidates])
     final = [b for b in kept if base(b) not in candidates or base(b) in wanted]
-    removed = sorted({base(b) for b in dropped} | {base(b) for b in kept if b not in final})
+    removed = sorted({base(b) for b in binaries} - {base(b) for b in final})
     return final, removed
 
 
