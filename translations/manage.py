@@ -142,6 +142,20 @@ def new_catalog(lang: str, template: Catalog) -> Catalog:
     return catalog
 
 
+def _carry_over_choice_wordings(catalog: Catalog, template: Catalog, before: dict) -> None:
+    """When the fixed codes move into CHOICE_CONTEXT, keep their translations; a wording the
+    code also uses without context ('Open', the button) is marked fuzzy for a translator."""
+    if not CHOICE_CONTEXT:
+        return
+    for message in catalog:
+        if message.context == CHOICE_CONTEXT and message.id in before and (not message.string or message.fuzzy):
+            message.string = before[message.id]
+            if template.get(message.id) is not None:
+                message.flags.add("fuzzy")
+            else:
+                message.flags.discard("fuzzy")
+
+
 def update(langs: tuple[str, ...] = LANGUAGES) -> None:
     """Extract, then merge the template into every catalog, keeping translations."""
     template = write_template()
@@ -149,7 +163,9 @@ def update(langs: tuple[str, ...] = LANGUAGES) -> None:
         path = po_path(lang)
         if path.exists():
             catalog = read_catalog(path, lang)
+            before = {m.id: m.string for m in catalog if m.id and not m.context and m.string}
             catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
+            _carry_over_choice_wordings(catalog, template, before)
         else:
             catalog = new_catalog(lang, template)
         changed = _write_if_changed(path, _render(catalog, ignore_obsolete=True))
