@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from shiboken6 import isValid
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox,
@@ -253,6 +253,11 @@ class FormFiller(QWidget):
         bar.addWidget(self.finalise_button)
         bar.addWidget(self.reopen_button)
         outer.addLayout(bar)
+        for keys, step in (("Ctrl+PgDown", +1), ("Ctrl+PgUp", -1)):
+            shortcut = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda step=step: self.state and self.go_to_page(self._neighbour(step)))
+        self.previous.setToolTip(_("Previous page (Ctrl+Page Up)"))
+        self.next.setToolTip(_("Next page (Ctrl+Page Down)"))
         self._form_widgets = [split, self.previous, self.next, self.position, self.finalise_button,
                               self.reopen_button, self.review, self.problems]
 
@@ -635,7 +640,16 @@ class FormFiller(QWidget):
             return
         self._dirty = False
         answers = self.state.to_answers()
-        self._write({"answers": answers}, answers)
+        self._write({"answers": answers} | self._record_fields(answers), answers)
+
+    def _record_fields(self, answers: dict) -> dict:
+        """The submission's own country, from the form's "country" question when the
+        record has none yet: the region it belongs to (and syncs within) follows."""
+        row = self.row or {}
+        code = answers.get("country")
+        if row.get("country") is None and isinstance(code, str) and self.store.catalog.has("country", code):
+            return {"country": code}
+        return {}
 
     @property
     def has_unsaved(self) -> bool:
@@ -692,7 +706,7 @@ class FormFiller(QWidget):
         self._dirty = False
         answers = self.state.to_answers()
         row_id = self.row_id
-        self._write({"answers": answers, "status": "final"}, answers,
+        self._write({"answers": answers, "status": "final"} | self._record_fields(answers), answers,
                     then=lambda _row: self._status_written(row_id, "final"))
         return []
 
@@ -748,6 +762,11 @@ class FormFiller(QWidget):
         """A sync (or another window) changed the submission on screen: take its review,
         status and, when nothing is being typed here, its answers."""
         if not isValid(self) or row is None or row_id != self.row_id or self.state is None:
+            return
+        if row.get("deleted"):
+            self._dirty = False
+            self.close_submission()
+            self.title.setText(_("This submission was deleted."))
             return
         answers = row.get("answers") or {}
         self.row = row

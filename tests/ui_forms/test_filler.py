@@ -8,7 +8,7 @@ from fieldapp.forms.versions import publish_to_store, store_definitions, shipped
 from fieldapp.forms.xlsform import import_xlsform
 from fieldapp.ui.form_inputs import AttachmentQuestion, GeopointQuestion, LineQuestion, RadioQuestion
 
-from .conftest import PROPOSAL, answer, answers_in_db, fill, make_area, settle, start, visible_paths
+from .conftest import PROPOSAL, answer, answers_in_db, fill, make_area, settle, start, template, visible_paths
 
 
 def test_skip_logic_hides_the_question_and_clears_its_stored_answer(qtbot, store, bridge):
@@ -290,3 +290,59 @@ def test_submissions_list_shows_title_form_version_status(qtbot, store, bridge):
     assert rows["Proposal A"] == ["Project proposal", "1", "Draft", ""]
     assert rows["Assessment B"][1:3] == ["1", "Draft"] and rows["Assessment B"][0]
     assert area.filler.title.text() == "Assessment B"
+
+
+def test_the_forms_country_answer_places_the_submission_in_its_region(qtbot, store, bridge):
+    area = make_area(qtbot, bridge)
+    sid = start(qtbot, area)
+    assert store.get("form_submission", sid)["country"] is None
+    answer(area.filler, "region", "AFR")
+    answer(area.filler, "country", "BF")
+    qtbot.waitUntil(lambda: store.get("form_submission", sid)["country"] == "BF", timeout=5000)
+    assert store.get("form_submission", sid)["region"] == "AFR"  # what sync scopes by
+
+
+def test_new_submission_dialog_offers_the_latest_version_and_takes_the_projects_country(qtbot, store, bridge,
+                                                                                      monkeypatch):
+    from fieldapp.ui import form_area
+
+    project = store.insert("project", {"title": "Zaï", "country": "BF"})
+    area = make_area(qtbot, bridge)
+    qtbot.waitUntil(lambda: len(area.templates()) == 2 and bool(area.projects), timeout=15000)
+
+    def fill_and_accept(dialog) -> int:
+        assert dialog.template.count() == 2
+        dialog.template.setCurrentIndex(dialog.template.findData(template(area, "project_proposal")["id"]))
+        dialog._accept()
+        assert "required" in dialog.error.text().lower()  # no title yet: refused, says why
+        dialog.title_edit.setText("Demi-lunes")
+        dialog.project.set_code(project)
+        dialog._project_picked()
+        assert dialog.country.raw() == "BF"
+        dialog._accept()
+        return dialog.result()
+
+    monkeypatch.setattr(form_area.NewSubmissionDialog, "exec", fill_and_accept)
+    with qtbot.waitSignal(area.filler.opened, timeout=10000) as opened:
+        qtbot.mouseClick(area.panel.new_button, Qt.MouseButton.LeftButton)
+    row = store.get("form_submission", opened.args[0])
+    assert (row["title"], row["form_id"], row["form_version"], row["project_id"], row["country"], row["status"]) == \
+        ("Demi-lunes", "project_proposal", 1, project, "BF", "draft")
+    assert row["answers"]["call_year"] == 2026  # the form's defaults are filled in
+
+
+def test_labels_and_messages_follow_the_chosen_language(qtbot, store, bridge):
+    from fieldapp import i18n
+
+    i18n.set_language("fr")
+    try:
+        area = make_area(qtbot, bridge)
+        start(qtbot, area)
+        f = area.filler
+        f.jump_to("holder_name")
+        assert f.row_for("holder_name").label.text() == "Nom de l'organisation *"
+        assert f.finalise_button.text() == "Finaliser"
+        f.finalise()
+        assert f.row_for("holder_name").message.text() not in ("", "An answer is required")
+    finally:
+        i18n.set_language("en")
