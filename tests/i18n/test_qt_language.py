@@ -14,8 +14,13 @@ LANGS = ("en", "fr", "es", "ar", "zh", "ru")
 
 @pytest.fixture
 def app(qapp):
+    """The application, put back as other tests expect it: English, the locale and the
+    reading direction it had before."""
+    locale, direction = QLocale(), qapp.layoutDirection()
     yield qapp
     i18n_qt.apply_language(qapp, "en")
+    QLocale.setDefault(locale)
+    qapp.setLayoutDirection(direction)
 
 
 @pytest.fixture
