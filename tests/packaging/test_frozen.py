@@ -72,3 +72,12 @@ def test_unpacked_tarball_upgrades_old_data_and_keeps_it(report, tmp_path):
     # the headless commands work from the bundle too
     stats = subprocess.run([str(program), "stats", "--data-dir", str(data)], env=ENV, capture_output=True, text=True, timeout=300)
     assert stats.returncode == 0 and "1" in stats.stdout, stats.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="AppImages are for Linux")
+def test_appdir_runs_through_its_apprun(report):
+    """The AppDir is what appimagetool packs (in CI); its AppRun must start the program."""
+    apprun = ROOT / "build" / "FieldApp.AppDir" / "AppRun"
+    done = subprocess.run([str(apprun), "--self-test", "--no-window"], env=ENV, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "(frozen build, " in done.stdout
