@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.attachments import store_file
 from fieldapp.core.schema import SUBMISSION_REVIEW
-from fieldapp.forms.definition import GEOPOINT, Repeat
+from fieldapp.forms.definition import Repeat
 from fieldapp.forms.engine import Change, FormState, Item, Problem
 from fieldapp.forms.errors import FormStateError, VersionError
 from fieldapp.forms.versions import open_submission
@@ -225,6 +225,9 @@ class FormFiller(QWidget):
         self.body_layout.addWidget(self.page_hint)
         self.body_layout.addWidget(self.rows_box)
         self.body_layout.addStretch(1)
+        # Read-only answers (final submissions, calculated questions) look read-only.
+        self.body.setStyleSheet("QLineEdit:read-only, QPlainTextEdit[readOnly=\"true\"] "
+                                "{ background: palette(window); }")
         self.scroll.setWidget(self.body)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.page_list)
@@ -322,7 +325,7 @@ class FormFiller(QWidget):
         row, state = self.row, self.state
         assert row is not None and state is not None
         self.title.setText(row.get("title") or _("(untitled)"))
-        form_title = state.definition.title_in(state.language) if hasattr(state.definition, "title_in") else ""
+        form_title = state.definition.title_in(state.language)
         self.subtitle.setText(_("{form} · version {version} · {status}").format(
             form=form_title or row.get("form_id"), version=row.get("form_version"),
             status=choice_label(row.get("status") or "draft")))
@@ -495,7 +498,6 @@ class FormFiller(QWidget):
             item.type.startswith("select_") else None
         row = make_row(item, choices)
         if isinstance(row, QuestionRow):
-            path = item.path
             row.input.edited.connect(lambda r=row: self._edited(r))
             row.input.committed.connect(self.flush)
             if isinstance(row.input, AttachmentQuestion):
@@ -505,7 +507,6 @@ class FormFiller(QWidget):
                 row.input.offer_linked((linked[0], linked[1]) if linked else None,
                                        _("Use the location of {name}").format(name=linked[2]) if linked and linked[2]
                                        else _("Use the organisation's location"))
-            del path
         elif isinstance(row, RepeatRow):
             row.add_clicked.connect(self.add_entry)
         elif isinstance(row, InstanceRow):

@@ -128,7 +128,10 @@ class LongQuestion(QuestionInput):
 
     def set_read_only(self, on: bool) -> None:
         self._read_only = on
-        self.edit.setReadOnly(on)
+        if self.edit.isReadOnly() != on:
+            self.edit.setReadOnly(on)
+            self.edit.style().unpolish(self.edit)  # the read-only look is a style sheet property
+            self.edit.style().polish(self.edit)
 
     def focus_target(self) -> QWidget:
         return self.edit

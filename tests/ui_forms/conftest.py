@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from fieldapp.forms.engine import FormState
-
 # A complete, valid project proposal (what a careful applicant types).
 PROPOSAL = {
     "holder_name": "Réseau Sahel Sols Vivants",
@@ -91,13 +89,3 @@ def fill(filler, values: dict) -> None:
 def codes(store):
     """Codes of the reference lists (whatever the shipped data holds)."""
     return {name: store.catalog.codes(name) for name in store.catalog.entries}
-
-
-@pytest.fixture
-def proposal_state():
-    """A FormState of the shipped proposal (to read choice lists in assertions)."""
-    from fieldapp.forms.versions import shipped_templates
-    from fieldapp.forms.xlsform import import_xlsform
-
-    path = next(p for p in shipped_templates() if p.stem == "project_proposal")
-    return FormState(import_xlsform(path)["definition"])
