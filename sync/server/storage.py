@@ -221,12 +221,11 @@ class Storage:
                 in_batch.add(op.op_id)
                 ctx = OpContext(conn, user, op, positions, now)
                 mark = positions.last
-                nested = conn.begin_nested()
                 try:
+                    # Every check of an op runs before its first write, so a rejection
+                    # leaves nothing to roll back (no savepoint round trips).
                     result = self._apply(ctx, now_ms)
-                    nested.commit()
                 except Rejected as r:
-                    nested.rollback()
                     positions.last = mark
                     result = {"op_id": op.op_id, "status": "rejected", "reason": f"{r.code}: {r.message}",
                               "field": r.field, "versions": {}, "values": {}}
@@ -332,6 +331,11 @@ class Storage:
             raise Rejected("out_of_scope", _("region {region} is outside your scope").format(region=scope), "region")
 
     # --- conflicts
+    def _open_conflicts(self, conn: Connection, e: Entity, row_id: str) -> dict[str, dict]:
+        c = TABLES["conflicts"]
+        rows = conn.execute(select(c).where(c.c.entity == e.name, c.c.row_id == row_id, c.c.status == "open")).mappings()
+        return {r["field"]: dict(r) for r in rows}
+
     def _open_conflict(self, conn: Connection, e: Entity, row_id: str, name: str) -> dict | None:
         c = TABLES["conflicts"]
         found = conn.execute(select(c).where(c.c.entity == e.name, c.c.row_id == row_id, c.c.field == name,
@@ -383,27 +387,29 @@ class Storage:
         undelete = False
         old_scope = row["scope_region"]
 
+        open_conflicts = self._open_conflicts(conn, e, op.row_id)
+        pending: list[tuple] = []  # conflict writes, made once every check has passed
         if deleted and devices.get(DELETED_KEY) != device:
             # An edit against a delete: keep both, revive the row until a person decides.
-            existing = self._open_conflict(conn, e, op.row_id, DELETED_KEY)
+            existing = open_conflicts.get(DELETED_KEY)
             sides = [Side.from_dict(s) for s in existing["sides"]] if existing else [
                 Side(True, authors.get(DELETED_KEY), clocks.get(DELETED_KEY), devices.get(DELETED_KEY), versions.get(DELETED_KEY))]
             sides = merge.add_side(sides, Side(False, user.name, op.hlc, device, op.base.get(ROW_KEY)))
-            self._save_conflict(ctx, e, op.row_id, DELETED_KEY, sides, merge.deleted_provisional(), old_scope, existing)
+            pending.append((DELETED_KEY, sides, merge.deleted_provisional(), existing))
             conflicted.append(DELETED_KEY)
             undelete = True
 
         incoming_side = Side(None, user.name, op.hlc, device)
         for name, value in clean.items():
             mine = Side(value, user.name, op.hlc, device, op.base.get(name, 0))
-            existing = self._open_conflict(conn, e, op.row_id, name)
+            existing = open_conflicts.get(name)
             if existing:
                 sides = merge.add_side([Side.from_dict(s) for s in existing["sides"]], mine)
                 winner = merge.provisional(sides)
                 if not merge.same_value(values[name], winner.value):
                     values[name] = winner.value
                     changed[name] = winner
-                self._save_conflict(ctx, e, op.row_id, name, sides, winner.value, old_scope, existing)
+                pending.append((name, sides, winner.value, existing))
                 conflicted.append(name)
                 continue
             outcome = merge.merge_field(current_value=values[name], current_version=int(versions.get(name, 0)),
@@ -419,7 +425,7 @@ class Storage:
                 if winner is mine:
                     values[name] = value
                     changed[name] = mine
-                self._save_conflict(ctx, e, op.row_id, name, sides, winner.value, old_scope, None)
+                pending.append((name, sides, winner.value, None))
                 conflicted.append(name)
 
         derived = self._derive_region(conn, e, values, set(changed))
@@ -428,6 +434,8 @@ class Storage:
         new_scope = self._scope_of(conn, e, values) if changed else old_scope
         if new_scope != old_scope:
             self._check_scope(ctx, new_scope)
+        for name, sides, prov, existing in pending:
+            self._save_conflict(ctx, e, op.row_id, name, sides, prov, new_scope, existing)
         if changed or undelete:
             self._write_row(ctx, e, row, values, changed, versions, clocks, authors, devices,
                             deleted=False if undelete else deleted, deleted_by=incoming_side if undelete else None,
