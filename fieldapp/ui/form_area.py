@@ -30,13 +30,20 @@ from fieldapp.ui.pickers import CodeCombo
 LIST_LIMIT = 2000  # submissions shown at once (newest first); the search box finds the others
 
 
-def latest_templates(definitions: list[dict]) -> list[dict]:
-    """The newest published version of each form, by title: what a new submission uses."""
+def latest_templates(definitions: list[dict], local_only: set[str] = frozenset()) -> list[dict]:
+    """The newest published version of each form, by title: what a new submission uses.
+
+    A template published on this computer only (`local_only`: the bundled ones, before
+    a sync brought the server's) gives way to the server's row of the same version, so
+    that new submissions refer to a template the server knows."""
     out = []
     for form_id in sorted({d["form_id"] for d in definitions}):
-        row = latest_definition(form_id, definitions)
-        if row is not None:
-            out.append(row)
+        newest = latest_definition(form_id, definitions)
+        if newest is None:
+            continue
+        same = [d for d in definitions if d["form_id"] == form_id and d["version"] == newest["version"]
+                and d.get("status", "published") == "published" and not d.get("deleted")]
+        out.append(min(same, key=lambda d: (d["id"] in local_only, d.get("created_at") or "")))
     return sorted(out, key=lambda r: template_title(r).casefold())
 
 
@@ -56,6 +63,7 @@ def _load_lists(store) -> dict[str, Any]:
         "submissions": [{k: r.get(k) for k in ("id", "title", "form_id", "form_version", "status", "review_state",
                                                "definition_id", "updated_at")} for r in subs],
         "definitions": definitions,
+        "local_definitions": store.pending_ids("form_definition"),
         "projects": [(p["id"], p.get("title") or "", p.get("country")) for p in projects],
     }
 
@@ -203,6 +211,7 @@ class FormsArea(QWidget):
         self.store = bridge.store
         self.can_review = can_review
         self.definitions: list[dict] = []
+        self.local_definitions: set[str] = set()
         self.projects: list[tuple[str, str, str | None]] = []
         self.panel = SubmissionsPanel()
         self.filler = FormFiller(bridge, can_review=can_review)
@@ -243,13 +252,14 @@ class FormsArea(QWidget):
         if not isValid(self):
             return
         self.definitions = lists["definitions"]
+        self.local_definitions = lists["local_definitions"]
         self.projects = lists["projects"]
         titles = {d["id"]: template_title(d) for d in self.definitions}
         self.panel.show_rows(lists["submissions"], titles, self.filler.row_id)
         self.loaded.emit()
 
     def templates(self) -> list[dict]:
-        return latest_templates(self.definitions)
+        return latest_templates(self.definitions, self.local_definitions)
 
     # ------------------------------------------------------------------ new
     def new_submission(self, definition_id: str | None = None, title: str | None = None, *,

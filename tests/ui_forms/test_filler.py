@@ -346,3 +346,19 @@ def test_labels_and_messages_follow_the_chosen_language(qtbot, store, bridge):
         assert f.row_for("holder_name").message.text() not in ("", "An answer is required")
     finally:
         i18n.set_language("en")
+
+
+def test_a_template_received_from_the_server_is_preferred_to_the_bundled_copy(qtbot, store, bridge):
+    from fieldapp.forms.versions import definition_row
+
+    area = make_area(qtbot, bridge)  # publishes the bundled templates locally (pending, admin-only)
+    qtbot.waitUntil(lambda: len(area.templates()) == 2, timeout=15000)
+    bundled = template(area, "project_proposal")["id"]
+    imported = import_xlsform(next(p for p in shipped_templates() if p.stem == "project_proposal"))
+    # the same version as a sync brings it: written without an outbox operation
+    store.bulk_insert("form_definition", [definition_row(imported, [])], outbox=False)
+    qtbot.waitUntil(lambda: template(area, "project_proposal")["id"] != bundled, timeout=10000)
+    server_copy = template(area, "project_proposal")["id"]
+    assert server_copy not in store.pending_ids("form_definition")
+    sid = start(qtbot, area)
+    assert store.get("form_submission", sid)["definition_id"] == server_copy
