@@ -373,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `fieldapp --self-test`: 0 when every check passes, 1 otherwise."""
     args, _unknown = build_parser().parse_known_args(sys.argv[1:] if argv is None else argv)
     out = sys.stdout if sys.stdout is not None else open(os.devnull, "w")  # noqa: SIM115 - windowed builds have no stdout
+    if hasattr(out, "reconfigure"):  # a console in a legacy code page shows '\u0627' rather than failing the check
+        out.reconfigure(errors="backslashreplace")
     from fieldapp import __version__
 
     print(_("Field App {version} self-test ({kind}, Python {py})").format(
