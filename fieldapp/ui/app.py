@@ -86,5 +86,7 @@ def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None
     try:
         return app.exec()
     finally:
+        window.shutdown()
+        window.close()  # quit from a menu or a signal leaves it open otherwise
         window.deleteLater()
         store.close()

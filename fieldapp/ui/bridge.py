@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
 import traceback
 from concurrent.futures import Future
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 from fieldapp.core.store import Store
 
@@ -51,6 +52,16 @@ class StoreBridge(QObject):
     def idle(self) -> bool:
         """True when no write and no read started here is still running."""
         return not self._callbacks
+
+    def shutdown(self, timeout_s: float = 10.0) -> None:
+        """Wait (bounded) for the reads and writes started here, delivering their
+        results, so nothing is cut off when the window goes. Waits in short steps from
+        Python so that worker threads can take the interpreter lock meanwhile."""
+        deadline = time.monotonic() + timeout_s
+        while self._callbacks and time.monotonic() < deadline:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
+            time.sleep(0.002)
+        self.pool.waitForDone(0)
 
     # ------------------------------------------------------------------ work
     def write(self, fn: Callable[..., Any], *args: Any, on_done: Callback = None, on_error: Callback = None,

@@ -4,17 +4,17 @@ outcome and actions with an owner and due date, capture a practice in a few fiel
 and watch the attendance by gender and youth add up."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QCompleter, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSplitter,
-    QTabWidget, QVBoxLayout, QWidget, QFrame, QSizePolicy,
+    QCompleter, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSplitter, QTabWidget,
+    QVBoxLayout, QWidget,
 )
 
 from fieldapp.core.counts import Attendance, attendance
-from fieldapp.core.fieldspec import ValidationError, coerce
+from fieldapp.core.fieldspec import ValidationError
 from fieldapp.core.schema import AGE_GROUPS, DECISION_OUTCOMES, GENDERS, entity
 from fieldapp.i18n import _, language
 from fieldapp.ui.bridge import StoreBridge

@@ -2,13 +2,11 @@
 status bar, and the actions every area shares (all reachable from the keyboard)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
-    QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QStackedWidget, QStyle, QTabWidget,
-    QToolBar, QWidget, QSizePolicy,
+    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QPushButton, QSizePolicy,
+    QStackedWidget, QStyle, QTabWidget, QToolBar, QWidget,
 )
 
 from fieldapp.core.store import Store
@@ -85,7 +83,6 @@ class MainWindow(QMainWindow):
 
         meetings = self._list("meeting")
         meeting_files = AttachmentsPanel(self.bridge, "meeting")
-        from PySide6.QtWidgets import QPushButton
         capture_button = QPushButton(_("Open capture mode"))
         capture_button.setToolTip(_("Register participants, decisions and actions in the room (Ctrl+M)"))
         capture_button.setEnabled(False)
@@ -113,11 +110,12 @@ class MainWindow(QMainWindow):
         style = self.style()
         areas = (
             (_("Practices"), practices, QStyle.StandardPixmap.SP_FileDialogDetailedView),
-            (_("Organisations && Contacts").replace("&&", "&"), people, QStyle.StandardPixmap.SP_DirHomeIcon),
-            (_("Projects && Forms").replace("&&", "&"), projects, QStyle.StandardPixmap.SP_FileDialogContentsView),
+            (_("Organisations & Contacts"), people, QStyle.StandardPixmap.SP_DirHomeIcon),
+            (_("Projects & Forms"), projects, QStyle.StandardPixmap.SP_FileDialogContentsView),
             (_("Meetings"), self.meetings_stack, QStyle.StandardPixmap.SP_FileDialogListView),
             (_("Sync"), self.sync_page, QStyle.StandardPixmap.SP_BrowserReload),
         )
+        self.area_keys = ("practices", "people", "projects", "meetings", "sync")
         for i, (label, widget, icon) in enumerate(areas):
             item = QListWidgetItem(style.standardIcon(icon), label)
             item.setToolTip(f"{label} (Ctrl+{i + 1})")
@@ -130,7 +128,6 @@ class MainWindow(QMainWindow):
         self.search.open_hit.connect(self.open_record)
 
         central = QWidget()
-        from PySide6.QtWidgets import QHBoxLayout
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -180,7 +177,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.search_action)
         go_menu = self.menuBar().addMenu(_("&Go"))
         for i in range(self.nav.count()):
-            action = QAction(self.nav.item(i).text(), self)
+            action = QAction(self.nav.item(i).text().replace("&", "&&"), self)
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             action.triggered.connect(lambda _c=False, n=i: self.go(n))
             go_menu.addAction(action)
@@ -236,6 +233,19 @@ class MainWindow(QMainWindow):
     def _nav_changed(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
         self._activate_stack()
+
+    def replace_area(self, key: str, widget: QWidget) -> None:
+        """Put `widget` in place of an area ('sync', 'projects', ...): how the sync and
+        forms screens built elsewhere take their place in the window."""
+        index = self.area_keys.index(key)
+        old = self.stack.widget(index)
+        self.stack.removeWidget(old)
+        self.stack.insertWidget(index, widget)
+        if self.nav.currentRow() == index:
+            self.stack.setCurrentIndex(index)
+        old.hide()
+        if key == "sync":
+            self.sync_page.hide()
 
     def current_page(self) -> ListPage | None:
         widget = self.stack.currentWidget()
@@ -316,6 +326,10 @@ class MainWindow(QMainWindow):
             if page.model.active:
                 page.apply_filters()
         self.refresh_status()
+
+    def shutdown(self) -> None:
+        """Let background reads and writes finish before the store closes."""
+        self.bridge.shutdown()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         # Commit what the focused field holds before the window goes.

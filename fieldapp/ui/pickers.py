@@ -9,8 +9,8 @@ from typing import Any, Callable, Iterable
 from PySide6.QtCore import QDate, QEvent, QRect, QSize, QPoint, Qt, QTimer, Signal, QModelIndex
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QComboBox, QCompleter, QDateEdit, QHBoxLayout, QLayout, QLayoutItem, QLineEdit, QPlainTextEdit,
-    QSizePolicy, QToolButton, QWidget, QWidgetItem,
+    QComboBox, QCompleter, QDateEdit, QHBoxLayout, QLayout, QLayoutItem, QLineEdit, QPlainTextEdit, QToolButton,
+    QWidget,
 )
 
 from fieldapp.i18n import N_, _

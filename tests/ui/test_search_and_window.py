@@ -2,6 +2,10 @@
 and actions from the keyboard, accessible names, settings kept, the honest sync page."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit
 
@@ -105,34 +109,46 @@ def test_sync_page_and_status_bar_tell_the_truth(qtbot, window, store):
     qtbot.waitUntil(lambda: "2025-06-30" in window.last_sync_label.text(), timeout=15000)
 
 
-def test_run_opens_the_window_and_reports_ready(qtbot, tmp_path, monkeypatch, capsys):
+def _run_app(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    """`run()` in a process of its own, as `fieldapp` starts it (a QApplication's
+    event loop is not something to run twice inside the test process)."""
     from fieldapp.ui import app as app_module
 
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "conf"))
-    monkeypatch.setenv(app_module.READY_ENV, "1")
-    assert app_module.run(tmp_path / "data", argv=["fieldapp"]) == 0
-    assert "ready" in capsys.readouterr().out
+    code = ("import sys; from pathlib import Path; from fieldapp.ui.app import run; "
+            "sys.exit(run(Path(sys.argv[1]), demo_scale=int(sys.argv[2]) or None, argv=['fieldapp']))")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "conf"),
+               **{app_module.READY_ENV: "1"})
+    return subprocess.run([sys.executable, "-c", code, str(tmp_path / "data"), *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_run_opens_the_window_and_reports_ready(tmp_path):
+    proc = _run_app(tmp_path, "0")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ready ")
     assert (tmp_path / "data" / "fieldapp.sqlite").exists()
-    assert QApplication.instance().applicationName() == "FieldApp"
-    assert not QApplication.windowIcon().isNull()
 
 
-def test_run_fills_an_empty_database_with_demo_data_off_the_ui_thread(qtbot, tmp_path, monkeypatch):
+def test_run_fills_an_empty_database_with_demo_data_off_the_ui_thread(tmp_path):
     from fieldapp.core.store import Store
-    from fieldapp.ui import app as app_module
 
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "conf"))
-    monkeypatch.setenv(app_module.READY_ENV, "1")
-    assert app_module.run(tmp_path / "data", demo_scale=30, argv=["fieldapp"]) == 0
+    assert _run_app(tmp_path, "30").returncode == 0
     with Store(tmp_path / "data") as store:
         assert store.count("practice") == 30
         assert store.count("meeting") >= 1
     # a second start on a database that has practices adds nothing
-    assert app_module.run(tmp_path / "data", demo_scale=30, argv=["fieldapp"]) == 0
+    assert _run_app(tmp_path, "30").returncode == 0
     with Store(tmp_path / "data") as store:
         assert store.count("practice") == 30
+
+
+def test_application_name_and_icon(qapp):
+    from fieldapp.ui.app import make_app
+
+    app = make_app(["fieldapp"])
+    assert app is qapp
+    assert app.applicationName() == "FieldApp"
+    assert not app.windowIcon().isNull()
 
 
 def test_dark_palette_follows_the_system_scheme(qapp):
@@ -147,3 +163,14 @@ def test_dark_palette_follows_the_system_scheme(qapp):
     hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
     assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 180
     assert qapp.style().name().lower() == "fusion"
+
+
+def test_an_area_can_be_replaced_by_a_screen_built_elsewhere(qtbot, window):
+    from PySide6.QtWidgets import QLabel
+
+    sync_screen = QLabel("real sync screen")
+    window.replace_area("sync", sync_screen)
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert window.stack.currentWidget() is sync_screen
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page() is window.pages["practice"]
