@@ -184,3 +184,16 @@ def test_ci_workflow_builds_smoke_tests_and_uploads_three_systems():
     runs = " ".join(step.get("run", "") for step in job["steps"])
     assert "python packaging/build.py" in runs and "packaging/smoke.sh" in runs
     assert any(step.get("uses", "").startswith("actions/upload-artifact") for step in job["steps"])
+
+
+def test_frozen_entry_turns_the_demo_service_off():
+    from .conftest import load
+
+    entry = load("entry")
+    assert entry.frozen_argv([]) == ["--no-server"]
+    assert entry.frozen_argv(["stats", "--data-dir", "d"]) == ["--no-server", "stats", "--data-dir", "d"]
+    assert entry.frozen_argv(["--no-server"]) == ["--no-server"]
+    from fieldapp.cli import build_parser
+
+    args = build_parser().parse_args(entry.frozen_argv(["stats"]))  # the CLI accepts it before a command
+    assert args.command == "stats" and args.no_server is True
