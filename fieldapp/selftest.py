@@ -277,6 +277,55 @@ def check_resources() -> str:
         n=len(rows), lists=len(lists), forms=", ".join(imported) or _("none shipped"))
 
 
+def check_sync_support() -> str:
+    """What sync needs from the bundle: HTTP through requests (a request to a server
+    started here on 127.0.0.1), TLS with the CA certificates, and the OS keyring module
+    for this system (the token goes to a private file when no keyring service runs)."""
+    import json
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import certifi
+    import requests
+
+    from fieldapp.syncing import credentials
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            body = json.dumps({"ok": "réponse"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with requests.Session() as session:
+            session.trust_env = False  # a proxy set for the outside world must not catch 127.0.0.1
+            reply = session.get(f"http://127.0.0.1:{server.server_address[1]}/", timeout=10)
+        if reply.json() != {"ok": "réponse"}:
+            raise CheckFailed(_("HTTP through requests returned {body!r}").format(body=reply.text))
+    finally:
+        server.shutdown()
+        server.server_close()
+    context = ssl.create_default_context(cafile=certifi.where())
+    if len(context.get_ca_certs()) < 50:
+        raise CheckFailed(_("the CA certificates for HTTPS are missing ({file})").format(file=certifi.where()))
+    backend_module = {"win32": "keyring.backends.Windows", "darwin": "keyring.backends.macOS"}.get(sys.platform, "keyring.backends.SecretService")
+    import importlib
+
+    importlib.import_module(backend_module)
+    where = _("OS keyring") if credentials._keyring() is not None else _("private file (no keyring service here)")
+    return _("HTTP on 127.0.0.1, {n} CA certificates, token kept in: {where}").format(n=len(context.get_ca_certs()), where=where)
+
+
 def check_window(base: Path) -> str:
     """Open the main window offscreen on a fresh database and wait until its first list
     is filled; Qt's own translations (qtbase) must be bundled for the shipped languages."""
@@ -341,6 +390,7 @@ def run_checks(*, existing: Path | None = None, window: bool = True, out: TextIO
             ("database", lambda: check_store(base)),
             ("languages", check_languages),
             ("locale data", check_locale_data),
+            ("sync support", check_sync_support),
         ]
         if existing is not None:
             checks.append(("existing data", lambda: check_existing_data(Path(existing))))

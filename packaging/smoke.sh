@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of a built app: its --self-test offscreen on a fresh temporary data folder,
 # then on a copy of a data folder written by schema revision 0001 (the first release),
-# which must come out upgraded, with its records and unsynced change kept and a backup.
+# which must come out upgraded, with its records and unsynced change kept and a backup;
+# then the window started the way people start it, until its first list is shown.
 #
 #   bash packaging/smoke.sh [EXECUTABLE]     (default: the bundle in dist/ for this OS)
 set -euo pipefail
@@ -34,4 +35,7 @@ cp "$ROOT/tests/fixtures/store_r0001.sqlite" "$WORK/old/fieldapp.sqlite"
 "${LIMIT[@]}" "$BIN" --self-test --no-window --data-dir "$WORK/old" | tee "$WORK/upgrade.txt"
 grep -q "^ok   existing data: revision 0001 -> " "$WORK/upgrade.txt"
 ls "$WORK/old/backups/"*.sqlite >/dev/null
+echo "== $BIN --data-dir <new folder>   (the window, as people start it; quits once its first list shows)"
+FIELDAPP_REPORT_READY=1 "${LIMIT[@]}" "$BIN" --data-dir "$WORK/fresh" | tee "$WORK/ready.txt"
+grep -q "^ready " "$WORK/ready.txt"
 echo "smoke: passed"
