@@ -83,10 +83,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         os.environ["FIELDAPP_SERVER_DB"] = settings.db_url
         os.environ["FIELDAPP_SERVER_BLOBS"] = str(settings.blob_dir)
+    # Behind a load balancer, trust its X-Forwarded-For (login throttling counts per address).
+    proxy = {"proxy_headers": True, "forwarded_allow_ips": args.trust_proxy} if args.trust_proxy else {"proxy_headers": False}
+    if args.workers > 1:
         uvicorn.run("sync.server.cli:app_from_env", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_config=None, access_log=False)
+                    workers=args.workers, log_config=None, access_log=False, **proxy)
     else:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False, **proxy)
     return 0
 
 
@@ -261,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8765)
     sp.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL; SQLite: keep 1)")
+    sp.add_argument("--trust-proxy", metavar="IPS", help="addresses of load balancers whose X-Forwarded-For is trusted")
     add("migrate", cmd_migrate, "create or upgrade the database tables")
     sp = add("create-user", cmd_create_user, "create an account")
     sp.add_argument("name")
