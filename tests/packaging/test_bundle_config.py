@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import configparser
 import re
+import shutil
 import struct
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -163,6 +165,10 @@ def test_desktop_entry_is_complete():
     assert d["Comment[fr]"] and d["Comment[es]"]
     assert (ROOT / "resources" / "icons" / f"{d['Icon']}.svg").exists()
     assert (ROOT / "resources" / "icons" / f"{d['Icon']}-256.png").exists()
+    validator = shutil.which("desktop-file-validate")  # desktop-file-utils, when installed
+    if validator:
+        done = subprocess.run([validator, str(ROOT / "packaging" / "linux" / "fieldapp.desktop")], capture_output=True, text=True)
+        assert done.returncode == 0 and not done.stdout.strip(), done.stdout + done.stderr
 
 
 def test_windows_installer_script(build_script):
