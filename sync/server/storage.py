@@ -194,8 +194,9 @@ class Storage:
 
     # ----------------------------------------------------------------- applying ops
     def apply_ops(self, user: Principal, ops: Sequence[Op]) -> list[dict[str, Any]]:
-        """Apply a batch in one transaction; each op in its own savepoint so a rejected op
-        leaves no trace. Ops already seen (by op_id) answer `duplicate` and change nothing."""
+        """Apply a batch in one transaction, in order. Ops already applied (by op_id)
+        answer `duplicate` and change nothing. A rejected op changes nothing and is not
+        remembered: sent again (a lost reply, a clock since corrected) it is judged again."""
         if not ops:
             return []
         results: list[dict[str, Any]] = []
@@ -230,7 +231,8 @@ class Storage:
                     result = {"op_id": op.op_id, "status": "rejected", "reason": f"{r.code}: {r.message}",
                               "field": r.field, "versions": {}, "values": {}}
                 results.append(result)
-                log_rows.append({"op_id": op.op_id, "user_id": user.id, "received_at": now, "result": result})
+                if result["status"] != "rejected":
+                    log_rows.append({"op_id": op.op_id, "user_id": user.id, "received_at": now, "result": result})
                 touched_reference |= op.entity == REFERENCE.name and result["status"] != "rejected"
             if log_rows:
                 conn.execute(insert(ops_t), log_rows)

@@ -214,5 +214,6 @@ def test_clock_far_in_the_future_is_refused(server):
     res = a.sync(ahead)["results"][0]
     assert res["status"] == "rejected" and res["reason"].startswith("clock_ahead")
     assert server.row("practice", rid) is None
+    assert a.sync(ahead)["results"][0]["status"] == "rejected"  # judged again, not "duplicate"
     ok = a.sync(a.op("practice", rid, fields=practice(), hlc=now_hlc(a.id, 5 * 60_000)))["results"][0]
     assert ok["status"] == "applied"
