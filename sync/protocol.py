@@ -54,7 +54,44 @@ Response (JSON, gzip when the client sends `Accept-Encoding: gzip`)::
 Versions are positions in the server's change feed; "_row" is the row's latest change
 of any kind and "_deleted" the last change of its deleted flag. A change never echoes
 the client's own writes: fields last written by the requesting device are left out
-(their new versions come back in `results`).
+(their new versions come back in `results`). When a row enters the reader's scope after
+the cursor (new to the reader: created by someone else, moved into one of its regions),
+`fields` holds the whole row.
+
+Statuses. `applied`: done (also when nothing needed doing: same value, already deleted).
+`conflict`: both values are kept in a Conflict (listed in `conflicts`); the row holds the
+provisional value (latest clock wins; for `_deleted` the row stays alive), given in
+`values`. `duplicate`: this op_id was applied before; `versions`/`values` are the ones
+answered then. `rejected`: nothing changed, `reason` says why (codes: forbidden,
+out_of_scope, not_found, missing_ref, required, choice, clock_ahead, ...); a rejected op is
+not remembered, so a resend is judged again. Drop every answered op from the outbox.
+
+What makes the whole request a 4xx instead (nothing applied, nothing read): a body that is
+not JSON (400 malformed_json), shapes not matching these models (422 invalid, `field` is
+the JSON path, e.g. "ops[3].row_id"), an op no correct client of this schema can send
+(422 with `field` "ops[i].fields.<name>": unknown_entity, unknown_field, type, too_long,
+range, one_line, email, url, bad_text, bad_sha256, bad_clock), ops from another device
+than `device` (422 mixed_devices), a body over the size limits (413 too_large, also for a
+gzip body inflating past the limit), other encodings than gzip (415), no or a bad token
+(401). Every error body is {"error": code, "message": text for people, "field": ...}.
+
+Client rules. Send at most MAX_OPS ops per request, oldest first; the same op_id on a
+resend. Apply the reply in one local transaction: first `results` in order (store
+`versions` as the row's field_versions, adopt `values`), then `changes` in order (set the
+fields, merge `versions`, set `deleted`; delete the local row for `removed`), store
+`conflicts` by id (replacing older copies), then store `cursor`. While `more` is true,
+call again at once with the new cursor (no ops needed). Resolve a conflict with a
+`resolve` op carrying the chosen value per field; it closes the conflict for everyone.
+Delete and restore carry base {"_row": <the row's "_row" version>}; an edit's base is the
+field's version as last received (0 for a row created locally).
+
+Other endpoints: POST /v1/login {username, password} -> {token, expires_at, user};
+then `Authorization: Bearer <token>` everywhere. POST /v1/logout, GET /v1/me,
+GET /v1/health. Attachments: POST /v1/blobs/missing {sha256: [...]} -> {missing: [...]};
+GET /v1/blobs/{sha256}/upload -> {offset, size, complete}; PUT /v1/blobs/{sha256} with
+`Content-Range: bytes START-END/TOTAL` (409 + `Upload-Offset` header when START is not
+the server's offset; 422 hash_mismatch restarts at 0); GET /v1/blobs/{sha256} with
+optional `Range: bytes=START-END` (206).
 """
 from __future__ import annotations
 
