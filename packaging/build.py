@@ -139,6 +139,23 @@ def tree_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+def largest_parts(bundle: Path, count: int = 15) -> dict[str, float]:
+    """MB per top-level entry of the bundle's library folder (and of PySide6/Qt), largest first."""
+    internal = next((p for p in (bundle / "_internal", bundle / "Contents" / "Frameworks") if p.is_dir()), bundle)
+    parts: dict[str, int] = {}
+    for top in [*internal.iterdir(), *((internal / "PySide6" / "Qt").iterdir() if (internal / "PySide6" / "Qt").is_dir() else [])]:
+        if top.name == "Qt" and top.parent.name == "PySide6":
+            continue
+        size = tree_size(top) if top.is_dir() else (0 if top.is_symlink() else top.stat().st_size)
+        parts[str(top.relative_to(internal))] = size
+    for exe in bundle.iterdir():
+        if exe.is_file():
+            parts[f"{exe.name} (program, with the compiled Python modules)"] = exe.stat().st_size
+    parts["PySide6"] = parts.get("PySide6", 0) - sum(v for k, v in parts.items() if k.startswith("PySide6/Qt/"))
+    ranked = sorted(parts.items(), key=lambda kv: -kv[1])[:count]
+    return {k: round(v / 1e6, 1) for k, v in ranked}
+
+
 # --------------------------------------------------------------------------- Linux
 def linux_packages(bundle: Path) -> list[Path]:
     ver, machine = version(), arch()
@@ -267,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         "executable": str(executable(bundle, cli=True).relative_to(ROOT)),
         "unpacked_bytes": size, "unpacked_mb": round(size / 1e6, 1), "target_mb": SIZE_TARGET_MB,
         "files": sum(1 for p in bundle.rglob("*") if p.is_file()),
+        "largest_mb": largest_parts(bundle),
         "artefacts": {p.name: p.stat().st_size for p in made},
         "excluded": cfg.excludes(), "languages": cfg.shipped_languages(),
         "seconds": round(time.monotonic() - started, 1),
