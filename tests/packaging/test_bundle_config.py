@@ -203,3 +203,24 @@ def test_frozen_entry_turns_the_demo_service_off():
 
     args = build_parser().parse_args(entry.frozen_argv(["stats"]))  # the CLI accepts it before a command
     assert args.command == "stats" and args.no_server is True
+
+
+def test_linux_tarball_layout(build_script, tmp_path, monkeypatch):
+    import tarfile
+
+    bundle = tmp_path / "dist" / "fieldapp"
+    (bundle / "_internal").mkdir(parents=True)
+    (bundle / "fieldapp").write_text("#!/bin/sh\n")
+    (bundle / "fieldapp").chmod(0o755)
+    monkeypatch.setattr(build_script, "DIST", tmp_path / "dist")
+    archive = build_script.linux_tarball(bundle, "9.9.9", "x86_64")
+    assert archive.name == "FieldApp-9.9.9-linux-x86_64.tar.gz"
+    with tarfile.open(archive) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+    top = "FieldApp-9.9.9"
+    for name in ("fieldapp/fieldapp", "fieldapp.desktop", "install.sh", "uninstall.sh", "README.txt", "icons/fieldapp.svg",
+                 "icons/fieldapp-256.png"):
+        assert f"{top}/{name}" in members, name
+    for program in ("fieldapp/fieldapp", "install.sh", "uninstall.sh"):
+        assert members[f"{top}/{program}"].mode & 0o111, program  # still executable once unpacked
+    assert {m.uname for m in members.values()} == {"root"}
