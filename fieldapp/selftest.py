@@ -55,7 +55,8 @@ def check_data_folder_location() -> str:
     from fieldapp.paths import default_data_dir
 
     data = Path(default_data_dir()).resolve()
-    program = Path(sys.executable).resolve().parent if frozen() else Path(__file__).resolve().parent.parent
+    # from source, the program folder is the fieldapp package (a checkout may keep data in it)
+    program = Path(sys.executable).resolve().parent if frozen() else Path(__file__).resolve().parent
     if data == program or program in data.parents:
         raise CheckFailed(_("the data folder {data} is inside the program folder {program}").format(data=data, program=program))
     return str(data)
@@ -331,7 +332,9 @@ def check_window(base: Path) -> str:
     is filled; Qt's own translations (qtbase) must be bundled for the shipped languages."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     try:
-        from PySide6.QtCore import QCollator, QEventLoop, QLibraryInfo, QLocale, QSettings, QTimer, QTranslator
+        from PySide6.QtCore import (
+            QCollator, QCoreApplication, QEvent, QEventLoop, QLibraryInfo, QLocale, QSettings, QTimer, QTranslator,
+        )
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
         if frozen():
@@ -375,6 +378,7 @@ def check_window(base: Path) -> str:
             window.close()
             window.deleteLater()
         app.processEvents()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # no event loop runs after us
         store.close()
 
 
