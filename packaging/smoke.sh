@@ -21,21 +21,23 @@ if [ -z "$BIN" ] || [ ! -f "$BIN" ]; then
   exit 2
 fi
 export QT_QPA_PLATFORM=offscreen
-LIMIT=()
-if command -v timeout >/dev/null 2>&1; then LIMIT=(timeout 600); fi
+# GNU timeout when there is one (not on macOS; on Windows, not System32's timeout.exe).
+limited() {
+  if timeout --version >/dev/null 2>&1; then timeout 600 "$@"; else "$@"; fi
+}
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
 echo "== $BIN --self-test"
-"${LIMIT[@]}" "$BIN" --self-test
+limited "$BIN" --self-test
 
 echo "== $BIN --self-test --data-dir <copy of a revision-0001 data folder>"
 mkdir -p "$WORK/old"
 cp "$ROOT/tests/fixtures/store_r0001.sqlite" "$WORK/old/fieldapp.sqlite"
-"${LIMIT[@]}" "$BIN" --self-test --no-window --data-dir "$WORK/old" | tee "$WORK/upgrade.txt"
+limited "$BIN" --self-test --no-window --data-dir "$WORK/old" | tee "$WORK/upgrade.txt"
 grep -q "^ok   existing data: revision 0001 -> " "$WORK/upgrade.txt"
 ls "$WORK/old/backups/"*.sqlite >/dev/null
 echo "== $BIN --data-dir <new folder>   (the window, as people start it; quits once its first list shows)"
-FIELDAPP_REPORT_READY=1 "${LIMIT[@]}" "$BIN" --data-dir "$WORK/fresh" | tee "$WORK/ready.txt"
+FIELDAPP_REPORT_READY=1 limited "$BIN" --data-dir "$WORK/fresh" | tee "$WORK/ready.txt"
 grep -q "^ready " "$WORK/ready.txt"
 echo "smoke: passed"
