@@ -22,6 +22,7 @@ import asyncio
 import collections
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 
 SEGMENT = 1460  # bytes per scheduled segment (a typical TCP MSS on Ethernet)
@@ -110,7 +111,7 @@ class RequestCounter:
         return True
 
 
-@dataclass
+@dataclass(eq=False)
 class Link:
     """One direction of an emulated link: a serial line of `rate_bps` bits per second
     followed by `delay` seconds of propagation. `schedule` is pure arithmetic so tests can
@@ -142,6 +143,10 @@ class Proxy:
     host: str = "127.0.0.1"
     port: int = 0
     keep_log: int = 5000  # request lines kept for inspection
+    # A connection idle this long is closed by the proxy, before the server's own
+    # keep-alive timeout (5 s for node and uvicorn) can close it: a server's FIN crossing
+    # a new request on a 300 ms link would otherwise leave that request unanswered.
+    idle_close: float = 2.0
     request_log: collections.deque = field(init=False, repr=False)
     _requests: int = field(default=0, init=False, repr=False)
     _up: int = field(default=0, init=False, repr=False)
@@ -155,6 +160,7 @@ class Proxy:
         self._thread: threading.Thread | None = None
         self._server: asyncio.base_events.Server | None = None
         self._ready = threading.Event()
+        self._links: weakref.WeakSet[Link] = weakref.WeakSet()
 
     # ------------------------------------------------------------------ public
     @property
@@ -162,8 +168,13 @@ class Proxy:
         return f"http://{self.host}:{self.port}"
 
     def configure(self, rate_bps: float | None, one_way_delay: float) -> None:
-        """Change the link for connections opened from now on (existing ones keep theirs)."""
+        """Change the link at once, for open connections too: a client keeps its
+        kept-alive connections (and PouchDB its replication ids, which depend on the URL)
+        while the benchmark moves from the fast link to the slow one."""
         self.rate_bps, self.one_way_delay = rate_bps, one_way_delay
+        with self._lock:
+            for link in list(self._links):
+                link.rate_bps, link.delay, link.line_free = rate_bps, one_way_delay, 0.0
 
     def counters(self) -> Counters:
         with self._lock:
@@ -224,20 +235,35 @@ class Proxy:
         # The handshake: the client's first byte cannot leave before one round trip.
         up = Link(self.rate_bps, self.one_way_delay, line_free=now + rtt if rtt else 0.0)
         down = Link(self.rate_bps, self.one_way_delay)
+        with self._lock:
+            self._links.update((up, down))
         parser = RequestCounter(log=_DequeList(self.request_log, self._lock))
+        state = _Activity(now)
+        pipes = [asyncio.ensure_future(self._pipe(client_r, server_w, up, "up", parser, state)),
+                 asyncio.ensure_future(self._pipe(server_r, client_w, down, "down", None, state))]
+        watchdog = asyncio.ensure_future(self._watch_idle(state))
         try:
-            await asyncio.gather(
-                self._pipe(client_r, server_w, up, "up", parser),
-                self._pipe(server_r, client_w, down, "down", None),
-            )
-        except (asyncio.CancelledError, ConnectionError, OSError):
+            # An HTTP peer that closes closes both ways: when either side is done, so is
+            # the connection (a request sent after the server's close fails, not hangs).
+            await asyncio.wait(pipes + [watchdog], return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
             pass
         finally:
+            for task in pipes + [watchdog]:
+                task.cancel()
+            await asyncio.gather(*pipes, watchdog, return_exceptions=True)
             for w in (client_w, server_w):
                 w.close()
 
+    async def _watch_idle(self, state: "_Activity") -> None:
+        while True:
+            await asyncio.sleep(min(0.25, self.idle_close / 4))
+            # idle after the server spoke last: no request is waiting for its answer
+            if state.pending == 0 and state.last_direction == "down" and time.monotonic() - state.last > self.idle_close:
+                return
+
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, link: Link, direction: str,
-                    parser: RequestCounter | None) -> None:
+                    parser: RequestCounter | None, state: "_Activity") -> None:
         queue: asyncio.Queue[tuple[float, bytes | None]] = asyncio.Queue()
 
         async def deliver() -> None:
@@ -246,31 +272,37 @@ class Proxy:
                 wait = at - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
+                state.pending -= 1
+                state.last, state.last_direction = time.monotonic(), direction
                 if data is None:
-                    if writer.can_write_eof():
-                        try:
-                            writer.write_eof()
-                        except OSError:
-                            pass
                     return
                 writer.write(data)
                 await writer.drain()
 
-        sender = asyncio.create_task(deliver())
+        sender = asyncio.ensure_future(deliver())
+
+        async def put(item: tuple[float, bytes | None]) -> None:
+            state.pending += 1
+            await queue.put(item)
+
         try:
             while True:
-                data = await reader.read(READ_SIZE)
+                try:
+                    data = await reader.read(READ_SIZE)
+                except (ConnectionError, OSError):
+                    data = b""
                 now = time.monotonic()
+                state.last, state.last_direction = now, direction
                 if not data:
-                    await queue.put((link.schedule(now, 0) if link.shaping else now, None))
+                    await put((link.schedule(now, 0) if link.shaping else now, None))
                     break
                 self._account(direction, data, parser)
                 if not link.shaping:
-                    await queue.put((now, data))
+                    await put((now, data))
                     continue
                 for i in range(0, len(data), SEGMENT):
                     part = data[i:i + SEGMENT]
-                    await queue.put((link.schedule(now, len(part)), part))
+                    await put((link.schedule(now, len(part)), part))
             await sender
         finally:
             if not sender.done():
@@ -289,6 +321,15 @@ class Proxy:
                 self._requests += new
             else:
                 self._down += len(data)
+
+
+@dataclass
+class _Activity:
+    """One connection's last activity and the segments still on the emulated line."""
+
+    last: float
+    pending: int = 0
+    last_direction: str = "up"
 
 
 class _DequeList(list):

@@ -124,3 +124,17 @@ def test_link_paces_bytes_and_delays_each_direction():
     assert link.schedule(10.5, 3_200) == pytest.approx(11.4)  # queued behind the first
     assert link.schedule(20.0, 0) == pytest.approx(20.3)  # an idle line: only the delay
     assert netem.Link().schedule(5.0, 10**6) == 5.0  # no shaping: no delay
+
+
+def test_an_idle_connection_is_closed_before_the_server_would(echo_server):
+    """The proxy closes a kept-alive connection idle after an answer, so a server's own
+    keep-alive close can never cross a new request on a slow link and leave it hanging."""
+    with netem.Proxy("127.0.0.1", echo_server, idle_close=0.2) as proxy:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as sock:
+            sock.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert _read_reply(sock, bytearray()) == b"hello /a"
+            assert sock.recv(100) == b""  # closed by the proxy, not left open
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as sock:
+            sock.sendall(b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert _read_reply(sock, bytearray()) == b"hello /b"
+        assert proxy.counters().connections == 2
