@@ -24,6 +24,15 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/store.py
+	$(PY) bench/forms.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/ui.py
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m fieldapp.ui.screenshots screenshots
+
+package: $(STAMP)
+	$(PY) packaging/build.py
+	QT_QPA_PLATFORM=offscreen bash packaging/smoke.sh
 
 fuzz: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/server -k fuzz

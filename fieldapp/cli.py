@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "With no command, opens the window."),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--self-test", action="store_true", help=_("check that this installation works, then exit"))
     _data_dir_option(parser)
     parser.add_argument("--demo-if-empty", action="store_true",
                         help=_("fill an empty data folder with demo data ({n} practices) when the window opens").format(n=DEFAULT_UI_DEMO_SCALE))
@@ -90,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if args.self_test:
+        from fieldapp.selftest import main as self_test
+
+        return self_test([a for a in (sys.argv[1:] if argv is None else argv) if a != "--self-test"])
     if args.command and extra:
         parser.error(_("unrecognised arguments: {args}").format(args=" ".join(extra)))
     data_dir = Path(getattr(args, "data_dir", None) or default_data_dir())

@@ -5,7 +5,8 @@ import pkgutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-QT_FREE = ["fieldapp.core", "fieldapp.forms", "fieldapp.syncing", "sync", "fieldapp.cli", "fieldapp.i18n"]
+QT_FREE = ["fieldapp.core", "fieldapp.forms", "fieldapp.syncing", "sync", "fieldapp.cli", "fieldapp.i18n",
+           "fieldapp.selftest"]
 
 BLOCKER = """
 import sys, importlib, pkgutil
