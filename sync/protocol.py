@@ -100,7 +100,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from fieldapp.core.fieldspec import FieldError, validate
+from fieldapp.core.fieldspec import validate
 from fieldapp.core.hlc import Stamp
 from fieldapp.core.schema import BY_NAME
 
@@ -340,10 +340,3 @@ def check_op_shape(op: Op, index: int) -> None:
     for err in errors:
         raise ShapeError(f"{where}.fields.{err.field}", err.code, err.message)
 
-
-def field_error_reason(err: FieldError) -> str:
-    return f"{err.code}: {err.message}"
-
-
-def is_uuid(text: str) -> bool:
-    return bool(re.match(UUID_PATTERN, text))

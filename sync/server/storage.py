@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select, update
 
-from fieldapp.core.fieldspec import REF, Entity, FieldError, validate
+from fieldapp.core.fieldspec import REF, Entity, validate
 from fieldapp.core.reference import Catalog, shipped_rows
 from fieldapp.core.schema import BY_NAME, ENTITIES, REFERENCE, is_global, scope_path
 from fieldapp.i18n import _
@@ -688,6 +688,3 @@ class Storage:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q.order_by(c.c.pos)).mappings()]
 
-
-def field_errors_message(errors: list[FieldError]) -> str:
-    return "; ".join(f"{e.field}: {e.message}" for e in errors)

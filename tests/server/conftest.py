@@ -220,3 +220,4 @@ class Server:
 def practice(**kw: Any) -> dict:
     """Fields of a valid practice in Sub-Saharan Africa (Burkina Faso)."""
     return {"title": "Zaï pits", "family": "agroforestry", "country": "BF"} | kw
+
