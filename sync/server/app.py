@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.protocol import (
@@ -31,7 +32,7 @@ from sync.server.principal import Principal
 from sync.server.settings import Settings
 from sync.server.storage import Storage
 
-ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 415, 416, 422, 429)}
+ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 415, 416, 422, 429, 503)}
 
 
 class ApiError(Exception):
@@ -137,8 +138,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @app.get("/v1/health", response_model=Health, tags=["service"], responses=ERRORS)
     def health() -> Health:
         """Liveness and database reachability, for load balancers (no login needed)."""
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            raise ApiError(503, "unavailable", "the database cannot be reached", None) from None
         return Health(status="ok", protocol=PROTOCOL_VERSION, database=engine.dialect.name)
 
     @app.post("/v1/login", response_model=LoginResponse, tags=["accounts"], responses=ERRORS)
