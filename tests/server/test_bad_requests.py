@@ -173,3 +173,9 @@ def test_path_tricks_in_attachments(server, dev):
     ok = dev.sync(dev.op("practice_media", fields=media | {"sha256": "a" * 64}))["results"][0]
     assert ok["status"] == "applied"  # "../../x.jpg" is kept as a label; no file is ever named by it
     assert not any(p.name == "x.jpg" for p in server.settings.blob_dir.rglob("*"))
+
+
+def test_health_says_503_when_the_database_is_down(tmp_path):
+    app = create_app(fast_settings("postgresql+psycopg://nobody@127.0.0.1:1/none", tmp_path / "b"))
+    with TestClient(app) as c:
+        _assert_error(c.get("/v1/health"), 503, "unavailable")
