@@ -12,7 +12,8 @@ wrong pulls; target zero).
 
 Writes bench/results/server.json. Usage: python bench/server.py [--clients 100]
 [--edits 10] [--concurrency 20] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
-[--skip-pg]. PostgreSQL gets a throw-away database, dropped at the end.
+[--skip-pg] [--pg-workers 2] (PostgreSQL is also run with several server processes,
+as behind a load balancer; uvicorn spreads the connections over them). PostgreSQL gets a throw-away database, dropped at the end.
 """
 from __future__ import annotations
 
@@ -122,14 +123,16 @@ class Client:
         return latencies
 
 
-def run_backend(name: str, url: str, clients_n: int, edits: int, concurrency: int, workdir: Path) -> dict:
+def run_backend(name: str, url: str, clients_n: int, edits: int, concurrency: int, workdir: Path,
+                workers: int = 1) -> dict:
     settings = Settings(db_url=url, blob_dir=workdir / f"blobs-{name}")
     engine = make_engine(url)
     migrate(engine)
     storage = Storage(engine)
     storage.seed_reference()
     accounts = Accounts(engine, settings)
-    accounts.create_user("bench", PASSWORD, "correspondent", ["AFR"])
+    if not any(u["name"] == "bench" for u in accounts.list_users()):
+        accounts.create_user("bench", PASSWORD, "correspondent", ["AFR"])
     start_pos = storage.feed_position()
     engine.dispose()
 
@@ -137,7 +140,8 @@ def run_backend(name: str, url: str, clients_n: int, edits: int, concurrency: in
     log_path = workdir / f"server-{name}.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "sync.server.cli", "serve", "--db", url, "--blobs",
-                                 str(settings.blob_dir), "--port", str(port)], cwd=ROOT, stdout=log, stderr=log)
+                                 str(settings.blob_dir), "--port", str(port), "--workers", str(workers)],
+                                cwd=ROOT, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -176,7 +180,7 @@ def run_backend(name: str, url: str, clients_n: int, edits: int, concurrency: in
     ops = clients_n * edits
     requests_n = len(push_lat) + len(pull_lat)
     return {
-        "database": name, "clients": clients_n, "edits_per_client": edits, "concurrency": concurrency,
+        "database": name, "server_processes": workers, "clients": clients_n, "edits_per_client": edits, "concurrency": concurrency,
         "seconds": round(total, 2), "push_seconds": round(t_push, 2), "pull_seconds": round(t_pull, 2),
         "ops_per_second": round(ops / t_push, 1), "requests_per_second": round(requests_n / total, 1),
         "changes_delivered": sum(len(c.received) for c in clients),
@@ -192,6 +196,8 @@ def main() -> int:
     p.add_argument("--concurrency", type=int, default=20)
     p.add_argument("--pg", default=os.environ.get("FIELDAPP_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     p.add_argument("--skip-pg", action="store_true")
+    p.add_argument("--pg-workers", type=int, default=2,
+                   help="also run PostgreSQL with this many server processes (0: skip that run)")
     args = p.parse_args()
     results: dict = {"benchmark": "sync service: clients each pushing edits then pulling the others'",
                      "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -217,6 +223,10 @@ def main() -> int:
                     url = make_url(args.pg).set(database=dbname).render_as_string(hide_password=False)
                     results["runs"].append(run_backend("postgresql", url, args.clients, args.edits, args.concurrency, work))
                     print(json.dumps(results["runs"][-1], indent=2))
+                    if args.pg_workers > 1:  # the same database again, several processes
+                        results["runs"].append(run_backend("postgresql", url, args.clients, args.edits,
+                                                           args.concurrency, work, workers=args.pg_workers))
+                        print(json.dumps(results["runs"][-1], indent=2))
                 finally:
                     with admin.connect() as conn:
                         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
