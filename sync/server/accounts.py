@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from sync.server.db import write_conn
 from sync.server.principal import ALL_REGIONS, ROLES, Principal
@@ -136,6 +137,14 @@ class Accounts:
         return recent
 
     def _record_failure(self, keys: list[str], now: int) -> None:
+        for attempt in range(3):  # two first failures racing to insert the same key
+            try:
+                return self._record_failure_once(keys, now)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+
+    def _record_failure_once(self, keys: list[str], now: int) -> None:
         lf = TABLES["login_failures"]
         s = self.settings
         with write_conn(self.engine) as conn, conn.begin():

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from fieldapp.core.schema import ENTITIES
 from sync.server.db import write_conn
@@ -102,11 +103,22 @@ class BlobStore:
             raise BlobError(413, "too_large", f"a file may have at most {self.blob_max} bytes", "Content-Range")
         if not (0 <= start <= end < total) or end - start + 1 != len(data):
             raise BlobError(416, "bad_range", "Content-Range does not match the bytes sent", "Content-Range")
-        b, up = TABLES["blobs"], TABLES["blob_uploads"]
         part = self._partial(sha, user)
+        try:
+            offset = self._begin_chunk(sha, user, start, total, part)
+        except IntegrityError:
+            raise BlobError(409, "busy", "another upload of this file is starting; ask for the offset and resume",
+                            "sha256", 0) from None
+        if offset is None:
+            return Status(sha, total, total, True)
+        return self._write_chunk(sha, user, start, end, total, data, part)
+
+    def _begin_chunk(self, sha: str, user: Principal, start: int, total: int, part: Path) -> int | None:
+        """Check the chunk against the upload's state; None when the blob is complete."""
+        b, up = TABLES["blobs"], TABLES["blob_uploads"]
         with write_conn(self.engine) as conn, conn.begin():
             if conn.execute(select(b.c.sha256).where(b.c.sha256 == sha)).first():
-                return Status(sha, total, total, True)
+                return None
             row = conn.execute(select(up).where(up.c.sha256 == sha, up.c.user_id == user.id)).mappings().first()
             if row is None:
                 if self._used(conn, user, sha) + total > self.user_quota:
@@ -121,6 +133,11 @@ class BlobStore:
                                     "Content-Range", offset)
             if start != offset:
                 raise BlobError(409, "wrong_offset", f"the upload continues at byte {offset}", "Content-Range", offset)
+        return offset
+
+    def _write_chunk(self, sha: str, user: Principal, start: int, end: int, total: int, data: bytes,
+                     part: Path) -> Status:
+        b, up = TABLES["blobs"], TABLES["blob_uploads"]
         with open(part, "r+b" if part.exists() else "wb") as fh:
             fh.seek(start)
             fh.write(data)
@@ -143,10 +160,13 @@ class BlobStore:
             os.replace(part, target)
         else:
             part.unlink(missing_ok=True)
-        with write_conn(self.engine) as conn, conn.begin():
-            conn.execute(delete(up).where(up.c.sha256 == sha, up.c.user_id == user.id))
-            if good and not conn.execute(select(b.c.sha256).where(b.c.sha256 == sha)).first():
-                conn.execute(insert(b).values(sha256=sha, size=total, uploaded_by=user.id, completed_at=utcnow()))
+        try:
+            with write_conn(self.engine) as conn, conn.begin():
+                conn.execute(delete(up).where(up.c.sha256 == sha, up.c.user_id == user.id))
+                if good and not conn.execute(select(b.c.sha256).where(b.c.sha256 == sha)).first():
+                    conn.execute(insert(b).values(sha256=sha, size=total, uploaded_by=user.id, completed_at=utcnow()))
+        except IntegrityError:
+            pass  # another user completed the same file at the same moment: it is there
         if not good:
             raise BlobError(422, "hash_mismatch", "the bytes received do not have this SHA-256; the upload starts over",
                             "sha256", 0)
