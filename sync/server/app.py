@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -270,13 +270,22 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 raise ApiError(416, "bad_range", "the range lies outside the file", "Range",
                                {"Content-Range": f"bytes */{size}"})
             status = 206
-        with open(path, "rb") as fh:
-            fh.seek(start)
-            data = fh.read(end - start + 1)
-        headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=31536000, immutable"}
+        def stream(first: int = start, last: int = end):
+            with open(path, "rb") as fh:  # in blocks: a large file never sits in memory whole
+                fh.seek(first)
+                left = last - first + 1
+                while left > 0:
+                    block = fh.read(min(left, 1 << 20))
+                    if not block:
+                        return
+                    left -= len(block)
+                    yield block
+
+        headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=31536000, immutable",
+                   "Content-Length": str(end - start + 1)}
         if status == 206:
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-        return Response(data, status_code=status, media_type="application/octet-stream", headers=headers)
+        return StreamingResponse(stream(), status_code=status, media_type="application/octet-stream", headers=headers)
 
     app.add_middleware(BodyLimit, max_body=settings.max_body, max_decompressed=settings.max_decompressed,
                        chunk_max=settings.chunk_max)
