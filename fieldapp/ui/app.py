@@ -15,8 +15,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from fieldapp.core.store import Store
-from fieldapp.i18n import _, set_language
+from fieldapp.i18n import _
 from fieldapp.paths import APP_AUTHOR, APP_NAME, default_data_dir
+from fieldapp.ui.i18n_qt import apply_language
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.settings import Settings
 from fieldapp.ui.theme import app_icon, apply_theme
@@ -68,7 +69,7 @@ def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None
     """Open the main window on `data_dir`; returns the exit code."""
     app = make_app(argv)
     settings = Settings()
-    set_language(settings.language)
+    apply_language(app, settings.language)  # gettext, Qt's own catalogs, QLocale, reading direction
     app.setApplicationDisplayName(_("Field App"))
     if settings.data_dir and Path(data_dir) == default_data_dir():
         data_dir = settings.data_dir  # an explicit --data-dir wins over the saved choice

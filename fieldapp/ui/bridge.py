@@ -102,16 +102,22 @@ class StoreBridge(QObject):
         if is_write:
             self._pending_writes -= 1
             self.busy_changed.emit(self._pending_writes)
-        if error is not None:
-            if on_error is not None:
-                on_error(error)
-            else:
-                log.error("background work failed: %s", "".join(traceback.format_exception(error)))
-                if is_write:
-                    self.write_failed.emit(error)
-            return
-        if on_done is not None:
-            on_done(result)
+        try:
+            if error is not None:
+                if on_error is not None:
+                    on_error(error)
+                else:
+                    log.error("background work failed: %s", "".join(traceback.format_exception(error)))
+                    if is_write:
+                        self.write_failed.emit(error)
+                return
+            if on_done is not None:
+                on_done(result)
+        except RuntimeError as exc:
+            # The widget that asked is gone (its window closed while the work ran): the
+            # work itself is done and committed; only the news has nobody to go to.
+            if "already deleted" not in str(exc):
+                raise
 
 
 class _Task(QRunnable):

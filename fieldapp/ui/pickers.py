@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.i18n import N_, _
+from fieldapp.ui.i18n_qt import sort_key
 
 
 def fold(text: str) -> str:
@@ -31,8 +32,9 @@ class CodeCombo(QComboBox):
                  empty_text: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         opts = list(options)
-        if sort:
-            opts.sort(key=lambda o: fold(o[1]))
+        if sort:  # in the reading order of the language in force (QCollator)
+            key = sort_key()
+            opts.sort(key=lambda o: key(o[1]))
         self.setEditable(editable)
         self.addItem(empty_text, None)
         for code, label in opts:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QSettings
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
     QVBoxLayout, QWidget,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.i18n import _
 from fieldapp.paths import APP_AUTHOR, APP_NAME
+from fieldapp.ui.i18n_qt import system_language
 
 LANGUAGES = (("en", "English"), ("fr", "Français"), ("es", "Español"), ("ar", "العربية"), ("zh", "中文"), ("ru", "Русский"))
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -29,8 +30,7 @@ class Settings:
         value = self.q.value("language", "")
         if value:
             return str(value)
-        system = QLocale.system().name().split("_")[0]
-        return system if system in dict(LANGUAGES) else "en"
+        return system_language()  # the first of the system's languages Field App ships
 
     @language.setter
     def language(self, code: str) -> None:

@@ -50,11 +50,14 @@ def window(qtbot, store, sample, settings):
     from fieldapp.ui.main_window import MainWindow
 
     w = MainWindow(store, settings)
-    qtbot.addWidget(w)
     w.show()
     qtbot.waitUntil(lambda: w.pages["practice"].model.rowCount() == 3, timeout=15000)
     yield w
+    # Let the window's background work report back before it goes (pytest-qt would close
+    # widgets registered with addWidget before this teardown runs).
     qtbot.waitUntil(w.bridge.idle, timeout=15000)
+    w.close()
+    w.deleteLater()
 
 
 def settle(qtbot, bridge, timeout: int = 15000) -> None:
