@@ -86,8 +86,9 @@ class AttachmentsPanel(QWidget):
         self.add_button.clicked.connect(self.choose_files)
         self.open_button.clicked.connect(self.open_selected)
         self.remove_button.clicked.connect(self.remove_selected)
-        QShortcut(QKeySequence.StandardKey.Delete, self.list, self.remove_selected,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        remove_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list)
+        remove_key.setContext(Qt.ShortcutContext.WidgetShortcut)  # only while the list has focus
+        remove_key.activated.connect(self.remove_selected)
         bridge.changed.connect(self._on_changed)
         self.set_owner(None)
 

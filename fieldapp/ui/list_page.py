@@ -31,6 +31,21 @@ FILTERS: dict[str, tuple[str, ...]] = {
 }
 
 
+class RecordView(QTableView):
+    """The table of a list; the Delete key asks to delete the current record (a key
+    handler, not a shortcut: seven lists with one Delete shortcut each would be
+    ambiguous to Qt's shortcut map)."""
+
+    delete_requested = Signal()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.matches(QKeySequence.StandardKey.Delete) and self.currentIndex().isValid():
+            self.delete_requested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 class ListPage(QWidget):
     """Table + filters + editor for one entity."""
 
@@ -47,6 +62,7 @@ class ListPage(QWidget):
         self._want_selected: str | None = None
         self._build()
         self.model.loaded.connect(self._after_load)
+        self.model.failed.connect(lambda reason: self.count_label.setText(_("Could not read the list: {reason}").format(reason=reason)))
         self.editor.created.connect(self._on_created)
 
     # ------------------------------------------------------------------ layout
@@ -111,7 +127,7 @@ class ListPage(QWidget):
                 flow.addWidget(combo)
         left_layout.addWidget(filters)
 
-        self.view = QTableView()
+        self.view = RecordView()
         self.view.setModel(self.model)
         self.view.setAccessibleName(_(self.entity.plural))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -157,11 +173,7 @@ class ListPage(QWidget):
         self.new_action.triggered.connect(self.new_record)
         self.new_action.setEnabled(not self.read_only)
         self.addAction(self.new_action)
-        delete = QAction(_("Delete"), self.view)
-        delete.setShortcut(QKeySequence.StandardKey.Delete)
-        delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        delete.triggered.connect(self.editor.delete_record)
-        self.view.addAction(delete)
+        self.view.delete_requested.connect(self.editor.delete_record)
         if self.text_filter is not None:
             find = QAction(_("Filter"), self)
             find.setShortcut(QKeySequence.StandardKey.Find)

@@ -4,6 +4,7 @@ page at a time, into a small cache. 100 000 practices cost 100 000 short strings
 """
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from typing import Any, Mapping
 
@@ -17,6 +18,7 @@ from fieldapp.i18n import _
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import list_fields, record_title, value_text
 
+log = logging.getLogger(__name__)
 PAGE = 100
 FIRST_SCREEN = 200  # ids fetched first, so a huge list shows before its full id list arrives
 CACHE_ROWS = 3000
@@ -45,6 +47,7 @@ class RecordTableModel(QAbstractTableModel):
     columns are the entity's list fields from the schema."""
 
     loaded = Signal()  # ids arrived: the first screen, then the complete list (see `partial`)
+    failed = Signal(str)  # the query kept failing (reason)
 
     def __init__(self, bridge: StoreBridge, entity_name: str, parent=None):
         super().__init__(parent)
@@ -62,6 +65,7 @@ class RecordTableModel(QAbstractTableModel):
         self._pending: set[str] = set()
         self._generation = 0
         self._change_serial = 0
+        self._failures = 0
         self._complete_generation = -1
         self._loaded_once = False
         self.partial = False  # only the first screen of ids is in
@@ -107,8 +111,19 @@ class RecordTableModel(QAbstractTableModel):
             rows = store.rows(name, ids[:PAGE])
             return ids, store.pending_ids(name), rows, ref_titles(store, fields, rows, {})
 
-        self.bridge.read(first_screen, lambda res: self._apply_first(gen, serial, *res))
-        self.bridge.read(everything, lambda res: self._apply(gen, serial, *res))
+        self.bridge.read(first_screen, lambda res: self._apply_first(gen, serial, *res), self._read_failed)
+        self.bridge.read(everything, lambda res: self._apply(gen, serial, *res), self._read_failed)
+
+    def _read_failed(self, exc: BaseException) -> None:
+        """A query failed (most often SQLite busy while a sync writes a large page):
+        ask again shortly, a few times, then leave the list as it is and say so."""
+        self._failures += 1
+        log.warning("%s list query failed (%s): %s", self.entity.name, self._failures, exc)
+        if self._failures <= 3:
+            self._requery.start()
+        else:
+            self._failures = 0
+            self.failed.emit(str(exc))
 
     def _prefetched(self, serial: int, rows: list[dict], titles: dict) -> None:
         """Cache rows read with a query, unless a write landed since (they may be stale)."""
@@ -137,6 +152,7 @@ class RecordTableModel(QAbstractTableModel):
         if gen != self._generation:
             return
         self._complete_generation = gen
+        self._failures = 0
         self._prefetched(serial, rows, titles)
         if ids == self._ids:
             if pending != self._pending:

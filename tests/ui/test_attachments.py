@@ -70,7 +70,11 @@ def test_panel_attaches_shows_thumbnail_opens_and_removes(qtbot, monkeypatch, br
     assert panel.open_selected()
     assert opened[0].toLocalFile() == str(attachments.blob_path(store, row["sha256"]))
     monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: True)
-    panel.remove_selected()
+    panel.show()
+    panel.activateWindow()
+    qtbot.waitUntil(panel.isActiveWindow, timeout=15000)
+    panel.list.setFocus()
+    qtbot.keyClick(panel.list, Qt.Key.Key_Delete)  # the keyboard way to remove
     qtbot.waitUntil(lambda: panel.list.count() == 0, timeout=15000)
     assert store.get("practice_media", row["id"])["deleted"] is True
     assert store.children("practice_media", pid) == []

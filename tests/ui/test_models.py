@@ -149,3 +149,20 @@ def test_organisation_filters(qtbot, window, store, codes):
         page.set_filter("region", None)
         page.set_filter("org_type", codes["org_type"][0])
     assert [store.get("organisation", i)["name"] for i in page.model.ids()] == ["ICRISAT"]
+
+
+def test_a_failing_list_query_is_retried(qtbot, bridge, store, codes, monkeypatch):
+    _bulk_practices(store, codes, 5)
+    real_ids, calls = store.ids, []
+
+    def busy_once(*args, **kw):
+        calls.append(kw.get("limit"))
+        if len(calls) <= 2:
+            raise RuntimeError("database is locked")
+        return real_ids(*args, **kw)
+
+    monkeypatch.setattr(store, "ids", busy_once)
+    model = RecordTableModel(bridge, "practice")
+    model.activate()
+    qtbot.waitUntil(lambda: model.rowCount() == 5, timeout=15000)
+    assert len(calls) >= 3

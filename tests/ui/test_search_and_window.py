@@ -174,3 +174,27 @@ def test_an_area_can_be_replaced_by_a_screen_built_elsewhere(qtbot, window):
     assert window.stack.currentWidget() is sync_screen
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert window.current_page() is window.pages["practice"]
+
+
+def test_delete_key_in_the_list_and_ctrl_z_anywhere_in_the_window(qtbot, monkeypatch, window, store, sample):
+    from fieldapp.ui import dialogs
+
+    page = window.page_for("practice")
+    pid = sample["practices"][0]
+    row = page.model.row_of(pid)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=15000)
+    page.view.setFocus()
+    qtbot.waitUntil(page.view.hasFocus, timeout=15000)
+    page.view.selectRow(row)
+    qtbot.waitUntil(lambda: page.editor.row_id == pid and not page.editor._inflight, timeout=15000)
+    qtbot.waitUntil(lambda: page.editor.inputs["title"].widget.text() != "", timeout=15000)
+    monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: True)
+    qtbot.keyClick(page.view, Qt.Key.Key_Delete)
+    settle(qtbot, window.bridge)
+    assert store.get("practice", pid)["deleted"] is True
+    qtbot.waitUntil(lambda: page.model.row_of(pid) == -1, timeout=15000)  # gone from the list
+    qtbot.keyClick(page.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, window.bridge)
+    assert store.get("practice", pid)["deleted"] is False
+    qtbot.waitUntil(lambda: page.model.row_of(pid) >= 0, timeout=15000)
