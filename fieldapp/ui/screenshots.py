@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from fieldapp.core import attachments  # noqa: E402
 from fieldapp.core.store import Store  # noqa: E402
 from fieldapp.ui.app import make_app  # noqa: E402
+from fieldapp.ui.i18n_qt import apply_language  # noqa: E402
 from fieldapp.ui.main_window import MainWindow  # noqa: E402
 from fieldapp.ui.settings import Settings, SettingsDialog  # noqa: E402
 from fieldapp.ui.theme import dark_palette, light_palette  # noqa: E402
@@ -93,7 +94,9 @@ class Shooter:
         row = 0
         if pick is not None:
             row = pick([page.model.record(i) or {} for i in range(min(50, page.model.rowCount()))])
-        page.view.selectRow(row)
+        # as a click does (selectRow finds no column to make current in right-to-left
+        # layouts whose columns do not fill the view)
+        page.view.setCurrentIndex(page.model.index(row, max(page.model.column_of(page.entity.title), 1)))
         self.settle()
         return page.model.row_id(row)
 
@@ -102,10 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--scale", type=int, default=400, help="demo data scale (about that many practices)")
+    parser.add_argument("--lang", default="en", help="language of the window (ar shows the right-to-left layout)")
     args = parser.parse_args(argv)
     out: Path = args.outdir
     out.mkdir(parents=True, exist_ok=True)
     app = make_app(["fieldapp"])
+    apply_language(app, args.lang)
     app.setPalette(light_palette(app))  # the same look whatever the machine's scheme
     work = Path(tempfile.mkdtemp(prefix="fieldapp-shots-"))
     store = Store(work / "data", author="screenshots")
