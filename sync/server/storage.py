@@ -680,6 +680,11 @@ class Storage:
             r = conn.execute(select(t).where(t.c.id == row_id)).mappings().first()
             return dict(r) if r else None
 
+    def all_conflicts(self) -> list[dict]:
+        c = TABLES["conflicts"]
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(c).order_by(c.c.pos)).mappings()]
+
     def open_conflicts(self, entity_name: str | None = None) -> list[dict]:
         c = TABLES["conflicts"]
         q = select(c).where(c.c.status == "open")

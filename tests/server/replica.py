@@ -28,6 +28,7 @@ class Replica:
         self.outbox: list[dict] = []
         self.typed: list[tuple[str, str, str, Any]] = []
         self.overwritten: set[tuple[str, str, str, Any]] = set()
+        self.conflicts: dict[str, dict] = {}
 
     def create(self, entity: str, fields: dict[str, Any]) -> str:
         rid = str(uuid.uuid4())
@@ -55,6 +56,19 @@ class Replica:
         row.deleted = True
         self.outbox.append(self.dev.op(entity, rid, kind="delete", base={"_row": row.versions.get("_row", 0)}))
 
+    def resolve(self) -> None:
+        """Settle the first open conflict this replica knows of with its own value."""
+        for c in self.conflicts.values():
+            row = self.rows.get((c["entity"], c["row_id"]))
+            if c["status"] != "open" or row is None:
+                continue
+            value = row.deleted if c["field"] == "_deleted" else row.fields.get(c["field"])
+            if value is None:
+                continue
+            c["status"] = "resolved"
+            self.outbox.append(self.dev.op(c["entity"], c["row_id"], kind="resolve", fields={c["field"]: value}))
+            return
+
     def sync(self) -> dict:
         sent, self.outbox = self.outbox, []
         reply = self.dev.sync(*sent)
@@ -78,4 +92,7 @@ class Replica:
             row.fields.update(ch["fields"])
             row.versions.update(ch["versions"])
             row.deleted = ch["deleted"]
+        for c in reply["conflicts"]:
+            if self.conflicts.get(c["id"], {}).get("status") != "resolved" or c["status"] == "resolved":
+                self.conflicts[c["id"]] = c
         return reply
