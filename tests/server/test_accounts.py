@@ -100,3 +100,19 @@ def test_logs_hold_no_password_or_token(backend, tmp_path, caplog):
     assert '"event": "request"' in text and '"path": "/v1/sync"' in text
     for secret in (token, PASSWORD, "a wrong secret"):
         assert secret not in text
+
+
+def test_each_failed_login_waits_longer(backend, tmp_path, monkeypatch):
+    from sync.server import accounts as accounts_module
+
+    waits: list[float] = []
+    monkeypatch.setattr(accounts_module.time, "sleep", waits.append)
+    backend.reset()
+    app = create_app(fast_settings(backend.url, tmp_path / "b", login_failure_delay_s=0.5, login_max_per_account=10),
+                     engine=backend.engine)
+    app.state.services.accounts.create_user("amina", PASSWORD, "viewer", ["AFR"])
+    with TestClient(app) as c:
+        for _ in range(5):
+            assert _login(c, "amina", "wrong guess").status_code == 401
+        assert _login(c, "amina").status_code == 200
+    assert waits == [0.5, 1.0, 1.5, 2.0, 2.0]  # grows with recent failures, at most 2 s
