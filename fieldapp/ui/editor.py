@@ -347,6 +347,9 @@ class RecordEditor(QWidget):
         try:
             value = coerce(f, raw)
         except ValueError as exc:
+            if f.kind == fs.REF:  # typed text that names no record picked from the list
+                return None, _("{label}: pick a record from the list (type a few letters of its name)").format(
+                    label=_(f.label))
             return None, _(str(exc.args[0])).format(label=_(f.label))
         problem = check_value(f, value, self.store.catalog.has)
         return value, problem.message if problem else None

@@ -306,6 +306,15 @@ class MainWindow(QMainWindow):
                           _("Field App keeps good practices, partners, meetings and project forms of the "
                             "“4 per 1000” Initiative on this computer, with or without a network."))
 
+    def set_online(self, online: bool | None) -> None:
+        """What the status bar says about the network (the sync controller's
+        online_changed signal connects here): None while sync is not configured."""
+        if online is None:
+            self.online_label.setText(_("Offline · sync not configured"))
+        else:
+            self.online_label.setText(_("Online") if online else _("Offline"))
+        self.online_label.setToolTip("" if online is not None else self.online_label.toolTip())
+
     def _show_busy(self, n: int) -> None:
         self.saving_label.setText(_("Saving…") if n else "")
 

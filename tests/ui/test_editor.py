@@ -258,3 +258,38 @@ def test_every_demo_record_shows_in_its_editor(qtbot, bridge, store):
                     continue
                 shown = coerce(f, editor.inputs[f.name].raw())
                 assert shown == row[f.name] or (shown in (None, []) and row[f.name] in (None, [])), (name, f.name)
+
+
+def test_reference_picker_finds_by_name_and_refuses_free_text(qtbot, editor, bridge, store, sample):
+    pid = sample["practices"][0]
+    with qtbot.waitSignal(editor.loaded, timeout=15000):
+        editor.load(pid)
+    picker = editor.inputs["organisation_id"].widget
+    picker.setFocus()
+    qtbot.keyClicks(picker, "Nowhere Institute")
+    qtbot.keyClick(picker, Qt.Key.Key_Return)
+    assert "pick a record from the list" in editor.message("organisation_id")
+    settle(qtbot, bridge)
+    assert store.get("practice", pid)["organisation_id"] is None
+    picker.clear()
+    qtbot.keyClicks(picker, "icris")
+    qtbot.waitUntil(lambda: picker.choices.rowCount() == 1, timeout=15000)
+    picker.completer_.activated[type(picker.choices.index(0, 0))].emit(picker.completer_.completionModel().index(0, 0))
+    settle(qtbot, bridge)
+    assert store.get("practice", pid)["organisation_id"] == sample["organisation"]
+    assert picker.text() == "ICRISAT"
+
+
+def test_text_typed_is_kept_when_the_window_closes(qtbot, window, store, sample):
+    page = window.page_for("practice")
+    pid = sample["practices"][2]
+    page.open_record(pid)
+    qtbot.waitUntil(lambda: page.editor.row_id == pid and page.editor.inputs["title"].widget.text() != "", timeout=15000)
+    window.activateWindow()
+    summary = page.editor.inputs["summary"].widget
+    summary.setFocus()
+    qtbot.waitUntil(summary.hasFocus, timeout=15000)
+    qtbot.keyClicks(summary, "Typed just before closing")
+    window.close()  # no pause, no leaving the field: the close commits it
+    settle(qtbot, window.bridge)
+    assert store.get("practice", pid)["summary"] == "Typed just before closing"

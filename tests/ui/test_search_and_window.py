@@ -198,3 +198,12 @@ def test_delete_key_in_the_list_and_ctrl_z_anywhere_in_the_window(qtbot, monkeyp
     settle(qtbot, window.bridge)
     assert store.get("practice", pid)["deleted"] is False
     qtbot.waitUntil(lambda: page.model.row_of(pid) >= 0, timeout=15000)
+
+
+def test_status_bar_shows_the_network_state_it_is_told(window):
+    window.set_online(True)
+    assert window.online_label.text() == "Online"
+    window.set_online(False)
+    assert window.online_label.text() == "Offline"
+    window.set_online(None)
+    assert "not configured" in window.online_label.text()
