@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from fieldapp.core.fieldspec import REF, Entity, validate
 from fieldapp.core.reference import Catalog, shipped_rows
@@ -122,7 +123,10 @@ class Storage:
         with self.engine.connect() as conn:
             have = set(conn.execute(select(t.c.id)).scalars())
         missing = [r for r in shipped_rows() if r["id"] not in have]
-        n = self.seed_rows("reference", missing, validated=True) if missing else 0
+        try:
+            n = self.seed_rows("reference", missing, validated=True) if missing else 0
+        except IntegrityError:
+            n = 0  # another server process starting at the same moment seeded them
         self.invalidate_catalog()
         return n
 
