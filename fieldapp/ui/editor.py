@@ -66,7 +66,7 @@ class CreateRecord(QUndoCommand):
             self.editor._set_deleted(self.row_id, False)
 
     def undo(self) -> None:
-        self.editor._set_deleted(self.row_id, True)
+        self.editor._set_deleted(self.row_id, True, _("Redo (Ctrl+Shift+Z) brings it back."))
 
 
 class DeleteRecord(QUndoCommand):
@@ -75,7 +75,7 @@ class DeleteRecord(QUndoCommand):
         self.editor, self.row_id = editor, row_id
 
     def redo(self) -> None:
-        self.editor._set_deleted(self.row_id, True)
+        self.editor._set_deleted(self.row_id, True, _("Undo (Ctrl+Z) restores it."))
 
     def undo(self) -> None:
         self.editor._set_deleted(self.row_id, False)
@@ -472,9 +472,9 @@ class RecordEditor(QWidget):
         self.bridge.write(self.store.update, self.entity.name, row_id, {name: value},
                           on_done=lambda _row: self._end_write(), on_error=lambda e: self._end_write(e, name))
 
-    def _set_deleted(self, row_id: str, deleted: bool) -> None:
+    def _set_deleted(self, row_id: str, deleted: bool, hint: str = "") -> None:
         if row_id == self.row_id:
-            self._show_deleted(deleted)
+            self._show_deleted(deleted, hint)
         self._start_write()
         fn = self.store.delete if deleted else self.store.restore
         self.bridge.write(fn, self.entity.name, row_id, on_done=lambda _r: self._end_write(),
@@ -492,10 +492,10 @@ class RecordEditor(QWidget):
         self.undo_stack.push(DeleteRecord(self, self.row_id))
 
     # ------------------------------------------------------------------ display
-    def _show_deleted(self, deleted: bool) -> None:
+    def _show_deleted(self, deleted: bool, hint: str = "") -> None:
         self.is_deleted = deleted
         if deleted:
-            self.banner.setText(_("This record is deleted. Undo (Ctrl+Z) restores it."))
+            self.banner.setText(_("This record is deleted.") + (f" {hint}" if hint else ""))
             self.banner.show()
         else:
             self.banner.hide()

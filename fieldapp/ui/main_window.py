@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ pages
     def _list(self, entity_name: str, **kw) -> ListPage:
         page = ListPage(self.bridge, entity_name, **kw)
+        page.new_action.setShortcut(QKeySequence())  # the window's Ctrl+N serves (one owner per key)
         self.pages[entity_name] = page
         self.undo_group.addStack(page.editor.undo_stack)
         return page

@@ -191,6 +191,7 @@ def test_delete_asks_leaves_a_tombstone_and_undo_restores(qtbot, monkeypatch, ed
     assert asked
     assert store.get("practice", pid)["deleted"] is True
     assert editor.banner.isVisibleTo(editor)
+    assert editor.banner.text() == "This record is deleted. Undo (Ctrl+Z) restores it."
     assert not editor.inputs["title"].widget.isEnabled()
     assert store.outbox()[-1]["kind"] == "delete"
     editor.undo_action.trigger()

@@ -207,3 +207,14 @@ def test_status_bar_shows_the_network_state_it_is_told(window):
     assert window.online_label.text() == "Offline"
     window.set_online(None)
     assert "not configured" in window.online_label.text()
+
+
+def test_ctrl_n_from_inside_a_list_starts_a_new_record(qtbot, window):
+    page = window.page_for("organisation")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=15000)
+    page.view.setFocus()
+    qtbot.waitUntil(page.view.hasFocus, timeout=15000)
+    qtbot.keyClick(page.view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert page.editor.is_draft
+    assert page.editor.heading.text() == "New organisation"
