@@ -164,11 +164,22 @@ def _acknowledge(store: Store, conn: Connection, op: dict, result: dict) -> None
     if row is None:
         return
     new_versions = dict(row["field_versions"] or {}) | {k: v for k, v in versions.items()}
-    adopt = {k: v for k, v in (result.get("values") or {}).items() if e.has(k) and k not in later_fields}
+    values = result.get("values") or {}
+    adopt = {k: v for k, v in values.items() if e.has(k) and k not in later_fields}
+    if DELETED in values and not _deleted_pending(conn, e.name, op["row_id"]):
+        # the server kept the row alive (a delete lost to an edit) or the other way round
+        adopt["deleted"] = bool(values[DELETED])
     conn.execute(update(t).where(t.c.id == op["row_id"]).values(field_versions=new_versions, **adopt))
     if adopt:
         search.index_row(conn, e, dict(row) | adopt)
         store.touched.append((e.name, op["row_id"]))
+
+
+def _deleted_pending(conn: Connection, entity_name: str, row_id: str) -> bool:
+    o = TABLES["outbox"]
+    return conn.execute(select(o.c.seq).where(
+        o.c.entity == entity_name, o.c.row_id == row_id, o.c.state == "pending",
+        o.c.kind.in_(("delete", "restore"))).limit(1)).first() is not None
 
 
 def _upsert(store: Store, conn: Connection, e: Entity, change: dict, pending: set[str]) -> None:

@@ -127,3 +127,19 @@ def test_write_outside_scope_is_rejected_kept_and_shown(client):
     assert op["row_id"] == pid and op["error"]  # the server's reason, shown to the person
     assert a.get("practice", pid)["title"] == "Prairie permanente"  # nothing typed is lost
     assert a.pending_count() == 0 and sa.sync().requests == 1  # not resent blindly
+
+
+def test_a_delete_that_lost_to_an_earlier_edit_brings_the_row_back_locally(client):
+    a, sa = client("amina")
+    b, sb = client("bruno")
+    pid = _practice(a, title="Bandes enherbées")
+    sa.sync(), sb.sync()
+    b.update("practice", pid, {"summary": "Contre l'érosion hydrique"})
+    sb.sync()  # the edit reaches the server first
+    a.delete("practice", pid)
+    result = sa.sync()  # the delete arrives second: a conflict, the row stays alive
+    assert result.ok
+    assert not a.get("practice", pid)["deleted"]  # as everyone else sees it
+    assert a.get("practice", pid)["summary"] == "Contre l'érosion hydrique"
+    [conflict] = a.conflicts(row_id=pid)
+    assert conflict["field"] == "_deleted"

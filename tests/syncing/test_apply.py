@@ -1,0 +1,46 @@
+"""apply_reply on crafted replies: the rules the end-to-end tests cannot isolate."""
+from fieldapp.syncing.apply import apply_reply, take_batch
+
+
+def _practice(store, **kw):
+    return store.insert("practice", {"title": "Zaï", "family": "land_restoration", "country": "BF"} | kw)
+
+
+def test_a_lost_delete_is_undone_from_the_result_alone(store):
+    pid = _practice(store)
+    apply_reply(store, take_batch(store, 10), {"results": [], "changes": [], "conflicts": [], "cursor": "1", "more": False})
+    store.delete("practice", pid)
+    ops = take_batch(store, 10)
+    delete_op = next(op for op in ops if op["kind"] == "delete")
+    reply = {"results": [{"op_id": delete_op["op_id"], "status": "conflict", "field": "_deleted",
+                          "versions": {"_deleted": 7, "_row": 7}, "values": {"_deleted": False}}],
+             "changes": [], "conflicts": [], "cursor": "7", "more": False}  # the row itself is on a later page
+    apply_reply(store, ops, reply)
+    assert store.get("practice", pid)["deleted"] is False
+    assert store.search("zai")[0].row_id == pid
+
+
+def test_results_rebase_later_edits_of_the_same_field(store):
+    pid = _practice(store)
+    first = take_batch(store, 10)  # on the wire
+    store.update("practice", pid, {"title": "Zaï amélioré"})  # typed meanwhile: a new op on top of the first
+    reply = {"results": [{"op_id": first[0]["op_id"], "status": "applied", "versions": {"title": 5, "family": 5}}],
+             "changes": [], "conflicts": [], "cursor": "5", "more": False}
+    apply_reply(store, first, reply)
+    [later] = store.outbox()
+    assert later["fields"] == {"title": "Zaï amélioré"} and later["base"]["title"] == 5
+    assert store.get("practice", pid)["field_versions"]["title"] == 5
+
+
+def test_a_remote_change_never_overwrites_a_pending_local_edit(store):
+    pid = _practice(store)
+    ops = take_batch(store, 10)
+    apply_reply(store, ops, {"results": [{"op_id": ops[0]["op_id"], "status": "applied", "versions": {"title": 3}}],
+                             "changes": [], "conflicts": [], "cursor": "3", "more": False})
+    store.update("practice", pid, {"title": "Mine, not yet sent"})
+    change = {"op": "upsert", "entity": "practice", "id": pid, "pos": 4, "fields": {"title": "Theirs", "location": "Kaya"},
+              "versions": {"title": 4, "location": 4}, "clocks": {}, "authors": {"title": "bruno"}, "deleted": False}
+    apply_reply(store, [], {"results": [], "changes": [change], "conflicts": [], "cursor": "4", "more": False})
+    row = store.get("practice", pid)
+    assert row["title"] == "Mine, not yet sent" and row["location"] == "Kaya"
+    assert store.meta("sync_cursor") == "4"
