@@ -47,6 +47,9 @@ class MainWindow(QMainWindow):
         self.bridge.write_failed.connect(lambda exc: self.statusBar().showMessage(_("Not saved: {reason}").format(reason=exc), 10000))
         self.pages["practice"].model.loaded.connect(self._first_load)
         self.go(0)
+        geometry = self.settings.q.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
 
     # ------------------------------------------------------------------ pages
     def _list(self, entity_name: str, **kw) -> ListPage:
@@ -346,4 +349,5 @@ class MainWindow(QMainWindow):
         focused = self.focusWidget()
         if focused is not None:
             focused.clearFocus()
+        self.settings.q.setValue("window/geometry", self.saveGeometry())
         super().closeEvent(event)

@@ -218,3 +218,33 @@ def test_ctrl_n_from_inside_a_list_starts_a_new_record(qtbot, window):
     qtbot.keyClick(page.view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert page.editor.is_draft
     assert page.editor.heading.text() == "New organisation"
+
+
+def test_no_two_window_wide_shortcuts_share_a_key(window):
+    """Two actions on one key make Qt run neither ("ambiguous shortcut")."""
+    from PySide6.QtGui import QAction
+
+    seen: dict[str, str] = {}
+    for action in window.findChildren(QAction):
+        if action.shortcutContext() not in (Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.ApplicationShortcut):
+            continue
+        for key in action.shortcuts():
+            name = key.toString()
+            assert name not in seen, f"{name}: {seen.get(name)!r} and {action.text()!r}"
+            seen[name] = action.text()
+    assert {"Ctrl+K", "Ctrl+N", "Ctrl+Z", "Ctrl+M", "Ctrl+1", "Ctrl+5"} <= set(seen)
+
+
+def test_window_size_is_remembered(qtbot, store, settings):
+    from fieldapp.ui.main_window import MainWindow
+
+    first = MainWindow(store, settings)
+    first.show()
+    first.resize(first.width(), 580)  # the offscreen screen is 800 x 600: only the height is free
+    first.close()
+    assert settings.q.value("window/geometry") is not None
+    second = MainWindow(store, settings)
+    assert second.height() == 580
+    for w in (first, second):
+        qtbot.waitUntil(w.bridge.idle, timeout=15000)
+        w.deleteLater()
