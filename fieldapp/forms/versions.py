@@ -11,6 +11,7 @@ values out) so the desktop store and the server share them; `publish_to_store` a
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -20,6 +21,14 @@ from fieldapp.forms.errors import VersionError
 from fieldapp.i18n import _
 
 DefinitionLookup = Mapping[str, Mapping[str, Any]] | Callable[[str], Mapping[str, Any] | None]
+_ID_NAMESPACE = uuid.UUID("5b0e4a1c-4d0e-4f00-9a00-0000000f0a11")
+
+
+def definition_id(form_id: str, version: int) -> str:
+    """The same id for the same form version everywhere: the template bundled with the
+    app and the one an administrator publishes on the server are one record, so a
+    submission made offline on the bundled copy syncs against the server's."""
+    return str(uuid.uuid5(_ID_NAMESPACE, f"{form_id}:{int(version)}"))
 
 
 def _versions(form_id: str, existing: Iterable[Mapping[str, Any]]) -> list[int]:
@@ -50,12 +59,14 @@ def choose_version(form_id: str, requested: int | None, existing: Iterable[Mappi
 
 def definition_row(imported: Mapping[str, Any], existing: Iterable[Mapping[str, Any]], *,
                    published_at: str | None = None, status: str = "published") -> dict[str, Any]:
-    """Values of a new form_definition row for an `import_xlsform` result."""
+    """Values of a new form_definition row (with its deterministic `id`) for an
+    `import_xlsform` result."""
     version = choose_version(imported["form_id"], imported.get("version"), existing)
     definition = dict(imported["definition"])
     definition["version"] = version
     FormDefinition.from_json(definition)  # refuse anything malformed before it is stored
     return {
+        "id": definition_id(imported["form_id"], version),
         "form_id": imported["form_id"],
         "version": version,
         "title": imported["title"],
@@ -134,10 +145,20 @@ def store_definitions(store, form_id: str | None = None) -> dict[str, dict]:
     return {row["id"]: row for row in store.rows("form_definition", ids)}
 
 
-def publish_to_store(store, imported: Mapping[str, Any], *, published_at: str | None = None) -> str:
-    """Insert an imported form as its next version in a local store; returns the row id."""
+def publish_to_store(store, imported: Mapping[str, Any], *, published_at: str | None = None,
+                     outbox: bool = True) -> str:
+    """Insert an imported form as its next version in a local store; returns the row id.
+    `outbox=False` for bundled templates: every copy of the app and the server already
+    hold them under the same id, there is nothing to send."""
     existing = store_definitions(store, imported["form_id"]).values()
-    return store.insert("form_definition", definition_row(imported, existing, published_at=published_at))
+    row = definition_row(imported, existing, published_at=published_at)
+    if store.get("form_definition", row["id"]) is not None:
+        return row["id"]
+    if not outbox:
+        store.bulk_insert("form_definition", [row], outbox=False)
+        return row["id"]
+    values = {k: v for k, v in row.items() if k != "id"}
+    return store.insert("form_definition", values, row_id=row["id"])
 
 
 def shipped_templates() -> list[Path]:
@@ -156,5 +177,5 @@ def publish_shipped(store) -> list[str]:
     for path in shipped_templates():
         imported = import_xlsform(path)
         if not store_definitions(store, imported["form_id"]):
-            made.append(publish_to_store(store, imported))
+            made.append(publish_to_store(store, imported, outbox=False))
     return made

@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from sync.server import db
 from sync.server.accounts import AccountError, Accounts
@@ -229,22 +229,23 @@ def cmd_publish_form(args: argparse.Namespace) -> int:
         for problem in getattr(exc, "problems", [str(exc)]):
             print(f"  - {problem}", file=sys.stderr)
         return 2
+    from fieldapp.forms.errors import VersionError
+    from fieldapp.forms.versions import definition_row
+
     settings = _settings(args)
     engine = _ready_engine(settings)
     storage = Storage(engine)
     t = TABLES["form_definition"]
     with engine.connect() as conn:
-        latest = conn.execute(select(func.max(t.c.version)).where(t.c.form_id == form["form_id"])).scalar() or 0
-    version = max(int(form.get("version") or 0), int(latest) + 1)
+        existing = [dict(r) for r in conn.execute(select(t.c.form_id, t.c.version, t.c.deleted).where(
+            t.c.form_id == form["form_id"])).mappings()]
     try:
-        storage.seed_rows("form_definition", [{
-            "form_id": form["form_id"], "version": version, "title": form["title"], "status": "published",
-            "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "definition": form["definition"],
-        }], author="administrator")
-    except ValueError as exc:
+        row = definition_row(form, existing)  # refuses a version already taken; id shared with bundled copies
+        storage.seed_rows("form_definition", [row], author="administrator")
+    except (VersionError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    version = row["version"]
     print(f"published {form['form_id']} version {version}: {form['title']}")
     return 0
 

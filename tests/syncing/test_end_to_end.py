@@ -143,3 +143,22 @@ def test_a_delete_that_lost_to_an_earlier_edit_brings_the_row_back_locally(clien
     assert a.get("practice", pid)["summary"] == "Contre l'érosion hydrique"
     [conflict] = a.conflicts(row_id=pid)
     assert conflict["field"] == "_deleted"
+
+
+def test_submission_made_offline_on_a_bundled_template_syncs(server, client):
+    from fieldapp.forms import versions
+
+    [proposal] = [p for p in versions.shipped_templates() if "proposal" in p.name]
+    assert server.cli("publish-form", str(proposal)) == 0  # the administrator publishes the same file
+    a, sa = client("amina")
+    [def_id] = [i for i in versions.publish_shipped(a) if a.get("form_definition", i)["form_id"] == "project_proposal"] or [None]
+    assert def_id is not None and a.pending_count() == 0  # bundled copies are never uploaded
+    row = a.get("form_definition", def_id)
+    sub = a.insert("form_submission", {"definition_id": def_id, "form_id": row["form_id"], "form_version": row["version"],
+                                       "title": "Projet agroforestier, Kaya", "country": "BF"})
+    result = sa.sync()
+    assert result.ok and result.rejected == 0, result.rejections
+    b, sb = client("chen")
+    sb.sync()
+    assert b.get("form_submission", sub)["definition_id"] == def_id
+    assert b.get("form_definition", def_id)["form_id"] == "project_proposal"
