@@ -251,6 +251,19 @@ class MainWindow(QMainWindow):
         if key == "sync":
             self.sync_page.hide()
 
+    def replace_page(self, entity_name: str, widget: QWidget, title: str | None = None) -> None:
+        """Put `widget` in the tab of a generic list (the forms area in place of the
+        plain list of form submissions, say); the list stays reachable in `pages`."""
+        page = self.pages[entity_name]
+        tabs = page.parentWidget().parentWidget() if page.parentWidget() else None
+        if not isinstance(tabs, QTabWidget):
+            raise ValueError(f"{entity_name} is not in a tab")
+        index = tabs.indexOf(page)
+        label = title or tabs.tabText(index)
+        tabs.removeTab(index)
+        tabs.insertTab(index, widget, label)
+        page.hide()
+
     def current_page(self) -> ListPage | None:
         widget = self.stack.currentWidget()
         if isinstance(widget, QStackedWidget):

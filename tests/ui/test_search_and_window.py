@@ -248,3 +248,14 @@ def test_window_size_is_remembered(qtbot, store, settings):
     for w in (first, second):
         qtbot.waitUntil(w.bridge.idle, timeout=15000)
         w.deleteLater()
+
+
+def test_a_list_tab_can_be_replaced_by_a_screen_built_elsewhere(qtbot, window):
+    from PySide6.QtWidgets import QLabel
+
+    forms = QLabel("forms area")
+    window.replace_page("form_submission", forms)
+    window.go(2)
+    tabs = window.stack.currentWidget()
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Projects", "Form submissions", "Form templates"]
+    assert tabs.widget(1) is forms
