@@ -348,17 +348,14 @@ def test_labels_and_messages_follow_the_chosen_language(qtbot, store, bridge):
         i18n.set_language("en")
 
 
-def test_a_template_received_from_the_server_is_preferred_to_the_bundled_copy(qtbot, store, bridge):
-    from fieldapp.forms.versions import definition_row
+def test_bundled_templates_carry_the_servers_id_and_are_never_uploaded(qtbot, store, bridge):
+    from fieldapp.forms.versions import definition_id
 
-    area = make_area(qtbot, bridge)  # publishes the bundled templates locally (pending, admin-only)
+    area = make_area(qtbot, bridge)  # publishes the bundled templates locally
     qtbot.waitUntil(lambda: len(area.templates()) == 2, timeout=15000)
-    bundled = template(area, "project_proposal")["id"]
-    imported = import_xlsform(next(p for p in shipped_templates() if p.stem == "project_proposal"))
-    # the same version as a sync brings it: written without an outbox operation
-    store.bulk_insert("form_definition", [definition_row(imported, [])], outbox=False)
-    qtbot.waitUntil(lambda: template(area, "project_proposal")["id"] != bundled, timeout=10000)
-    server_copy = template(area, "project_proposal")["id"]
-    assert server_copy not in store.pending_ids("form_definition")
+    bundled = template(area, "project_proposal")
+    # the id the server gives the same file when an administrator publishes it
+    assert bundled["id"] == definition_id("project_proposal", bundled["version"])
+    assert store.pending_ids("form_definition") == set()
     sid = start(qtbot, area)
-    assert store.get("form_submission", sid)["definition_id"] == server_copy
+    assert store.get("form_submission", sid)["definition_id"] == bundled["id"]
