@@ -16,12 +16,14 @@ from PySide6.QtWidgets import (
 from fieldapp.core.counts import Attendance, attendance
 from fieldapp.core.fieldspec import ValidationError
 from fieldapp.core.schema import AGE_GROUPS, DECISION_OUTCOMES, GENDERS, entity
-from fieldapp.i18n import _, language
+from fieldapp.i18n import _
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.child_panel import ChildPanel
 from fieldapp.ui.display import choice_label, date_text
 from fieldapp.ui.editor import ERROR_STYLE
-from fieldapp.ui.pickers import CodeCombo, LongTextEdit, OptionalDateEdit
+from fieldapp.ui.field_inputs import FieldInput, make_input
+from fieldapp.ui.lookup import make_lookup
+from fieldapp.ui.pickers import CodeCombo, OptionalDateEdit
 
 PARTICIPANT = entity("meeting_participant")
 
@@ -83,6 +85,17 @@ class ContactCompleter(QCompleter):
             self.contact = row
             self.edit.setText(row["full_name"])
             self.contact_picked.emit(row)
+
+
+QUICK_PRACTICE_EXTRAS = ("summary",)  # besides the required fields: a line or two of what it is
+
+
+def quick_practice_fields() -> list:
+    """The few fields of a practice captured in the room: the schema's required fields
+    (without a default), then the short description."""
+    practice = entity("practice")
+    required = [f for f in practice.fields if f.required and f.default is None]
+    return required + [practice.field(name) for name in QUICK_PRACTICE_EXTRAS if practice.field(name) not in required]
 
 
 def _compact(combo: CodeCombo) -> None:
@@ -237,22 +250,12 @@ class CaptureView(QWidget):
         practice = QWidget()
         pl = QVBoxLayout(practice)
         form = QFormLayout()
-        practice_entity = entity("practice")
-        self.practice_title = QLineEdit()
-        self.practice_title.setAccessibleName(_(practice_entity.field("title").label))
-        cat, lang = self.store.catalog, language()
-        fam = practice_entity.field("family")
-        self.practice_family = CodeCombo([(c, cat.label("practice_family", c, lang)) for c in cat.codes(fam.ref_list or "")])
-        self.practice_family.setAccessibleName(_(fam.label))
-        self.practice_country = CodeCombo([(c, cat.label("country", c, lang)) for c in cat.codes("country")], sort=True)
-        self.practice_country.setAccessibleName(_(practice_entity.field("country").label))
-        self.practice_summary = LongTextEdit()
-        self.practice_summary.setAccessibleName(_(practice_entity.field("summary").label))
-        self.practice_summary.setTabChangesFocus(True)
-        form.addRow(_(practice_entity.field("title").label) + " *", self.practice_title)
-        form.addRow(_(fam.label) + " *", self.practice_family)
-        form.addRow(_(practice_entity.field("country").label) + " *", self.practice_country)
-        form.addRow(_(practice_entity.field("summary").label), self.practice_summary)
+        lookup = make_lookup(self.bridge)
+        self.practice_inputs: dict[str, FieldInput] = {}
+        for f in quick_practice_fields():
+            inp = make_input(f, self.store.catalog, lookup)
+            self.practice_inputs[f.name] = inp
+            form.addRow(_(f.label) + (" *" if f.required else ""), inp.widget)
         pl.addLayout(form)
         self.practice_add = QPushButton(_("Capture practice"))
         self.practice_message = QLabel()
@@ -278,8 +281,7 @@ class CaptureView(QWidget):
     def _set_enabled(self, on: bool) -> None:
         for w in (self.person_name, self.person_org, self.person_gender, self.person_age, self.person_add,
                   self.decision_text, self.decision_outcome, self.decision_add, self.action_text, self.action_owner,
-                  self.action_due, self.action_add, self.practice_title, self.practice_family, self.practice_country,
-                  self.practice_summary, self.practice_add):
+                  self.action_due, self.action_add, self.practice_add, *(i.widget for i in self.practice_inputs.values())):
             w.setEnabled(on)
 
     # ------------------------------------------------------------------ meeting
@@ -299,8 +301,8 @@ class CaptureView(QWidget):
         when = date_text(meeting["starts_on"]) if meeting.get("starts_on") else ""
         place = meeting.get("place") or ""
         self.heading.setText(" · ".join(p for p in (meeting["title"], when, place) if p))
-        if meeting.get("country"):
-            self.practice_country.set_code(meeting["country"])
+        if meeting.get("country") and "country" in self.practice_inputs:
+            self.practice_inputs["country"].show(meeting["country"])
         self.person_name.setFocus()
 
     @property
@@ -394,9 +396,8 @@ class CaptureView(QWidget):
         the writer thread; what is missing is said beside the button."""
         if self.meeting_id is None:
             return
-        values = {"title": self.practice_title.text(), "family": self.practice_family.raw(),
-                  "country": self.practice_country.raw(), "summary": self.practice_summary.toPlainText()}
-        values = {k: v for k, v in values.items() if v not in (None, "")}
+        values = {name: inp.raw() for name, inp in self.practice_inputs.items()}
+        values = {k: v for k, v in values.items() if v not in (None, "", [])}
         store, mid = self.store, self.meeting_id
 
         def write() -> str:
@@ -410,10 +411,12 @@ class CaptureView(QWidget):
             self.practice_message.show()
 
         def done(_pid: str) -> None:
-            self.practice_title.clear()
-            self.practice_summary.set_text("")
-            self.practice_family.setCurrentIndex(0)
+            country = self.practice_inputs["country"].raw() if "country" in self.practice_inputs else None
+            for name, inp in self.practice_inputs.items():
+                inp.show(country if name == "country" else None)  # the next practice is likely from there too
             self.practice_message.hide()
-            self.practice_title.setFocus()
+            first = next(iter(self.practice_inputs.values()), None)
+            if first is not None:
+                first.widget.setFocus()
 
         self.bridge.write(write, on_done=done, on_error=failed)

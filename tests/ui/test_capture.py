@@ -81,9 +81,10 @@ def test_capture_a_practice_without_leaving_the_meeting(qtbot, window, store, sa
     capture.practice_add.click()  # nothing typed: told what is missing, nothing written
     qtbot.waitUntil(lambda: "required" in capture.practice_message.text(), timeout=15000)
     before = store.count("practice")
-    qtbot.keyClicks(capture.practice_title, "Millet residue mulch")
-    capture.practice_family.set_code(codes["practice_family"][0])
-    assert capture.practice_country.raw() == "IN"  # the meeting's country
+    assert list(capture.practice_inputs) == ["title", "family", "country", "summary"]  # required, then a summary
+    qtbot.keyClicks(capture.practice_inputs["title"].widget, "Millet residue mulch")
+    capture.practice_inputs["family"].show(codes["practice_family"][0])
+    assert capture.practice_inputs["country"].raw() == "IN"  # the meeting's country
     capture.practice_add.click()
     qtbot.waitUntil(lambda: capture.captured.model.rowCount() == 1, timeout=15000)
     assert store.count("practice") == before + 1
