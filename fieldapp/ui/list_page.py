@@ -62,6 +62,7 @@ class ListPage(QWidget):
         self._want_selected: str | None = None
         self._build()
         self.model.loaded.connect(self._after_load)
+        self.model.sort_refused.connect(self._restore_sort_arrow)
         self.model.failed.connect(lambda reason: self.count_label.setText(_("Could not read the list: {reason}").format(reason=reason)))
         self.editor.created.connect(self._on_created)
 
@@ -184,6 +185,12 @@ class ListPage(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
         self.model.activate()
+
+    def _restore_sort_arrow(self) -> None:
+        header = self.view.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(*self.model.sort_column())
+        header.blockSignals(False)
 
     def _filter_combo(self, f: fs.Field) -> CodeCombo:
         lang = language()

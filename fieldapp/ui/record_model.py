@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 PAGE = 100
 FIRST_SCREEN = 200  # ids fetched first, so a huge list shows before its full id list arrives
 CACHE_ROWS = 3000
+UNSORTABLE_KINDS = (fs.REF, fs.MULTI, fs.URLS, fs.JSON)
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 2
 PENDING_MARK = "●"
@@ -48,6 +49,7 @@ class RecordTableModel(QAbstractTableModel):
 
     loaded = Signal()  # ids arrived: the first screen, then the complete list (see `partial`)
     failed = Signal(str)  # the query kept failing (reason)
+    sort_refused = Signal()  # a header whose values have no useful order was clicked
 
     def __init__(self, bridge: StoreBridge, entity_name: str, parent=None):
         super().__init__(parent)
@@ -294,9 +296,19 @@ class RecordTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorting re-queries SQL (indexes do the work), never sorts in Python."""
         f = self.field_at(column)
+        if f is not None and f.kind in UNSORTABLE_KINDS:
+            self.sort_refused.emit()  # a record id or a JSON list has no order a person would expect
+            return
         name = f.name if f else "updated_at"
         self.order = Order(name, order == Qt.SortOrder.DescendingOrder)
         self.refresh()
+
+    def sort_column(self) -> tuple[int, Qt.SortOrder]:
+        """The column and direction of the order in force (for the header's arrow)."""
+        name = self.order.field if self.order else (self.entity.order_by or self.entity.title)
+        descending = bool(self.order and self.order.descending)
+        col = self.column_of(name) if name != "updated_at" else 0
+        return max(col, 0), Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
 
     # ------------------------------------------------------------------ changes
     def _on_changed(self, entity_name: str, row_id: str) -> None:

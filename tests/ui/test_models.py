@@ -166,3 +166,15 @@ def test_a_failing_list_query_is_retried(qtbot, bridge, store, codes, monkeypatc
     model.activate()
     qtbot.waitUntil(lambda: model.rowCount() == 5, timeout=15000)
     assert len(calls) >= 3
+
+
+def test_columns_without_a_useful_order_do_not_sort(qtbot, bridge, store, codes):
+    _bulk_practices(store, codes, 5)
+    page = ListPage(bridge, "practice")
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 5, timeout=15000)
+    before = page.model.ids()
+    page.view.sortByColumn(page.model.column_of("organisation_id"), Qt.SortOrder.DescendingOrder)
+    assert page.model.order == Order("title") and page.model.ids() == before
+    assert page.view.horizontalHeader().sortIndicatorSection() == page.model.column_of("title")
