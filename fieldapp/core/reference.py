@@ -37,12 +37,15 @@ def shipped_rows() -> tuple[dict, ...]:
     """Every reference entry shipped with the app, as `reference` entity values plus id."""
     base = resources_dir() / "reference"
     lists = json.loads((base / "lists.json").read_text(encoding="utf-8"))
+    more_file = base / "labels_more.json"  # Arabic, Chinese, Russian labels: {list: {code: {lang: label}}}
+    more = json.loads(more_file.read_text(encoding="utf-8")) if more_file.exists() else {}
     rows: list[dict] = []
     for list_name, entries in lists.items():
         if list_name.startswith("_"):
             continue
         for pos, (code, en, fr, es, parent) in enumerate(entries):
-            rows.append(_row(list_name, code, en, {"en": en, "fr": fr, "es": es}, parent, pos))
+            labels = {"en": en, "fr": fr, "es": es} | more.get(list_name, {}).get(code, {})
+            rows.append(_row(list_name, code, en, labels, parent, pos))
     regions = json.loads((base / "country_regions.json").read_text(encoding="utf-8"))
     region_of = {c: r for r, codes in regions.items() for c in codes.split()}
     catalogs = {lang: _country_translations(lang) for lang in LABEL_LANGS if lang != "en"}

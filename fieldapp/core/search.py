@@ -185,7 +185,7 @@ def _plain(word: str) -> str:
 
 
 def snippet(body: str, words: list[str], last_is_prefix: bool, tokens: int = SNIPPET_TOKENS) -> str:
-    """A window of the body around the first matching word, matches in [brackets].
+    """The window of the body holding the most query words, matches in [brackets].
     Built here rather than with FTS5's snippet(), which would run the query again for
     every hit (costly for a long prefix with no prefix index)."""
     if not body:
@@ -197,11 +197,19 @@ def snippet(body: str, words: list[str], last_is_prefix: bool, tokens: int = SNI
         return any(token == w or (last_is_prefix and i == len(wanted) - 1 and token.startswith(w))
                    for i, w in enumerate(wanted))
 
-    first = next((i for i, (_s, _e, t) in enumerate(spans) if hit(t)), None)
-    if first is None:
+    matches = [i for i, (_s, _e, t) in enumerate(spans) if hit(t)]
+    if not matches:
         return ""
-    lo = max(0, first - tokens // 3)
-    hi = min(len(spans), lo + tokens)
+
+    def window(i: int) -> tuple[int, int]:
+        lo = max(0, i - tokens // 3)
+        return lo, min(len(spans), lo + tokens)
+
+    def score(i: int) -> int:  # distinct query words inside the window (as FTS5's snippet favours)
+        lo, hi = window(i)
+        return len({spans[j][2] for j in matches if lo <= j < hi})
+
+    lo, hi = window(max(matches, key=lambda i: (score(i), -i)))
     out, pos = [], spans[lo][0]
     for s, e, t in spans[lo:hi]:
         out.append(body[pos:s])

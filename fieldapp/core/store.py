@@ -121,15 +121,24 @@ class Store:
 
     # ----------------------------------------------------------------- reference data
     def load_reference(self) -> int:
-        """Insert shipped reference entries this database lacks; returns how many."""
+        """Insert shipped reference entries this database lacks, and bring entries that
+        came from an older build's files (never changed by the server) up to the shipped
+        ones (new translations, say). Returns how many rows were written."""
         t = TABLES["reference"]
+        fields = [f.name for f in REFERENCE.fields]
         with self.engine.connect() as conn:
-            have = set(conn.execute(select(t.c.id)).scalars())
+            have = {r["id"]: dict(r) for r in conn.execute(select(t)).mappings()}
         missing = [r for r in shipped_rows() if r["id"] not in have]
+        stale = [r for r in shipped_rows() if r["id"] in have and not have[r["id"]]["field_versions"]
+                 and any(have[r["id"]][f] != r[f] for f in fields)]
         if missing:
             self.bulk_insert("reference", missing, outbox=False, validated=True)
+        if stale:
+            with self._lock, self.engine.begin() as conn:
+                for r in stale:
+                    conn.execute(update(t).where(t.c.id == r["id"]).values(**{f: r[f] for f in fields}))
         self._refresh_catalog()
-        return len(missing)
+        return len(missing) + len(stale)
 
     def _refresh_catalog(self) -> None:
         with self.engine.connect() as conn:

@@ -185,3 +185,18 @@ def test_op_ids_never_repeat_after_acknowledged_ops_leave(store):
     store.bulk_insert("practice", [{"title": "C", "family": "agroforestry", "country": "FR"}])
     ids = [op["op_id"] for op in store.outbox()]
     assert first not in ids and len(set(ids)) == 2
+
+
+def test_shipped_reference_updates_reach_existing_databases_but_not_server_edits(tmp_path, monkeypatch):
+    from fieldapp.core import reference
+
+    with Store(tmp_path / "d") as s:
+        rid = reference.reference_id("land_use", "CL")
+        other = reference.reference_id("land_use", "GL")
+        with s.engine.begin() as conn:  # as an older build left them; GL was since edited by the server
+            conn.exec_driver_sql("UPDATE reference SET labels = '{\"en\": \"Cropland\"}' WHERE id = ?", (rid,))
+            conn.exec_driver_sql("UPDATE reference SET label = 'Pasture', field_versions = '{\"label\": 9}' WHERE id = ?", (other,))
+    with Store(tmp_path / "d") as s:
+        assert s.catalog.label("land_use", "CL", "fr") == "Terres cultivées"
+        assert s.get("reference", other)["label"] == "Pasture"
+        assert s.pending_count() == 0
