@@ -38,7 +38,7 @@ def test_every_reference_entry_has_arabic_chinese_and_russian_labels():
                                                       ("zh", "CTEMP_MOIST", "climate_zone"),
                                                       ("ru", "C2", "college")])
 def test_store_catalog_shows_reference_labels_in_the_language(store, lang, code, expected_list):
-    """Needs fieldapp/core/reference.py to merge labels_more.json (patch in the i18n report)."""
+    """fieldapp.core.reference merges labels_more.json into the shipped entries."""
     label = store.catalog.label(expected_list, code, lang)
     assert label == _more()[expected_list][code][lang], (
         "reference.py does not merge resources/reference/labels_more.json yet")
