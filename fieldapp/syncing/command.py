@@ -9,6 +9,7 @@ import getpass
 from typing import Callable, TextIO
 from urllib.parse import urlparse
 
+from fieldapp.core.formatting import format_decimal
 from fieldapp.core.store import Store
 from fieldapp.i18n import _
 from fieldapp.syncing import blobs, credentials
@@ -27,10 +28,11 @@ def is_safe_address(url: str) -> bool:
 
 def login(store: Store, server: str, user: str, ask_password: Callable[[], str]) -> Transport:
     transport = Transport(server)
-    transport.login(user, ask_password())
+    answer = transport.login(user, ask_password())
     credentials.save_token(store.data_dir, server, user, transport.token or "")
     store.set_meta("sync_server", server)
     store.set_meta("sync_user", user)
+    store.set_meta("sync_role", (answer.get("user") or {}).get("role"))  # reviewers see review controls
     return transport
 
 
@@ -51,11 +53,12 @@ def describe(result: SyncResult) -> str:
         return _("Sync cancelled; it will resume where it stopped.")
     if not result.ok:
         return _("Sync failed: {reason}. Your changes are kept and will be sent next time.").format(reason=result.error)
-    parts = [_("Sync done: {sent} sent, {received} received").format(sent=result.pushed, received=result.received)]
+    n = format_decimal
+    parts = [_("Sync done: {sent} sent, {received} received").format(sent=n(result.pushed), received=n(result.received))]
     if result.conflicts:
-        parts.append(_("{n} conflict(s) to settle").format(n=result.conflicts))
+        parts.append(_("{n} conflict(s) to settle").format(n=n(result.conflicts)))
     if result.rejected:
-        parts.append(_("{n} change(s) refused by the server").format(n=result.rejected))
+        parts.append(_("{n} change(s) refused by the server").format(n=n(result.rejected)))
     return ", ".join(parts) + "."
 
 

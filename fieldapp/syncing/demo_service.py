@@ -67,8 +67,9 @@ def prepare(folder: Path, *, scale: int = 2000, seed: int = 1) -> tuple[str, str
     subprocess.run(_server("demo", "--scale", str(scale), "--seed", str(seed), *common), check=True,
                    stdout=subprocess.DEVNULL)
     password = secrets.token_urlsafe(12)
+    # --password=VALUE: a random password may start with "-", which argparse would take for an option
     subprocess.run(_server("create-user", DEMO_USER, "--role", "correspondent", "--region", "*",
-                           "--password", password, *common), check=True, stdout=subprocess.DEVNULL)
+                           f"--password={password}", *common), check=True, stdout=subprocess.DEVNULL)
     fd = os.open(login_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump({"user": DEMO_USER, "password": password}, fh)

@@ -21,6 +21,7 @@ from fieldapp.ui.i18n_qt import apply_language
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.settings import Settings
 from fieldapp.ui.theme import app_icon, apply_theme
+from fieldapp.ui.window_setup import WindowServices, wants_demo_service
 
 READY_ENV = "FIELDAPP_REPORT_READY"  # benchmark hook: print "ready <epoch>" and quit
 
@@ -75,6 +76,7 @@ def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None
         data_dir = settings.data_dir  # an explicit --data-dir wins over the saved choice
     store = Store(data_dir)
     window = MainWindow(store, settings)
+    services = WindowServices(window, settings.q)
     window.show()
     if os.environ.get(READY_ENV):
         def report() -> None:
@@ -82,11 +84,15 @@ def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None
             print(f"ready {time.time():.6f}", flush=True)
             QTimer.singleShot(0, app.quit)
         window.ready.connect(report)
-    if demo_scale:
+    if demo_scale and wants_demo_service(argv):
+        # the records arrive by sync from a local service seeded with the same demo data
+        services.start_demo_service(Path(data_dir) / "demo-server", then_generate_locally=demo_scale)
+    elif demo_scale:
         generate_demo(window, demo_scale)
     try:
         return app.exec()
     finally:
+        services.shutdown()
         window.shutdown()
         window.close()  # quit from a menu or a signal leaves it open otherwise
         window.deleteLater()

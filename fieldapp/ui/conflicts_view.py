@@ -49,7 +49,7 @@ class ConflictsInbox(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.heading = QLabel()
         layout.addWidget(self.heading)
-        split = QSplitter(Qt.Orientation.Horizontal)
+        split = self.split = QSplitter(Qt.Orientation.Horizontal)
         self.list = QListWidget()
         self.list.setAccessibleName(_("Open conflicts"))
         self.list.currentRowChanged.connect(self._show)
@@ -62,6 +62,7 @@ class ConflictsInbox(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
+        layout.addStretch(0)
         bridge.changed.connect(self._on_changed)
         self.reload()
 
@@ -85,6 +86,7 @@ class ConflictsInbox(QWidget):
             self.list.addItem(item)
         self.list.blockSignals(False)
         n = len(self.conflicts)
+        self.split.setVisible(n > 0)
         self.heading.setText(_("No conflicts: every change merged by itself.") if n == 0 else
                              _("{n} conflict(s) need a decision. Both values are kept until you choose.").format(n=n))
         ids = [c["id"] for c in self.conflicts]
@@ -93,9 +95,10 @@ class ConflictsInbox(QWidget):
 
     def _clear_detail(self) -> None:
         while self.detail_layout.count():
-            item = self.detail_layout.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = self.detail_layout.takeAt(0).widget()
+            if widget is not None:
+                widget.setParent(None)  # out of the tree now, not at the next event loop turn
+                widget.deleteLater()
 
     def _show(self, index: int) -> None:
         self._clear_detail()

@@ -100,3 +100,17 @@ def record_title(e: fs.Entity, row: dict | None) -> str:
     if isinstance(title, str) and title.strip():
         return " ".join(title.split())[:120]
     return _("(untitled)")
+
+
+def moment_text(iso: str, lang: str | None = None) -> str:
+    """An ISO 8601 UTC stamp as people read it: local time, the locale's short form."""
+    from babel.dates import format_datetime
+
+    try:
+        moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return iso
+    try:
+        return format_datetime(moment, format="short", locale=_locale(lang or language()))
+    except Exception:  # noqa: BLE001 - an unknown locale shows the stamp as stored
+        return moment.isoformat(timespec="minutes")

@@ -258,6 +258,14 @@ class FormsArea(QWidget):
         self.panel.show_rows(lists["submissions"], titles, self.filler.row_id)
         self.loaded.emit()
 
+    def set_can_review(self, can_review: bool) -> None:
+        """Show or hide the review controls when the logged-in account changes."""
+        self.can_review = can_review
+        self.filler.can_review = can_review
+        self.filler.review.set_can_review(can_review)
+        if self.filler.row is not None and self.filler.state is not None:
+            self.filler._show_header()  # the review box follows the new role at once
+
     def templates(self) -> list[dict]:
         return latest_templates(self.definitions, self.local_definitions)
 

@@ -116,6 +116,11 @@ class ReviewBox(QFrame):
         self.save.clicked.connect(lambda: self.save_requested.emit(self.state.currentData(),
                                                                    self.comment.toPlainText().strip()))
 
+    def set_can_review(self, can_review: bool) -> None:
+        """The logged-in account changed (a reviewer logged in, say)."""
+        self.can_review = can_review
+        self.editor.setVisible(can_review)
+
     def show_review(self, state: str | None, comment: str | None) -> None:
         text = _("Review: {state}").format(state=review_text(state))
         if comment:

@@ -15,7 +15,7 @@ from fieldapp.ui.attachments_panel import AttachmentsPanel
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.capture import CaptureView
 from fieldapp.ui.child_panel import ChildPanel
-from fieldapp.ui.display import number_text
+from fieldapp.ui.display import moment_text, number_text
 from fieldapp.ui.list_page import ListPage
 from fieldapp.ui.search_box import SearchBox
 from fieldapp.ui.settings import Settings, SettingsDialog
@@ -343,7 +343,7 @@ class MainWindow(QMainWindow):
     def _show_status(self, result: tuple[int, str | None]) -> None:
         pending, last = result
         self.pending_label.setText(ngettext("{n} unsynced change", "{n} unsynced changes", pending).format(n=number_text(pending)))
-        self.last_sync_label.setText(_("Last sync: {when}").format(when=last) if last else _("Last sync: never"))
+        self.last_sync_label.setText(_("Last sync: {when}").format(when=moment_text(last)) if last else _("Last sync: never"))
         self.sync_page.show_state(pending, self.settings.server_url, last)
 
     def refresh_all(self) -> None:

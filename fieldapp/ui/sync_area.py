@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QProgressBar, QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QListWidget, QProgressBar, QPushButton, QSizePolicy, QSpinBox, QTabWidget, QVBoxLayout,
+    QWidget,
 )
 
 from fieldapp.core.schema import BY_NAME
@@ -49,15 +50,19 @@ class SyncArea(QWidget):
         account_row.addWidget(self.account, 1)
         account_row.addWidget(self.login_button)
         layout.addLayout(account_row)
-        self.status = QLabel()
+        self.status = QLabel()  # what the last or current sync did, in plain words
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.status)
+        self.pending = QLabel()
+        layout.addWidget(self.pending)
         run_row = QHBoxLayout()
         self.sync_button = QPushButton(_("Sync now"))
+        self.sync_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.sync_button.setShortcut("Ctrl+Shift+S")
         self.sync_button.clicked.connect(lambda: controller.sync_now())
         self.cancel_button = QPushButton(_("Cancel"))
+        self.cancel_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.cancel_button.clicked.connect(controller.cancel)
         self.progress_bar = QProgressBar()
         self.progress_bar.setAccessibleName(_("Sync progress"))
@@ -65,6 +70,7 @@ class SyncArea(QWidget):
         run_row.addWidget(self.sync_button)
         run_row.addWidget(self.cancel_button)
         run_row.addWidget(self.progress_bar, 1)
+        run_row.addStretch(0)
         layout.addLayout(run_row)
         self.traffic = QLabel()
         layout.addWidget(self.traffic)
@@ -104,8 +110,8 @@ class SyncArea(QWidget):
     def _set_running(self, running: bool) -> None:
         self.sync_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
-        self.progress_bar.setRange(0, 0 if running else 1)
-        self.progress_bar.setValue(0 if running else 1)
+        self.progress_bar.setRange(0, 0)  # busy indicator: the size of a sync is not known ahead
+        self.progress_bar.setVisible(running)
 
     def refresh(self) -> None:
         account = self.controller.account()
@@ -122,9 +128,8 @@ class SyncArea(QWidget):
         self.bridge.read(lambda: store.pending_count(), self._show_pending)
 
     def _show_pending(self, pending: int) -> None:
-        if not self.controller.running:
-            self.status.setText(ngettext("{n} change waiting to be sent.", "{n} changes waiting to be sent.", pending)
-                                .format(n=number_text(pending)))
+        self.pending.setText(ngettext("{n} change waiting to be sent.", "{n} changes waiting to be sent.", pending)
+                             .format(n=number_text(pending)))
 
     def _reload_refused(self) -> None:
         store = self.bridge.store

@@ -69,10 +69,11 @@ class SyncController(QObject):
         def work() -> None:
             try:
                 t = Transport(server)
-                t.login(user, password)
+                answer = t.login(user, password)
                 credentials.save_token(self.store.data_dir, server, user, t.token or "")
                 self.store.set_meta("sync_server", server)
                 self.store.set_meta("sync_user", user)
+                self.store.set_meta("sync_role", (answer.get("user") or {}).get("role"))
             except ServerRefused as exc:
                 self.login_failed.emit(exc.message)
             except TransportError as exc:

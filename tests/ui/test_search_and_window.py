@@ -104,9 +104,11 @@ def test_sync_page_and_status_bar_tell_the_truth(qtbot, window, store):
     assert "not configured" in window.sync_page.status.text()
     assert window.sync_page.pending.text().startswith(str(pending))
     assert window.last_sync_label.text() == "Last sync: never"
-    store.set_meta("last_sync_at", "2025-06-30 10:00")
+    store.set_meta("last_sync_at", "2025-06-30T12:00:00.000Z")  # as the sync engine writes it
     window.refresh_status()
-    qtbot.waitUntil(lambda: "2025-06-30" in window.last_sync_label.text(), timeout=15000)
+    # shown as people read it (English short date), not as stored
+    qtbot.waitUntil(lambda: "6/30/25" in window.last_sync_label.text(), timeout=15000)
+    assert "T12" not in window.last_sync_label.text()
 
 
 def _run_app(tmp_path, *args: str) -> subprocess.CompletedProcess:
@@ -115,7 +117,7 @@ def _run_app(tmp_path, *args: str) -> subprocess.CompletedProcess:
     from fieldapp.ui import app as app_module
 
     code = ("import sys; from pathlib import Path; from fieldapp.ui.app import run; "
-            "sys.exit(run(Path(sys.argv[1]), demo_scale=int(sys.argv[2]) or None, argv=['fieldapp']))")
+            "sys.exit(run(Path(sys.argv[1]), demo_scale=int(sys.argv[2]) or None, argv=['fieldapp', '--no-server']))")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "conf"),
                **{app_module.READY_ENV: "1"})
     return subprocess.run([sys.executable, "-c", code, str(tmp_path / "data"), *args], capture_output=True, text=True,

@@ -1,0 +1,116 @@
+"""Puts sync and project forms into the main window, and, for `make run`, starts the
+local demo sync service so a newcomer sees sync working on the first start.
+
+Kept apart from main_window.py so the window stays usable (and testable) with neither.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Signal
+
+from fieldapp.i18n import _
+from fieldapp.syncing import demo_service
+from fieldapp.ui.form_area import FormsArea
+from fieldapp.ui.login_dialog import LoginDialog
+from fieldapp.ui.main_window import LAST_SYNC_META, MainWindow
+from fieldapp.ui.sync_area import INTERVAL_KEY, SyncArea
+from fieldapp.ui.sync_controller import SyncController
+
+REVIEW_ROLES = ("reviewer", "administrator")
+ROLE_META = "sync_role"
+
+
+class WindowServices(QObject):
+    """What the window gained: the sync controller and areas, and the demo service."""
+
+    demo_ready = Signal(object)  # DemoService
+    demo_failed = Signal(str)
+
+    def __init__(self, window: MainWindow, qsettings: QSettings):
+        super().__init__(window)
+        self.window = window
+        store = window.store
+        self.controller = SyncController(store, int(qsettings.value(INTERVAL_KEY, 15)), parent=self)
+        self.sync_area = SyncArea(window.bridge, self.controller, qsettings)
+        window.replace_area("sync", self.sync_area)
+        self.forms = FormsArea(window.bridge, can_review=self._can_review())
+        window.replace_page("form_submission", self.forms)
+        self.service: demo_service.DemoService | None = None
+        self.sync_area.login_requested.connect(lambda: self.ask_login(""))
+        self.controller.login_needed.connect(self.ask_login)
+        self.controller.online_changed.connect(window.set_online)
+        self.controller.logged_in.connect(self._logged_in)
+        self.controller.finished.connect(self._finished)
+        self.demo_ready.connect(self._demo_ready)
+        self.demo_failed.connect(self._demo_failed)
+        if self.controller.account():
+            window.set_online(None if self.controller.online is None else self.controller.online)
+            self.controller.start_watching()
+
+    def _can_review(self) -> bool:
+        return (self.window.store.meta(ROLE_META) or "") in REVIEW_ROLES
+
+    def ask_login(self, reason: str) -> None:
+        account = self.controller.account()
+        server = account[0] if account else (self.window.settings.server_url or "")
+        user = account[1] if account else ""
+        if reason:
+            reason = _("Please log in again: {reason}").format(reason=reason)
+        LoginDialog(self.controller, server, user, reason, self.window).open()
+
+    def _logged_in(self, server: str, _user: str) -> None:
+        self.window.settings.server_url = server
+        self.forms.set_can_review(self._can_review())
+        self.controller.start_watching()
+        self.controller.sync_now(auto=True)
+
+    def _finished(self, result) -> None:
+        if result.ok:
+            self.window.store.set_meta(LAST_SYNC_META, result.finished_at)
+        self.window.statusBar().showMessage(self.sync_area.status.text(), 8000)
+        self.window.refresh_status()
+        if result.received:
+            self.window.refresh_all()
+
+    # ------------------------------------------------------------------ make run
+    def start_demo_service(self, folder: Path, *, then_generate_locally: int | None, scale: int = 2000) -> None:
+        """Start (seeding it the first time) a local service in a background thread;
+        when it answers, log in as the demo user and sync. If it cannot start, fall back
+        to generating demo data locally when the database is empty."""
+        self._fallback_scale = then_generate_locally
+        self.window.statusBar().showMessage(_("Starting the local demo sync service…"))
+
+        def work() -> None:
+            try:
+                self.demo_ready.emit(demo_service.start(folder, scale=scale))
+            except Exception as exc:  # noqa: BLE001 - reported in the status bar, the app goes on
+                self.demo_failed.emit(str(exc))
+        threading.Thread(target=work, daemon=True, name="demo-service").start()
+
+    def _demo_ready(self, service: demo_service.DemoService) -> None:
+        self.service = service
+        self.window.statusBar().showMessage(
+            _("Local demo sync service running at {url}; logging in as “{user}” and syncing…").format(
+                url=service.url, user=service.user), 10000)
+        self.controller.login(service.url, service.user, service.password)
+
+    def _demo_failed(self, reason: str) -> None:
+        self.window.statusBar().showMessage(_("The local demo sync service did not start: {reason}").format(reason=reason), 15000)
+        if self._fallback_scale:
+            from fieldapp.ui.app import generate_demo
+            generate_demo(self.window, self._fallback_scale)
+
+    def shutdown(self) -> None:
+        self.controller.cancel()
+        self.controller.wait(10)
+        if self.service is not None:
+            self.service.stop()
+
+
+def wants_demo_service(argv: list[str] | None) -> bool:
+    """`make run` gets a local service unless --no-server, or in a frozen build (which
+    ships no server)."""
+    return "--no-server" not in (argv or []) and not getattr(sys, "frozen", False)
