@@ -60,13 +60,21 @@ def entity_columns(e: Entity, *, foreign_keys: bool = True) -> list[Column]:
     return cols
 
 
+def order_fields(e: Entity) -> list[str]:
+    """Fields a list is sorted by by default (its order and its title)."""
+    return [n for n in dict.fromkeys((e.order_by, e.title))
+            if n and e.field(n).kind not in (fs.LONGTEXT, fs.JSON)]
+
+
 def entity_indexes(e: Entity, table: Table) -> list[Index]:
-    """Indexes for the filters and sort orders lists use, and for parent lookups."""
-    names = [f.name for f in e.fields if f.kind in INDEXED_KINDS and f.kind != fs.INT]
-    for extra in (e.order_by, e.title):
-        if extra and extra not in names and e.field(extra).kind not in (fs.LONGTEXT, fs.JSON):
-            names.append(extra)
-    return [Index(f"ix_{e.name}_{n}", table.c[n]) for n in names] + [Index(f"ix_{e.name}_updated", table.c.updated_at)]
+    """Indexes for the filters lists use and for parent lookups, plus covering indexes
+    (field, id, deleted) for the default sort orders, so the ordered id list of 100 000
+    rows is read from the index alone."""
+    ordered = order_fields(e)
+    names = [f.name for f in e.fields if f.kind in INDEXED_KINDS and f.kind != fs.INT and f.name not in ordered]
+    return ([Index(f"ix_{e.name}_{n}", table.c[n]) for n in names]
+            + [Index(f"ix_{e.name}_{n}_order", table.c[n], table.c.id, table.c.deleted) for n in ordered]
+            + [Index(f"ix_{e.name}_updated", table.c.updated_at)])
 
 
 def build_client_metadata() -> MetaData:

@@ -30,6 +30,9 @@ def test_revision_0001_database_upgrades_with_backup_and_no_data_lost(tmp_path):
         # the new revision built the search index over the old rows
         assert s.search("regeneration naturelle")[0].row_id == practice["id"]
         assert s.check() == []
+        from sqlalchemy import inspect
+        names = {i["name"] for i in inspect(s.engine).get_indexes("practice")}
+        assert "ix_practice_title_order" in names and "ix_practice_title" not in names  # revision 0004
     with Store(data) as again:  # at head already: no second backup
         assert again.backup_taken is None
     # the backup is the untouched revision-0001 database

@@ -22,7 +22,7 @@ def _count(backend, table: str, **where) -> int:
 def test_migrate_on_an_empty_sqlite_file(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'new' / 'server.sqlite'}"
     assert main(["migrate", "--db", url]) == 0
-    assert "database at s0001" in capsys.readouterr().out
+    assert "database at s0002" in capsys.readouterr().out
     engine = db.make_engine(url)
     assert db.is_current(engine)
     assert main(["migrate", "--db", url]) == 0  # a second run changes nothing
@@ -95,3 +95,28 @@ def test_serve_refuses_a_database_behind_the_code(tmp_path):
         _ready_engine(settings, migrate_sqlite=False)
     engine = _ready_engine(settings)  # SQLite, one command: migrated on the spot
     assert db.is_current(engine)
+
+
+def test_a_database_at_the_first_revision_upgrades_keeping_its_rows(tmp_path, capsys):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = db.make_engine(url)
+    cfg = db._config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "s0001")
+        # the first release indexed list orders on one column
+        conn.exec_driver_sql('DROP INDEX IF EXISTS "ix_practice_title_order"')
+        conn.exec_driver_sql('CREATE INDEX "ix_practice_title" ON practice (title)')
+        conn.exec_driver_sql("INSERT INTO users (name, password_hash, role, regions, disabled, created_at) "
+                             "VALUES ('amina', 'x', 'correspondent', '[\"AFR\"]', 0, '2026-01-01T00:00:00Z')")
+    assert db.current(engine) == "s0001"
+    assert main(["migrate", "--db", url]) == 0
+    assert db.is_current(engine)
+    names = {i["name"] for i in inspect(engine).get_indexes("practice")}
+    assert "ix_practice_title_order" in names and "ix_practice_title" not in names
+    capsys.readouterr()
+    assert main(["list-users", "--db", url]) == 0 and "amina" in capsys.readouterr().out
+    engine.dispose()
