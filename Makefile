@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-dev
 DATA ?= $(HOME)/.local/share/FieldApp-demo
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run test test-fast bench fuzz screenshots translations package clean
+.PHONY: run test bench fuzz screenshots translations mo package clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,15 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) mo
 	$(VENV)/bin/fieldapp --data-dir "$(DATA)" --demo-if-empty
+
+mo: $(STAMP)
+	$(PY) translations/manage.py compile
+
+translations: $(STAMP)
+	$(PY) translations/manage.py update
+	$(PY) translations/manage.py stats
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
@@ -25,12 +32,15 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/store.py
 	$(PY) bench/forms.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/forms_window.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/ui.py
+	$(PY) bench/server.py
+	$(PY) bench/sync.py
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m fieldapp.ui.screenshots screenshots
 
-package: $(STAMP)
+package: $(STAMP) mo
 	$(PY) packaging/build.py
 	QT_QPA_PLATFORM=offscreen bash packaging/smoke.sh
 
