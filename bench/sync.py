@@ -35,8 +35,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 import importlib.util
 import json
+import lzma
 import os
 import platform
 import queue
@@ -183,6 +185,65 @@ class Ours:
         return store, SyncEngine(store, transport)
 
 
+def _kept(replies: list[dict], reply: dict) -> dict:
+    replies.append(reply)
+    return reply
+
+
+def initial_breakdown(replies: list[dict], rows: list[dict]) -> dict:
+    """Where the bytes of our initial sync go, and what other encodings of the same pages
+    would weigh (each page compressed on its own, as on the wire; bodies only, no HTTP
+    headers). Explains the initial-sync byte ratio against PouchDB."""
+    def gz(obj: Any) -> int:
+        return len(gzip.compress(json.dumps(obj, separators=(",", ":")).encode(), 6))
+
+    def xz(obj: Any) -> int:
+        return len(lzma.compress(json.dumps(obj, separators=(",", ":")).encode(), preset=6))
+
+    def compact(change: dict) -> dict:
+        """Per-field versions, clocks and authors collapsed to one value when uniform."""
+        out = {k: change[k] for k in ("id", "pos", "fields")}
+        for key, short in (("versions", "v"), ("clocks", "c"), ("authors", "a")):
+            values = set((change.get(key) or {}).values())
+            out[short] = values.pop() if len(values) == 1 else change.get(key)
+        return out
+
+    def columnar(changes: list[dict]) -> list[dict]:
+        tables: dict[str, list[dict]] = {}
+        for c in changes:
+            tables.setdefault(c["entity"], []).append(compact(c))
+        out = []
+        for name, items in tables.items():
+            names = [f.name for f in entity(name).fields]
+            out.append({"entity": name, "columns": ["id", "pos", "v", "c", "a", *names],
+                        "rows": [[c["id"], c["pos"], c["v"], c["c"], c["a"], *(c["fields"].get(n) for n in names)]
+                                 for c in items]})
+        return out
+
+    practice_pages = [[c for c in r["changes"] if c["entity"] == "practice"] for r in replies]
+    reference = sum(gz([c for c in r["changes"] if c["entity"] == "reference"]) for r in replies)
+    docs = [{"_id": r["id"], **{k: v for k, v in r.items() if k != "id"}} for r in rows]
+    return {
+        "pages": len(replies),
+        "changes": sum(len(r["changes"]) for r in replies),
+        "reference_rows": sum(1 for r in replies for c in r["changes"] if c["entity"] == "reference"),
+        "gzip_bytes": {
+            "replies_as_sent": sum(gz(r) for r in replies),
+            "reference_rows_only": reference,
+            "practice_fields_only": sum(gz([c["fields"] for c in page]) for page in practice_pages),
+            "practice_metadata_only": sum(gz([{k: c[k] for k in ("versions", "clocks", "authors")} for c in page])
+                                          for page in practice_pages),
+            "practices_compact_metadata": sum(gz([compact(c) for c in page]) for page in practice_pages),
+            "practices_compact_columnar": sum(gz(columnar(page)) for page in practice_pages),
+            "bare_documents_one_stream": gz(docs),
+            "bare_documents_per_100": sum(gz(docs[i:i + 100]) for i in range(0, len(docs), 100)),
+        },
+        "xz_bytes": {
+            "practices_compact_columnar": sum(xz(columnar(page)) for page in practice_pages),
+        },
+    }
+
+
 def edit_ours(store: Store, ids: list[str], value: str) -> None:
     for row_id in ids:
         store.update("practice", row_id, {"title": f"{value} {row_id[:8]}"})
@@ -309,7 +370,15 @@ def run_ours(work: Path, rows: list[dict], links: tuple[str, ...], log: Callable
                 return result
 
             log(f"fieldapp {link}: initial sync of {len(rows)} records")
+            replies: list[dict] = []
+            if link == links[0]:
+                plain_sync = engine.transport.sync
+                engine.transport.sync = lambda request: _kept(replies, plain_sync(request))  # type: ignore[method-assign]
             out["initial_sync"][link], result = measured(proxy, sync)
+            if replies:
+                engine.transport.sync = plain_sync  # type: ignore[method-assign]
+                checks["initial_sync_breakdown"] = initial_breakdown(replies, rows)
+                replies.clear()
             assert store.count("practice") == len(rows), store.count("practice")
             checks[f"{link}_initial_received"] = result.received
 
@@ -533,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
         "ratios_pouchdb_over_ours": ratios,
         "targets": targets,
         "all_targets_met": all(t["met"] for t in targets),
-        "fieldapp": {"checks": results["fieldapp"]["checks"]},
+        "fieldapp": results["fieldapp"]["checks"],
         "pouchdb": {k: v for k, v in results["pouchdb"].items() if k != "figures"},
         "total_seconds": round(time.monotonic() - started, 1),
     }
