@@ -8,7 +8,7 @@ Used by the client's and the server's Alembic revisions alike.
 from __future__ import annotations
 
 from sqlalchemy import Connection, MetaData, inspect
-from sqlalchemy.schema import AddConstraint, CreateColumn  # noqa: F401  (kept for dialect quirks)
+from sqlalchemy.schema import CreateColumn
 
 
 def reconcile(conn: Connection, metadata: MetaData) -> list[str]:
@@ -34,3 +34,15 @@ def reconcile(conn: Connection, metadata: MetaData) -> list[str]:
                 idx.create(conn)
                 done.append(f"create index {idx.name}")
     return done
+
+
+def replace_order_indexes(conn: Connection, metadata: MetaData) -> None:
+    """Drop the single-column indexes of default list orders that the covering
+    (field, id, deleted) ones replace, then reconcile (client revision 0004, server s0002)."""
+    from fieldapp.core.schema import ENTITIES
+    from fieldapp.core.tables import order_fields
+
+    for e in ENTITIES:
+        for name in order_fields(e):
+            conn.exec_driver_sql(f'DROP INDEX IF EXISTS "ix_{e.name}_{name}"')
+    reconcile(conn, metadata)

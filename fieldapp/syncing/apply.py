@@ -29,6 +29,8 @@ DELETED = "_deleted"
 
 @dataclass
 class PageSummary:
+    """What one reply did; a whole sync sums them (engine.SyncResult)."""
+
     applied: int = 0
     duplicates: int = 0
     conflicts: int = 0

@@ -33,12 +33,35 @@ class DemoService:
     process: subprocess.Popen | None = None
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        if self.process:
+            stop_process(self.process)
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """Ask a service process to stop; kill it if it has not within 10 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float, log: Path) -> None:
+    """Wait until the service at `url` answers its health check; raise with the log's
+    path when the process died or the time ran out (then the process is stopped)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the sync service stopped; see {log}")
+        try:
+            if requests.get(url + "/v1/health", timeout=1).ok:
+                return
+        except requests.RequestException:
+            time.sleep(0.1)
+    stop_process(proc)
+    raise RuntimeError(f"the sync service did not answer within {timeout:.0f} s; see {log}")
 
 
 def _server(*args: str) -> list[str]:
@@ -84,15 +107,5 @@ def start(folder: Path, *, scale: int = 2000, timeout: float = 60.0) -> DemoServ
     log = open(folder / "server.log", "ab")
     proc = subprocess.Popen(_server("serve", "--db", db, "--blobs", str(folder / "blobs"), "--port", str(port)),
                             stdout=log, stderr=log)
-    service = DemoService(folder, url, DEMO_USER, password, proc)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the demo service stopped; see {folder / 'server.log'}")
-        try:
-            if requests.get(url + "/v1/health", timeout=1).ok:
-                return service
-        except requests.RequestException:
-            time.sleep(0.2)
-    service.stop()
-    raise RuntimeError(f"the demo service did not answer within {timeout:.0f} s; see {folder / 'server.log'}")
+    wait_healthy(url, proc, timeout, folder / "server.log")
+    return DemoService(folder, url, DEMO_USER, password, proc)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, fields
 from typing import Callable
 
 from fieldapp.core.store import Store, utcnow
@@ -34,30 +34,25 @@ class Progress:
 
 
 @dataclass
-class SyncResult:
-    ok: bool
-    started_at: str
+class SyncResult(PageSummary):
+    """A whole sync: the page counts summed, plus what only the whole run knows."""
+
+    ok: bool = False
+    started_at: str = ""
     finished_at: str = ""
     pushed: int = 0
-    applied: int = 0
-    duplicates: int = 0
-    conflicts: int = 0
-    rejected: int = 0
-    received: int = 0
-    removed: int = 0
     attachments_sent: int = 0
     requests: int = 0
     bytes_up: int = 0
     bytes_down: int = 0
     cancelled: bool = False
     error: str | None = None
-    rejections: list[str] = field(default_factory=list)
 
     def add(self, page: PageSummary, pushed: int) -> None:
         self.pushed += pushed
-        for name in ("applied", "duplicates", "conflicts", "rejected", "received", "removed"):
-            setattr(self, name, getattr(self, name) + getattr(page, name))
-        self.rejections += page.rejections
+        for f in fields(PageSummary):
+            mine = getattr(self, f.name)
+            setattr(self, f.name, mine + getattr(page, f.name))
 
 
 class Cancelled(Exception):

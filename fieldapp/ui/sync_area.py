@@ -15,6 +15,7 @@ from fieldapp.syncing.engine import Progress, SyncResult
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.conflicts_view import ConflictsInbox
 from fieldapp.ui.display import number_text
+from fieldapp.ui.theme import heading
 from fieldapp.ui.sync_controller import SyncController
 
 INTERVAL_KEY = "sync_interval_minutes"
@@ -36,11 +37,7 @@ class SyncArea(QWidget):
         self.bridge, self.controller, self.qsettings = bridge, controller, qsettings
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 24, 24, 24)
-        title = QLabel(_("Sync"))
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        title.setFont(font)
+        title = heading(_("Sync"))
         layout.addWidget(title)
         account_row = QHBoxLayout()
         self.account = QLabel()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from fieldapp.paths import resources_dir
 
@@ -54,3 +54,13 @@ def app_icon() -> QIcon:
         if png.exists():
             icon.addFile(str(png))
     return icon
+
+
+def heading(text: str, scale: float = 1.5) -> QLabel:
+    """The bold title at the top of an area."""
+    label = QLabel(text)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * scale)
+    font.setBold(True)
+    label.setFont(font)
+    return label

@@ -4,12 +4,11 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
+from fieldapp.syncing.demo_service import stop_process, wait_healthy
 from sync.server.cli import main as server_cli
 
 USERS = {
@@ -43,22 +42,11 @@ class Server:
              "--port", str(self.port)],
             stdout=subprocess.DEVNULL, stderr=open(self.folder / "server.log", "wb"),
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.url + "/v1/health", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start: " + (self.folder / "server.log").read_text()[-2000:])
+        wait_healthy(self.url, self.proc, 30, self.folder / "server.log")
 
     def stop(self) -> None:
         if self.proc:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+            stop_process(self.proc)
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,8 @@ Revision ID: 0004
 """
 from alembic import op
 
-from fieldapp.core.reconcile import reconcile
-from fieldapp.core.schema import ENTITIES
-from fieldapp.core.tables import METADATA, order_fields
+from fieldapp.core.reconcile import replace_order_indexes
+from fieldapp.core.tables import METADATA
 
 revision = "0004"
 down_revision = "0003"
@@ -17,11 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    conn = op.get_bind()
-    for e in ENTITIES:
-        for name in order_fields(e):
-            conn.exec_driver_sql(f'DROP INDEX IF EXISTS "ix_{e.name}_{name}"')
-    reconcile(conn, METADATA)
+    replace_order_indexes(op.get_bind(), METADATA)
 
 
 def downgrade() -> None:

@@ -5,9 +5,7 @@ Revision ID: s0002
 """
 from alembic import op
 
-from fieldapp.core.reconcile import reconcile
-from fieldapp.core.schema import ENTITIES
-from fieldapp.core.tables import order_fields
+from fieldapp.core.reconcile import replace_order_indexes
 from sync.server.tables import METADATA
 
 revision = "s0002"
@@ -17,11 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    conn = op.get_bind()
-    for e in ENTITIES:
-        for name in order_fields(e):
-            conn.exec_driver_sql(f'DROP INDEX IF EXISTS "ix_{e.name}_{name}"')
-    reconcile(conn, METADATA)
+    replace_order_indexes(op.get_bind(), METADATA)
 
 
 def downgrade() -> None:
