@@ -4,7 +4,7 @@ with the system's viewer."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon, QImage, QImageReader, QKeySequence, QPixmap, QShortcut
@@ -48,6 +48,9 @@ def _thumbnail(path: Path | None) -> QImage | None:
 
 class AttachmentsPanel(QWidget):
     changed = Signal()  # the list on screen was refreshed
+    # Set by the window once sync is set up: fetch(row) -> local path, run off the UI
+    # thread, so an attachment synced from someone else downloads when it is opened.
+    fetch: Callable[[dict], Path] | None = None
 
     def __init__(self, bridge, owner: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -165,10 +168,24 @@ class AttachmentsPanel(QWidget):
         if row is None:
             return False
         path = attachments.local_path(self.store, row)
-        if path is None:
-            self._say(_("{name} is not on this computer yet; it will be fetched at the next sync.").format(name=row["file_name"]))
+        if path is not None:
+            return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        fetch = type(self).fetch
+        if fetch is None:
+            self._say(_("{name} is not on this computer yet; log in to the sync server to fetch it.").format(name=row["file_name"]))
             return False
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        self._say(_("Downloading {name}…").format(name=row["file_name"]))
+
+        def opened(local: Path) -> None:
+            self._say(None)
+            self.refresh()  # the thumbnail can be drawn now
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(local)))
+
+        def failed(exc: BaseException) -> None:
+            self._say(_("{name} could not be downloaded: {reason}").format(name=row["file_name"], reason=exc))
+
+        self.bridge.read(lambda: fetch(row), opened, failed)
+        return True
 
     def remove_selected(self) -> None:
         row = self._selected()

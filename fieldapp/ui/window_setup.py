@@ -12,7 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from fieldapp.i18n import _
-from fieldapp.syncing import demo_service
+from fieldapp.syncing import blobs, demo_service
+from fieldapp.ui.attachments_panel import AttachmentsPanel
 from fieldapp.ui.form_area import FormsArea
 from fieldapp.ui.login_dialog import LoginDialog
 from fieldapp.ui.main_window import LAST_SYNC_META, MainWindow
@@ -46,9 +47,17 @@ class WindowServices(QObject):
         self.controller.finished.connect(self._finished)
         self.demo_ready.connect(self._demo_ready)
         self.demo_failed.connect(self._demo_failed)
+        AttachmentsPanel.fetch = self._fetch_attachment
         if self.controller.account():
             window.set_online(None if self.controller.online is None else self.controller.online)
             self.controller.start_watching()
+
+    def _fetch_attachment(self, row: dict) -> Path:
+        """Download an attachment's bytes (resumable, hash checked); runs off the UI thread."""
+        transport = self.controller.transport()
+        if transport is None:
+            raise RuntimeError(_("not logged in to a sync server"))
+        return blobs.download(self.window.store, transport, row["sha256"], row.get("size"))
 
     def _can_review(self) -> bool:
         return (self.window.store.meta(ROLE_META) or "") in REVIEW_ROLES

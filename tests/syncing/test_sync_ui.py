@@ -96,3 +96,35 @@ def test_conflict_settled_in_the_inbox_reaches_the_other_client(qtbot, area, ser
     other_engine.sync()
     assert other.get("practice", pid)["title"] == "Mulch of maize stover" and other.conflicts() == []
     qtbot.waitUntil(lambda: area.inbox.list.count() == 0, timeout=10_000)
+
+
+def test_an_attachment_synced_from_another_client_downloads_when_opened(qtbot, server, client, tmp_path, monkeypatch):
+    from fieldapp.core import attachments
+    from fieldapp.syncing import blobs
+    from fieldapp.ui.attachments_panel import AttachmentsPanel
+
+    a, sa = client("amina", "author")
+    b, sb = client("chen", "reader")
+    pid = a.insert("practice", {"title": "Compost en tas", "family": "organic_amendments", "country": "SN"})
+    photo = tmp_path / "tas.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 600)
+    attachments.add_file(a, "practice", pid, photo, caption="Le tas")
+    assert sa.sync().attachments_sent == 1 and sb.sync().ok
+    bridge = StoreBridge(b)
+    panel = AttachmentsPanel(bridge, "practice")
+    qtbot.addWidget(panel)
+    monkeypatch.setattr(AttachmentsPanel, "fetch",
+                        lambda row: blobs.download(b, sb.transport, row["sha256"], row["size"]))
+    opened = []
+    monkeypatch.setattr("fieldapp.ui.attachments_panel.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
+    panel.set_owner(pid)
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
+    panel.list.setCurrentRow(0)
+    [row] = b.children("practice_media", pid)
+    assert attachments.local_path(b, row) is None
+    assert panel.open_selected()
+    qtbot.waitUntil(lambda: bool(opened), timeout=15_000)
+    local = attachments.local_path(b, row)
+    assert local is not None and local.read_bytes() == photo.read_bytes()
+    assert opened[0].toLocalFile() == str(local)
+    qtbot.waitUntil(bridge.idle, timeout=10_000)
