@@ -21,6 +21,7 @@ from fieldapp.core.fieldspec import Entity
 from fieldapp.core.schema import BY_NAME, ENTITIES
 from fieldapp.core.store import Store, utcnow
 from fieldapp.core.tables import TABLES
+from fieldapp.syncing.compact import expand_change
 
 CURSOR_KEY = "sync_cursor"
 WIRE_KEYS = ("op_id", "entity", "row_id", "kind", "fields", "base", "hlc")
@@ -76,7 +77,7 @@ def apply_reply(store: Store, sent: list[dict], reply: dict) -> PageSummary:
             _acknowledge(store, conn, op, result)
         pending = _pending_fields(conn)
         max_clock = None
-        for change in reply.get("changes", []):
+        for change in map(expand_change, reply.get("changes", [])):
             e = BY_NAME.get(change.get("entity", ""))
             if e is None:
                 continue  # a table this version of the app does not know yet

@@ -104,7 +104,8 @@ class SyncEngine:
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
             ops = take_batch(self.store, MAX_OPS)
-            request = {"cursor": self.store.meta(CURSOR_KEY), "device": self.store.device_id, "ops": ops}
+            request = {"cursor": self.store.meta(CURSOR_KEY), "device": self.store.device_id, "ops": ops,
+                       "compact": True}
             if self.page_limit:
                 request["limit"] = self.page_limit
             reply = self.transport.sync(request)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import lzma
 import random
 import time
 import zlib
@@ -119,7 +120,7 @@ class Transport:
     ) -> Reply:
         """One logical call with retries; returns the decompressed reply or raises."""
         policy = policy or self.policy
-        hdrs = {"Accept-Encoding": "gzip", "Accept": "application/json"} | (headers or {})
+        hdrs = {"Accept-Encoding": "xz, gzip", "Accept": "application/json"} | (headers or {})
         body = data
         if json_body is not None:
             body = gzip.compress(json.dumps(json_body, separators=(",", ":")).encode("utf-8"), compresslevel=6)
@@ -164,8 +165,11 @@ class Transport:
             resp.close()
         self.traffic.add(len(body or b"") + _header_bytes(headers), len(raw))
         payload = raw
-        if resp.headers.get("content-encoding", "").lower() == "gzip":
+        encoding = resp.headers.get("content-encoding", "").lower()
+        if encoding == "gzip":
             payload = _gunzip_limited(raw, MAX_REPLY_BYTES)
+        elif encoding == "xz":
+            payload = _unxz_limited(raw, MAX_REPLY_BYTES)
         return Reply(resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, payload)
 
     @staticmethod
@@ -191,6 +195,14 @@ def _gunzip_limited(data: bytes, limit: int) -> bytes:
     out = d.decompress(data, limit + 1)
     if len(out) > limit or d.unconsumed_tail:
         raise ServerRefused(502, "reply_too_large", _("The server's reply is too large."))
+    return out
+
+
+def _unxz_limited(data: bytes, limit: int) -> bytes:
+    d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+    out = d.decompress(data, max_length=limit + 1)
+    if len(out) > limit or not d.eof:
+        raise ServerRefused(502, "reply_too_large", _("The server's reply is too large or cut short."))
     return out
 
 

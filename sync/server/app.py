@@ -186,7 +186,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             except ShapeError as exc:
                 raise ApiError(422, exc.code, exc.message, exc.field) from None
         results = storage.apply_ops(user, body.ops) if body.ops else []
-        page = storage.changes(user, device, int(body.cursor or 0), body.limit)
+        page = storage.changes(user, device, int(body.cursor or 0), body.limit, compact=body.compact)
         if body.ops:
             counts: dict[str, int] = {}
             for r in results:

@@ -31,7 +31,7 @@ from fieldapp.core.schema import BY_NAME, ENTITIES, REFERENCE, is_global, scope_
 from fieldapp.i18n import _
 from sync import merge
 from sync.merge import Outcome, Side
-from sync.protocol import DELETED_KEY, ROW_KEY, Op
+from sync.protocol import DELETED_KEY, ROW_KEY, Op, compact_change
 from sync.server.db import write_conn
 from sync.server.principal import Principal
 from sync.server.tables import GLOBAL_SCOPE, NO_SCOPE, TABLES
@@ -596,9 +596,11 @@ class Storage:
         return self._result(op, "applied", versions, values | {DELETED_KEY: deleted}, touched)
 
     # ----------------------------------------------------------------- reading the feed
-    def changes(self, user: Principal, device: str | None, cursor: int, limit: int | None = None) -> dict[str, Any]:
+    def changes(self, user: Principal, device: str | None, cursor: int, limit: int | None = None, *,
+                compact: bool = False) -> dict[str, Any]:
         """The changes in `user`'s scope after `cursor`, at most `limit` rows, leaving out
-        fields last written by `device`; the open and closed conflicts of the same span."""
+        fields last written by `device`; the open and closed conflicts of the same span.
+        With `compact`, shared per-field metadata is sent once (protocol.compact_change)."""
         limit = min(limit or self.page_size, self.page_size)
         feed, conflicts_t = TABLES["feed"], TABLES["conflicts"]
         with self.engine.connect() as conn, conn.begin():
@@ -635,6 +637,8 @@ class Storage:
                 if not user.reads(row["scope_region"]):
                     continue
                 change = self._row_change(BY_NAME[entry["entity"]], row, cursor, device, int(entry["pos"]))
+                if change is not None and compact:
+                    change = compact_change(change)
                 if change:
                     out.append(change)
             cq = select(conflicts_t).where(conflicts_t.c.pos > cursor, conflicts_t.c.pos <= new_cursor)

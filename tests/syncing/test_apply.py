@@ -44,3 +44,19 @@ def test_a_remote_change_never_overwrites_a_pending_local_edit(store):
     row = store.get("practice", pid)
     assert row["title"] == "Mine, not yet sent" and row["location"] == "Kaya"
     assert store.meta("sync_cursor") == "4"
+
+
+def test_compact_changes_expand_to_the_verbose_form():
+    from fieldapp.syncing.compact import compact_change, expand_change
+
+    verbose = {"op": "upsert", "entity": "practice", "id": "x", "pos": 9,
+               "fields": {"title": "Zaï", "country": "BF", "soc_impact": 2},
+               "versions": {"title": 9, "country": 9, "soc_impact": 9, "_row": 9, "_deleted": 3},
+               "clocks": {"title": "c1", "country": "c1", "soc_impact": "c1"},
+               "authors": {"title": "amina", "country": "amina", "soc_impact": "bruno"}}
+    compact = compact_change(verbose)
+    assert compact["versions"] == {"*": 9, "_row": 9, "_deleted": 3} and compact["clocks"] == {"*": "c1"}
+    assert compact["authors"] == verbose["authors"]  # not shared: left as it was
+    assert expand_change(compact) == verbose
+    single = {**verbose, "fields": {"title": "Zaï"}, "versions": {"title": 4}, "clocks": {"title": "c"}, "authors": {}}
+    assert compact_change(single) == single

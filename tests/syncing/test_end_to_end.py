@@ -162,3 +162,24 @@ def test_submission_made_offline_on_a_bundled_template_syncs(server, client):
     sb.sync()
     assert b.get("form_submission", sub)["definition_id"] == def_id
     assert b.get("form_definition", def_id)["form_id"] == "project_proposal"
+
+
+def test_initial_pages_come_compact_and_xz_compressed(server):
+    import json
+
+    from fieldapp.syncing.transport import Transport
+    from tests.syncing.conftest import USERS
+
+    t = Transport(server.url)
+    t.login("amina", USERS["amina"][2])
+    verbose = t.call("POST", "/v1/sync", json_body={"cursor": None, "device": "probe1", "ops": []})
+    compact = t.call("POST", "/v1/sync", json_body={"cursor": None, "device": "probe1", "ops": [], "compact": True})
+    assert compact.headers["content-encoding"] == "xz"  # a big page, and the client accepts xz
+    rows = [c for c in compact.json()["changes"] if c["entity"] == "reference"]
+    assert rows and all("*" in c["versions"] for c in rows)
+    assert len(json.dumps(compact.json())) < 0.8 * len(json.dumps(verbose.json()))
+    gz = Transport(server.url, token=t.token)
+    plain = gz.call("POST", "/v1/sync", json_body={"cursor": None, "device": "probe1", "ops": []},
+                    headers={"Accept-Encoding": "gzip"})
+    assert plain.headers["content-encoding"] == "gzip"  # clients that do not ask for xz never get it
+    assert plain.json()["cursor"] == verbose.json()["cursor"]
