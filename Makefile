@@ -35,6 +35,9 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/forms_window.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/ui.py
 	$(PY) bench/server.py
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+	  cd bench/pouch && npm ci --ignore-scripts --no-audit --no-fund; \
+	else echo "node/npm not found: bench/sync.py measures our side only"; fi
 	$(PY) bench/sync.py
 
 screenshots: $(STAMP)
