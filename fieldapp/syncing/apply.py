@@ -77,17 +77,26 @@ def apply_reply(store: Store, sent: list[dict], reply: dict) -> PageSummary:
             _acknowledge(store, conn, op, result)
         pending = _pending_fields(conn)
         max_clock = None
-        for change in map(expand_change, reply.get("changes", [])):
-            e = BY_NAME.get(change.get("entity", ""))
-            if e is None:
-                continue  # a table this version of the app does not know yet
+        changes = [c for c in map(expand_change, reply.get("changes", [])) if c.get("entity") in BY_NAME]
+        existing = _existing_ids(conn, changes)
+        fresh = _NewRows()
+        for change in changes:
+            e = BY_NAME[change["entity"]]
             summary.received += 1
             if change.get("op") == "removed":
+                fresh.flush(store, conn)
                 summary.removed += _remove(store, conn, e, change["id"])
+                existing[e.name].discard(change["id"])
                 continue
-            _upsert(store, conn, e, change, pending.get((e.name, change["id"]), set()))
+            row_pending = pending.get((e.name, change["id"]), set())
+            if change["id"] in existing[e.name] or change["id"] in fresh.ids:
+                fresh.flush(store, conn)  # the same row twice in a page: write the first one now
+                _update(store, conn, e, change, row_pending)
+            else:
+                fresh.add(e, _new_row(e, change, row_pending))
             for stamp in (change.get("clocks") or {}).values():
                 max_clock = stamp if max_clock is None or stamp > max_clock else max_clock
+        fresh.flush(store, conn)
         for conflict in reply.get("conflicts", []):
             _record_conflict(conn, conflict)
         if max_clock:
@@ -185,37 +194,78 @@ def _deleted_pending(conn: Connection, entity_name: str, row_id: str) -> bool:
         o.c.kind.in_(("delete", "restore"))).limit(1)).first() is not None
 
 
-def _upsert(store: Store, conn: Connection, e: Entity, change: dict, pending: set[str]) -> None:
-    t = TABLES[e.name]
-    row = conn.execute(select(t).where(t.c.id == change["id"])).mappings().first()
+def _existing_ids(conn: Connection, changes: list[dict]) -> dict[str, set[str]]:
+    """Which rows of a page this copy holds already: one query per table, not per row."""
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for c in changes:
+        wanted[c["entity"]].append(c["id"])
+    found: dict[str, set[str]] = defaultdict(set)
+    for name, ids in wanted.items():
+        t = TABLES[name]
+        for i in range(0, len(ids), 500):
+            found[name] |= set(conn.execute(select(t.c.id).where(t.c.id.in_(ids[i:i + 500]))).scalars())
+    return found
+
+
+def _split(e: Entity, change: dict, pending: set[str]) -> tuple[dict, dict, dict, str | None]:
+    """Fields, versions and clocks of a change minus those with local edits pending, and
+    the author of its latest field."""
     fields = {k: v for k, v in (change.get("fields") or {}).items() if e.has(k) and k not in pending}
     versions = {k: v for k, v in (change.get("versions") or {}).items() if k not in pending}
     clocks = {k: v for k, v in (change.get("clocks") or {}).items() if k not in pending}
     authors = change.get("authors") or {}
     author = max(authors.items(), key=lambda kv: clocks.get(kv[0], ""))[1] if authors else None
+    return fields, versions, clocks, author
+
+
+def _new_row(e: Entity, change: dict, pending: set[str]) -> dict[str, Any]:
+    fields, versions, clocks, author = _split(e, change, pending)
     now = utcnow()
-    if row is None:
-        values: dict[str, Any] = {f.name: fields.get(f.name) for f in e.fields}
-        values.update(
-            id=change["id"], created_at=change.get("created_at") or now, updated_at=change.get("updated_at") or now,
-            author=author, deleted=bool(change.get("deleted")), field_versions=versions, field_clocks=clocks,
-        )
-        conn.execute(insert(t).values(**values))
-        merged = values
-    else:
-        values = dict(fields)
-        if DELETED not in pending and "deleted" in change:
-            values["deleted"] = bool(change["deleted"])
-        values.update(
-            field_versions=dict(row["field_versions"] or {}) | versions,
-            field_clocks=dict(row["field_clocks"] or {}) | clocks,
-            updated_at=change.get("updated_at") or now,
-        )
-        if author:
-            values["author"] = author
-        conn.execute(update(t).where(t.c.id == change["id"]).values(**values))
-        merged = dict(row) | values
-    search.index_row(conn, e, merged)
+    values: dict[str, Any] = {f.name: fields.get(f.name) for f in e.fields}
+    values.update(
+        id=change["id"], created_at=change.get("created_at") or now, updated_at=change.get("updated_at") or now,
+        author=author, deleted=bool(change.get("deleted")), field_versions=versions, field_clocks=clocks,
+    )
+    return values
+
+
+class _NewRows:
+    """Rows new to this copy, written together: one insert per table and the search
+    index filled in bulk (an initial sync is thousands of them)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict]] = defaultdict(list)
+        self.ids: set[str] = set()
+
+    def add(self, e: Entity, values: dict) -> None:
+        self.rows[e.name].append(values)
+        self.ids.add(values["id"])
+
+    def flush(self, store: Store, conn: Connection) -> None:
+        for name, rows in self.rows.items():
+            conn.execute(insert(TABLES[name]), rows)
+            search.index_many(conn, BY_NAME[name], rows)
+            store.touched.extend((name, r["id"]) for r in rows)
+        self.rows.clear()
+        self.ids.clear()
+
+
+def _update(store: Store, conn: Connection, e: Entity, change: dict, pending: set[str]) -> None:
+    t = TABLES[e.name]
+    row = conn.execute(select(t).where(t.c.id == change["id"])).mappings().one()
+    fields, versions, clocks, author = _split(e, change, pending)
+    values = dict(fields)
+    if DELETED not in pending and "deleted" in change:
+        values["deleted"] = bool(change["deleted"])
+    values.update(
+        field_versions=dict(row["field_versions"] or {}) | versions,
+        field_clocks=dict(row["field_clocks"] or {}) | clocks,
+        updated_at=change.get("updated_at") or utcnow(),
+    )
+    if author:
+        values["author"] = author
+    conn.execute(update(t).where(t.c.id == change["id"]).values(**values))
+    search.index_row(conn, e, dict(row) | values)
     store.touched.append((e.name, change["id"]))
 
 

@@ -60,3 +60,19 @@ def test_compact_changes_expand_to_the_verbose_form():
     assert expand_change(compact) == verbose
     single = {**verbose, "fields": {"title": "Zaï"}, "versions": {"title": 4}, "clocks": {"title": "c"}, "authors": {}}
     assert compact_change(single) == single
+
+
+def test_a_page_of_new_rows_is_written_in_bulk_and_stays_consistent(store):
+    def change(rid, title, pos):
+        return {"op": "upsert", "entity": "practice", "id": rid, "pos": pos,
+                "fields": {"title": title, "family": "agroforestry", "country": "SN", "region": "AFR"},
+                "versions": {"*": pos, "_row": pos}, "clocks": {"*": f"{pos:013d}:00000:srv"}, "authors": {"*": "bruno"},
+                "deleted": False}
+    ids = [f"00000000-0000-4000-8000-{i:012d}" for i in range(1, 301)]
+    page = [change(rid, f"Haie {i}", i) for i, rid in enumerate(ids, 1)]
+    page.append(change(ids[0], "Haie vive (corrigée)", 400))  # the same new row again, later in the page
+    apply_reply(store, [], {"results": [], "changes": page, "conflicts": [], "cursor": "400", "more": False})
+    assert store.count("practice") == 300 and store.get("practice", ids[0])["title"] == "Haie vive (corrigée)"
+    assert store.get("practice", ids[0])["field_versions"]["title"] == 400
+    assert store.get("practice", ids[5])["author"] == "bruno" and store.pending_count() == 0
+    assert store.check() == [] and store.search("corrigee")[0].row_id == ids[0]
