@@ -18,13 +18,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QImage, QPainter  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QTabWidget, QWidget  # noqa: E402
 
 from fieldapp.core import attachments  # noqa: E402
 from fieldapp.core.store import Store  # noqa: E402
 from fieldapp.ui.app import make_app  # noqa: E402
 from fieldapp.ui.i18n_qt import apply_language  # noqa: E402
-from fieldapp.ui.main_window import MainWindow  # noqa: E402
+from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.window_setup import WindowServices  # noqa: E402
 from fieldapp.ui.settings import Settings, SettingsDialog  # noqa: E402
 from fieldapp.ui.theme import dark_palette, light_palette  # noqa: E402
 
@@ -41,6 +42,23 @@ def _fill(store: Store, scale: int) -> None:
         store.insert("meeting", {"title": "Hyderabad workshop", "starts_on": "2023-02-10", "country": "IN"})
         return
     demo.generate(store, scale=scale, seed=1)
+
+
+def _conflict(store: Store, practice_id: str) -> None:
+    """An open conflict on a practice's title, as the server sends one."""
+    import uuid
+
+    from sqlalchemy import insert
+
+    from fieldapp.core.tables import TABLES
+
+    title = store.get("practice", practice_id)["title"]
+    sides = [{"value": title, "author": "amina", "hlc": "1795300000000:00000:dev-a"},
+             {"value": title + " (révisé)", "author": "bruno", "hlc": "1795300600000:00000:dev-b"}]
+    with store.transaction() as conn:
+        conn.execute(insert(TABLES["conflict"]).values(
+            id=str(uuid.uuid4()), entity="practice", row_id=practice_id, field="title", sides=sides,
+            provisional=sides[1]["value"], opened_at="2026-11-20T10:00:00Z", status="open"))
 
 
 def _photo(folder: Path) -> Path:
@@ -117,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     _fill(store, args.scale)
     settings = Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
     window = MainWindow(store, settings)
+    services = WindowServices(window, settings.q)  # the sync area and the forms area, as the app has them
     window.resize(*SIZE)
     window.show()
     shots = Shooter(app, window, out)
@@ -139,7 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     shots.save("05-contacts")
     shots.select_first("project")
     shots.save("06-projects")
-    shots.select_first("form_submission")
+    window.page_for("project")
+    tabs = next(t for t in window.findChildren(QTabWidget) if t.indexOf(services.forms) >= 0)
+    tabs.setCurrentWidget(services.forms)
+    shots.settle(800)  # the bundled templates are published on first use
+    templates = services.forms.templates()
+    if templates:
+        services.forms.new_submission(templates[0]["id"], "Agroforesterie et compost à Kaya", country="BF")
+        shots.settle(1200)
     shots.save("07-form-submissions")
 
     meeting_id = shots.select_first("meeting")
@@ -153,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
         shots.save("11-meeting-capture-practice")
         window.capture.back.emit()
 
+    if pid:  # a conflict as a sync would bring it, to show the inbox
+        _conflict(store, pid)
+        services.sync_area.inbox.reload()
     window.go(4)
     shots.save("12-sync")
 
@@ -188,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for path in shots.saved:
         print(path)
+    services.shutdown()
+    window.shutdown()
     window.close()
     store.close()
     return 0
