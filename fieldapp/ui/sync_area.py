@@ -66,6 +66,11 @@ class SyncArea(QWidget):
         self.progress_bar.setTextVisible(False)
         run_row.addWidget(self.sync_button)
         run_row.addWidget(self.cancel_button)
+        self.download_button = QPushButton(_("Download all attachments"))
+        self.download_button.setToolTip(_("Fetch every photo and document of your regions now, before a trip with no network"))
+        self.download_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.download_button.clicked.connect(self._download_all)
+        run_row.addWidget(self.download_button)
         run_row.addWidget(self.progress_bar, 1)
         run_row.addStretch(0)
         layout.addLayout(run_row)
@@ -92,6 +97,7 @@ class SyncArea(QWidget):
         self.refused.setAccessibleName(_("Changes refused by the server"))
         self.tabs.addTab(self.refused, _("Refused changes"))
         layout.addWidget(self.tabs, 1)
+        controller.attachments_done.connect(self._downloaded)
         controller.progress.connect(self.show_progress)
         controller.finished.connect(self.show_result)
         controller.online_changed.connect(lambda _online: self.refresh())
@@ -99,6 +105,20 @@ class SyncArea(QWidget):
         bridge.changed.connect(lambda *_: self._reload_refused())
         self._set_running(False)
         self.refresh()
+
+    def _download_all(self) -> None:
+        if self.controller.download_attachments():
+            self.download_button.setEnabled(False)
+            self.status.setText(_("Downloading the attachments of your regions…"))
+
+    def _downloaded(self, count: int, error: str) -> None:
+        self.download_button.setEnabled(True)
+        if error:
+            self.status.setText(_("Attachments not all downloaded: {reason}").format(reason=error))
+        else:
+            self.status.setText(ngettext("{n} attachment downloaded; everything is on this computer.",
+                                         "{n} attachments downloaded; everything is on this computer.", count)
+                                .format(n=number_text(count)))
 
     def _interval_changed(self, minutes: int) -> None:
         self.qsettings.setValue(INTERVAL_KEY, minutes)

@@ -27,6 +27,7 @@ class SyncController(QObject):
     online_changed = Signal(bool)
     logged_in = Signal(str, str)  # server, user
     login_failed = Signal(str)
+    attachments_done = Signal(int, str)  # how many were downloaded, error (empty when fine)
 
     def __init__(self, store: Store, interval_minutes: int = 15, parent: QObject | None = None):
         super().__init__(parent)
@@ -105,6 +106,25 @@ class SyncController(QObject):
             self.running = False
             self._online_signal.value.emit(result.ok or result.cancelled)
             self.finished.emit(result)
+        self._spawn(work)
+        return True
+
+    def download_attachments(self) -> bool:
+        """Fetch every attachment of the user's regions not yet on this computer (before a
+        trip with no network); `attachments_done(count, error)` follows."""
+        transport = self.transport()
+        if transport is None:
+            self.login_needed.emit("")
+            return False
+
+        def work() -> None:
+            from fieldapp.syncing import blobs
+            try:
+                got = blobs.download_all(self.store, transport)
+            except (TransportError, ServerRefused, ValueError, OSError) as exc:
+                self.attachments_done.emit(0, str(exc))
+            else:
+                self.attachments_done.emit(got, "")
         self._spawn(work)
         return True
 
