@@ -45,6 +45,20 @@ def _locale(code: str) -> Locale:
     return Locale.parse(SOURCE_LANGUAGE)
 
 
+_BIDI_MARKS = frozenset("\u200e\u200f\u061c")
+FSI, PDI = "\u2068", "\u2069"  # first-strong isolate ... pop directional isolate
+
+
+def bidi_isolate(text: str) -> str:
+    """`text` kept whole when set inside a sentence of the other direction. Arabic dates
+    carry right-to-left marks ('07\u200f/02\u200f/2023'); inside a Latin title they
+    would scramble into '072023/02/'. Text without right-to-left content is returned as
+    it is, so English, French or Spanish output never changes."""
+    if any(ch in _BIDI_MARKS or unicodedata.bidirectional(ch) in ("R", "AL", "AN") for ch in text):
+        return f"{FSI}{text}{PDI}"
+    return text
+
+
 def _as_date(value: dt.date | str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -59,19 +73,22 @@ def _as_datetime(value: dt.datetime | str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def format_date(value: dt.date | str | None, lang: str | None = None, format: str = "medium") -> str:
+def format_date(value: dt.date | str | None, lang: str | None = None, format: str = "medium",
+                isolate: bool = False) -> str:
     """'2023-02-14' -> '14 févr. 2023' (fr), '2023年2月14日' (zh); text that is not an
-    ISO date comes back as it is, so a list never breaks on an odd value."""
+    ISO date comes back as it is, so a list never breaks on an odd value. `isolate` for a
+    date set inside other text (see bidi_isolate)."""
     if value is None or value == "":
         return ""
     try:
-        return babel_dates.format_date(_as_date(value), format=format, locale=locale_for(lang))
+        text = babel_dates.format_date(_as_date(value), format=format, locale=locale_for(lang))
     except ValueError:
         return str(value)
+    return bidi_isolate(text) if isolate else text
 
 
 def format_datetime(value: dt.datetime | str | None, lang: str | None = None, format: str = "medium",
-                    tz: dt.tzinfo | None = None) -> str:
+                    tz: dt.tzinfo | None = None, isolate: bool = False) -> str:
     """A moment in the reader's time zone (`tz`, default the computer's) and language.
     Naive values are taken as UTC, as the store writes them."""
     if value is None or value == "":
@@ -83,7 +100,8 @@ def format_datetime(value: dt.datetime | str | None, lang: str | None = None, fo
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
     moment = moment.astimezone(tz) if tz is not None else moment.astimezone()
-    return babel_dates.format_datetime(moment, format=format, tzinfo=moment.tzinfo, locale=locale_for(lang))
+    text = babel_dates.format_datetime(moment, format=format, tzinfo=moment.tzinfo, locale=locale_for(lang))
+    return bidi_isolate(text) if isolate else text
 
 
 def format_decimal(value: Number | None, lang: str | None = None, decimals: int | None = None) -> str:

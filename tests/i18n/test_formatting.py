@@ -145,3 +145,16 @@ def test_record_text_prefers_the_reader_language():
     assert fmt.record_text(row, "title", "fr") == "Paillage"
     assert fmt.record_text(row, "title", "es") == "Paillage"  # no Spanish title: as written
     assert fmt.record_text({"title": "X"}, "title", "ar") == "X"
+
+
+def test_arabic_date_inside_latin_text_stays_whole():
+    """An Arabic date carries right-to-left marks; isolated, it cannot scramble the Latin
+    title around it. Other languages are left untouched."""
+    plain = fmt.format_date("2023-02-07", "ar")
+    assert any(mark in plain for mark in BIDI_MARKS) or plain.isascii()
+    isolated = fmt.format_date("2023-02-07", "ar", isolate=True)
+    assert isolated == "\u2068" + plain + "\u2069" or (plain.isascii() and isolated == plain)
+    for lang in ("en", "fr", "es", "zh", "ru"):
+        assert fmt.format_date("2023-02-07", lang, isolate=True) == fmt.format_date("2023-02-07", lang)
+    assert fmt.bidi_isolate("Hyderabad") == "Hyderabad"
+    assert fmt.bidi_isolate("حيدر أباد") == "\u2068حيدر أباد\u2069"
