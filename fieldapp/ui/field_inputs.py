@@ -43,6 +43,11 @@ class FieldInput(QObject):
     def set_enabled(self, on: bool) -> None:
         self.widget.setEnabled(on)
 
+    def commit_on(self, signal) -> None:
+        """A pick is both an edit and the end of it (combos, pickers, check boxes)."""
+        signal.connect(lambda *_a: self.edited.emit())
+        signal.connect(lambda *_a: self.finished.emit())
+
 
 class LineInput(FieldInput):
     def __init__(self, field: Field, *, number: bool = False):
@@ -109,8 +114,7 @@ class ChoiceInput(FieldInput):
             combo = CodeCombo([(c, choice_label(c)) for c in field.choices or ()], editable=False,
                               empty_text="" if not field.required else "—")
         super().__init__(field, combo)
-        combo.picked.connect(lambda *_a: self.edited.emit())
-        combo.picked.connect(lambda *_a: self.finished.emit())
+        self.commit_on(combo.picked)
         if combo.isEditable():
             combo.lineEdit().textEdited.connect(lambda *_a: self.edited.emit())
 
@@ -135,8 +139,7 @@ class MultiInput(FieldInput):
         picker = TagPicker(options, sort=field.ref_list in ("country", "language"))
         super().__init__(field, picker)
         picker.adder.setAccessibleName(_("Add to {label}").format(label=_(field.label)))
-        picker.picked.connect(lambda *_a: self.edited.emit())
-        picker.picked.connect(lambda *_a: self.finished.emit())
+        self.commit_on(picker.picked)
 
     def raw(self) -> Any:
         return self.widget.raw()
@@ -149,8 +152,7 @@ class ScoreInput(FieldInput):
     def __init__(self, field: Field):
         combo = ScoreCombo()
         super().__init__(field, combo)
-        combo.picked.connect(lambda *_a: self.edited.emit())
-        combo.picked.connect(lambda *_a: self.finished.emit())
+        self.commit_on(combo.picked)
 
     def raw(self) -> Any:
         return self.widget.raw()
@@ -164,8 +166,7 @@ class DateInput(FieldInput):
         edit = OptionalDateEdit()
         super().__init__(field, edit)
         edit.edit.setAccessibleName(_(field.label))
-        edit.picked.connect(lambda *_a: self.edited.emit())
-        edit.picked.connect(lambda *_a: self.finished.emit())
+        self.commit_on(edit.picked)
 
     def raw(self) -> Any:
         return self.widget.raw()
@@ -178,8 +179,7 @@ class BoolInput(FieldInput):
     def __init__(self, field: Field):
         box = QCheckBox()
         super().__init__(field, box)
-        box.toggled.connect(lambda *_a: self.edited.emit())
-        box.toggled.connect(lambda *_a: self.finished.emit())
+        self.commit_on(box.toggled)
 
     def raw(self) -> Any:
         return self.widget.isChecked()
@@ -195,8 +195,7 @@ class RefInput(FieldInput):
         picker = RefPicker(lambda text, deliver: lookup(field.ref or "", text, deliver))
         super().__init__(field, picker)
         picker.textEdited.connect(lambda *_a: self.edited.emit())
-        picker.picked.connect(lambda *_a: self.edited.emit())
-        picker.picked.connect(lambda *_a: self.finished.emit())
+        self.commit_on(picker.picked)
 
     def raw(self) -> Any:
         return self.widget.raw()
