@@ -8,10 +8,10 @@ from functools import lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from fieldapp.core import fieldspec as fs
+from fieldapp.core import formatting
 from fieldapp.core.fieldspec import Field
 from fieldapp.core.reference import Catalog
 from fieldapp.i18n import _, language
@@ -48,10 +48,9 @@ def number_text(value: float | int, lang: str | None = None) -> str:
 
 
 def date_text(value: str, lang: str | None = None) -> str:
-    try:
-        return format_date(dt.date.fromisoformat(value), format="medium", locale=_locale(lang or language()))
-    except ValueError:
-        return value
+    """A stored date as people read it; isolated so that, set inside text of the other
+    direction (an Arabic date in a Latin meeting title), it is not scrambled."""
+    return formatting.format_date(value, lang or language(), isolate=True)
 
 
 def score_text(value: int) -> str:
