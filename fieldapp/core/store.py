@@ -337,14 +337,25 @@ class Store:
             self.touched.append((e.name, conflict["row_id"]))
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self, *, foreign_keys: bool = True) -> Iterator[Connection]:
         """One write transaction on the serialized writer, for the sync engine and other
         multi-step writes. Append (entity, row_id) to `self.touched` inside it and the
-        change listeners hear about them after the commit."""
+        change listeners hear about them after the commit. `foreign_keys=False` is for
+        applying a sync page, which may reference rows outside this user's scope or on
+        the next page (SQLite reads the pragma only outside a transaction)."""
         with self._lock:
-            self.touched: list[tuple[str, str]] = []
-            with self.engine.begin() as conn:
-                yield conn
+            self.touched = []
+            with self.engine.connect() as conn:
+                if not foreign_keys:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                    conn.commit()
+                try:
+                    with conn.begin():
+                        yield conn
+                finally:
+                    if not foreign_keys:
+                        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                        conn.commit()
             touched, self.touched = self.touched, []
         self.notify_many(touched)
 

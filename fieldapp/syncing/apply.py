@@ -58,7 +58,8 @@ def take_batch(store: Store, limit: int) -> list[dict]:
 def apply_reply(store: Store, sent: list[dict], reply: dict) -> PageSummary:
     summary = PageSummary()
     by_id = {op["op_id"]: op for op in sent}
-    with _foreign_keys_relaxed(store) as conn:
+    # a page may reference rows outside this user's scope or arriving on the next page
+    with store.transaction(foreign_keys=False) as conn:
         o = TABLES["outbox"]
         for result in reply.get("results", []):
             op = by_id.get(result["op_id"])
@@ -107,39 +108,6 @@ def apply_reply(store: Store, sent: list[dict], reply: dict) -> PageSummary:
         store.set_meta(CURSOR_KEY, reply.get("cursor"), conn)
         store.set_meta("clock", store.clock.last, conn)
     return summary
-
-
-class _foreign_keys_relaxed:
-    """A page may reference rows outside this user's scope (a contact of an international
-    organisation) or arriving on the next page: apply it with foreign keys off on its own
-    connection, inside the store's writer lock."""
-
-    def __init__(self, store: Store):
-        self.store = store
-
-    def __enter__(self) -> Connection:
-        self.store._lock.acquire()
-        self.store.touched = []
-        self.conn = self.store.engine.connect()
-        self.conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        self.conn.commit()  # a pragma outside any transaction, or SQLite ignores it
-        self.tx = self.conn.begin()
-        return self.conn
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        try:
-            if exc_type is None:
-                self.tx.commit()
-            else:
-                self.tx.rollback()
-        finally:
-            self.conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-            self.conn.commit()
-            self.conn.close()
-            touched, self.store.touched = self.store.touched, []
-            self.store._lock.release()
-        if exc_type is None:
-            self.store.notify_many(touched)
 
 
 def _pending_fields(conn: Connection) -> dict[tuple[str, str], set[str]]:
