@@ -18,10 +18,16 @@ from sqlalchemy import Engine
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def _config() -> Config:
+def alembic_config(script_location: Path) -> Config:
+    """An Alembic configuration in code (no alembic.ini to ship); the server's
+    migrations use it too."""
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", str(script_location))
     return cfg
+
+
+def _config() -> Config:
+    return alembic_config(MIGRATIONS)
 
 
 def head() -> str:

@@ -19,6 +19,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from fieldapp.core.migrate import alembic_config
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version_server"
 
@@ -75,9 +77,7 @@ def write_conn(engine: Engine) -> Iterator[Connection]:
 
 
 def _config() -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    return cfg
+    return alembic_config(MIGRATIONS)
 
 
 def head() -> str:
