@@ -67,10 +67,20 @@ def decode_ring(flat: list[int], precision: int) -> tuple[tuple[float, float], .
     """A delta-encoded ring of the shipped file ([lon*p, lat*p, dlon, dlat, ...])."""
     points = []
     x = y = 0
+    shift = 0.0  # whole worlds added so that a ring crossing the 180th meridian stays in one piece
+    last = None
     for i in range(0, len(flat) - 1, 2):
         x += flat[i]
         y += flat[i + 1]
-        points.append(project(x / precision, y / precision))
+        px, py = project(x / precision, y / precision)
+        if last is not None:
+            jump = px + shift - last
+            if jump > 0.5:
+                shift -= 1.0
+            elif jump < -0.5:
+                shift += 1.0
+        last = px + shift
+        points.append((last, py))
     return tuple(points)
 
 

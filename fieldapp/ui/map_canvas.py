@@ -1,0 +1,607 @@
+"""The map itself, drawn with QPainter (no QtLocation: it needs QML and the Quick
+runtime): the shipped country borders, optional MBTiles raster tiles, the layers' points
+clustered when dense, a legend, and the attribution.
+
+Mouse: drag pans, the wheel zooms at the pointer, a click opens a record (or zooms into
+a cluster). Touchpad: pinch zooms (QNativeGestureEvent), two-finger scroll pans (wheel
+events with a pixel delta). Touch screens: pinch (QPinchGesture). Keyboard: + and -
+zoom, arrows pan, 0 or Home shows the whole world.
+
+Geography never mirrors: the canvas stays left-to-right in right-to-left languages, and
+only the legend moves to the reading side.
+"""
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Callable
+
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import (
+    QBrush, QColor, QFont, QFontMetrics, QImage, QKeyEvent, QNativeGestureEvent, QPainter,
+    QPainterPath, QPen, QPolygonF,
+)
+from PySide6.QtWidgets import QGestureEvent, QPinchGesture, QToolTip, QWidget
+
+from fieldapp.core.geo import TILE, clamp, project, shipped_borders, unproject
+from fieldapp.core.geo_cluster import SINGLES, Cluster, level_for
+from fieldapp.core.geo_mbtiles import MBTiles
+from fieldapp.core.geo_points import MapLayer
+from fieldapp.i18n import _, ngettext
+from fieldapp.ui.display import number_text
+
+MIN_ZOOM, MAX_ZOOM = 0.0, 18.0
+SEA, LAND, BORDER = QColor("#dbe9f4"), QColor("#f4f1e8"), QColor("#9aa5ad")
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf", "#393b79", "#ad494a")
+NO_CATEGORY = QColor("#5f6b73")
+DOT_PX = 9.0
+CLICK_SLOP_PX = 4
+
+
+def category_colours(codes: list[str]) -> dict[str | None, QColor]:
+    """A stable colour per code, in the order of its reference list."""
+    colours: dict[str | None, QColor] = {c: QColor(PALETTE[i % len(PALETTE)]) for i, c in enumerate(codes)}
+    colours[None] = NO_CATEGORY
+    return colours
+
+
+class _TileTask(QRunnable):
+    """Reads and decodes one tile off the UI thread (QImage is safe in any thread)."""
+
+    def __init__(self, tiles: MBTiles, key: tuple[int, int, int], done: Signal):
+        super().__init__()
+        self.tiles, self.key, self.done = tiles, key, done
+
+    def run(self) -> None:
+        image = QImage()
+        try:
+            data = self.tiles.tile(*self.key)
+            if data:
+                image.loadFromData(data)
+        except Exception:  # noqa: BLE001 - a damaged tile shows as missing, never stops the map
+            image = QImage()
+        try:
+            self.done.emit(self.key, image)
+        except RuntimeError:  # the map went away meanwhile
+            pass
+
+
+class _TileRelay(QObject):
+    loaded = Signal(object, object)  # (z, x, y), QImage
+
+
+class MapCanvas(QWidget):
+    """A slippy map of world units (geo.project) at a zoom; see the module's docstring."""
+
+    record_clicked = Signal(str, str)  # entity, row id
+    position_picked = Signal(float, float)  # latitude, longitude (pick mode)
+    view_changed = Signal()
+    hovered = Signal(str)  # what the tooltip says ("" when over nothing)
+
+    def __init__(self, parent: QWidget | None = None, *, pick_mode: bool = False):
+        super().__init__(parent)
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # the world does not mirror
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setMinimumSize(320, 240)
+        self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, True)
+        self.grabGesture(Qt.GestureType.PinchGesture)
+        self.setAccessibleName(_("Map"))
+        self.pick_mode = pick_mode
+        self.center = (0.5, 0.5)
+        self.zoom = 1.0
+        self.grouped = True
+        self.layers: dict[str, MapLayer] = {}
+        self.colours: dict[str, dict[str | None, QColor]] = {}
+        self.marker: tuple[float, float] | None = None  # (lat, lon) chosen in pick mode
+        self.level_builder: Callable[[str, int], None] | None = None  # asks a worker to build a level
+        self.tiles: MBTiles | None = None
+        self._tile_cache: OrderedDict[tuple[int, int, int], QImage] = OrderedDict()
+        self._tile_wanted: set[tuple[int, int, int]] = set()
+        self._tile_relay = _TileRelay(self)
+        self._tile_relay.loaded.connect(self._tile_loaded)
+        self._tile_pool = QThreadPool(self)
+        self._tile_pool.setMaxThreadCount(2)
+        self._land = self._land_path()
+        self._drawn: list[tuple[float, float, float, str, Cluster]] = []  # screen x, y, radius, entity, cluster
+        self._press: QPointF | None = None
+        self._last: QPointF | None = None
+        self._dragged = False
+        self.hover_text = ""
+
+    # ------------------------------------------------------------------ data
+    @staticmethod
+    def _land_path() -> QPainterPath:
+        path = QPainterPath()
+        path.setFillRule(Qt.FillRule.OddEvenFill)
+        try:
+            countries = shipped_borders()
+        except ValueError:
+            return path  # no borders shipped: points on a plain sea, still usable
+        for country in countries:
+            for polygon in country.polygons:
+                for ring in polygon:
+                    xs = [x for x, _y in ring]
+                    # A ring unwrapped past the 180th meridian is drawn again one world
+                    # over, so both of its sides show (Chukotka, Fiji).
+                    for shift in (0.0, *((1.0,) if min(xs) < 0 else ()), *((-1.0,) if max(xs) > 1 else ())):
+                        path.addPolygon(QPolygonF([QPointF(x + shift, y) for x, y in ring]))
+                        path.closeSubpath()
+        return path
+
+    def set_layer(self, layer: MapLayer, colours: dict[str | None, QColor]) -> None:
+        self.layers[layer.entity] = layer
+        self.colours[layer.entity] = colours
+        self.update()
+
+    def remove_layer(self, entity_name: str) -> None:
+        self.layers.pop(entity_name, None)
+        self.update()
+
+    def set_grouped(self, on: bool) -> None:
+        self.grouped = on
+        self.update()
+
+    def set_tiles(self, tiles: MBTiles | None) -> None:
+        if self.tiles is not None and self.tiles is not tiles:
+            self._tile_pool.waitForDone(2000)
+            self.tiles.close()
+        self.tiles = tiles
+        self._tile_cache.clear()
+        self._tile_wanted.clear()
+        self.update()
+
+    def tiles_pending(self) -> int:
+        return len(self._tile_wanted)
+
+    # ------------------------------------------------------------------ view
+    def scale(self) -> float:
+        """Pixels per world unit."""
+        return TILE * 2.0 ** self.zoom
+
+    def min_zoom(self) -> float:
+        """No further out than the world filling the narrower side of the view."""
+        side = max(1, min(self.width(), self.height()))
+        return clamp(math.log2(side / TILE), MIN_ZOOM, MAX_ZOOM)
+
+    def to_screen(self, x: float, y: float) -> QPointF:
+        s = self.scale()
+        return QPointF((x - self.center[0]) * s + self.width() / 2, (y - self.center[1]) * s + self.height() / 2)
+
+    def to_world(self, point: QPointF) -> tuple[float, float]:
+        s = self.scale()
+        return (self.center[0] + (point.x() - self.width() / 2) / s, self.center[1] + (point.y() - self.height() / 2) / s)
+
+    def visible_box(self, margin_px: float = 0) -> tuple[float, float, float, float]:
+        x0, y0 = self.to_world(QPointF(-margin_px, -margin_px))
+        x1, y1 = self.to_world(QPointF(self.width() + margin_px, self.height() + margin_px))
+        return x0, y0, x1, y1
+
+    def set_view(self, center: tuple[float, float], zoom: float) -> None:
+        self.zoom = clamp(zoom, self.min_zoom(), MAX_ZOOM)
+        half_w = self.width() / 2 / self.scale()
+        half_h = self.height() / 2 / self.scale()
+        cx = clamp(center[0], min(half_w, 0.5), max(1 - half_w, 0.5))
+        cy = clamp(center[1], min(half_h, 0.5), max(1 - half_h, 0.5))
+        self.center = (cx, cy)
+        self.update()
+        self.view_changed.emit()
+
+    def center_on(self, lat: float, lon: float, zoom: float | None = None) -> None:
+        self.set_view(project(lon, lat), self.zoom if zoom is None else zoom)
+
+    def reset_view(self) -> None:
+        self.set_view((0.5, 0.5), self.min_zoom())
+
+    def zoom_by(self, steps: float, anchor: QPointF | None = None) -> None:
+        """Zoom by `steps` levels keeping the world point under `anchor` in place."""
+        anchor = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
+        wx, wy = self.to_world(anchor)
+        new_zoom = clamp(self.zoom + steps, self.min_zoom(), MAX_ZOOM)
+        s = TILE * 2.0 ** new_zoom
+        center = (wx - (anchor.x() - self.width() / 2) / s, wy - (anchor.y() - self.height() / 2) / s)
+        self.set_view(center, new_zoom)
+
+    def pan_by(self, dx_px: float, dy_px: float) -> None:
+        s = self.scale()
+        self.set_view((self.center[0] - dx_px / s, self.center[1] - dy_px / s), self.zoom)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self.set_view(self.center, max(self.zoom, self.min_zoom()))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(900, 600)
+
+    # ------------------------------------------------------------------ painting
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        try:
+            self.paint(painter)
+        finally:
+            painter.end()
+
+    def paint(self, painter: QPainter) -> None:
+        """Everything the view shows, on any painter (the screen, a PNG, a PDF)."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.fillRect(QRectF(0, 0, self.width(), self.height()), SEA)
+        s = self.scale()
+        world = QRectF(self.to_screen(0, 0), self.to_screen(1, 1))
+        if self.tiles is not None:
+            self._paint_tiles(painter)
+        painter.save()
+        painter.setClipRect(world, Qt.ClipOperation.IntersectClip)  # rings unwrapped past 180° stay inside
+        painter.translate(self.width() / 2 - self.center[0] * s, self.height() / 2 - self.center[1] * s)
+        painter.scale(s, s)
+        if self.tiles is None:
+            # Filled without antialiasing (an antialiased fill of 40 000 points costs
+            # 20 times more); the antialiased outline drawn next covers the edges.
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QBrush(LAND))
+            painter.drawPath(self._land)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        pen = QPen(BORDER, 0.8)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._land)
+        painter.restore()
+        painter.setPen(QPen(BORDER, 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(world)
+        painter.save()
+        self._paint_points(painter)
+        painter.restore()
+        if self.marker is not None:
+            self._paint_marker(painter)
+        self._paint_attribution(painter)
+
+    def _level_clusters(self, layer: MapLayer, box: tuple[float, float, float, float]) -> list[Cluster]:
+        if not self.grouped:
+            wanted = SINGLES
+        else:
+            wanted = level_for(self.zoom)
+        level = layer.index.cached(wanted)
+        if level is None and self.level_builder is not None:
+            self.level_builder(layer.entity, wanted)  # built in a worker; meanwhile the nearest one shows
+            level = layer.index.nearest_cached(wanted) if wanted != SINGLES else None
+        if level is None:
+            level = layer.index.level(wanted)
+        return level.in_box(*box)
+
+    def _paint_points(self, painter: QPainter) -> None:
+        self._drawn = []
+        box = self.visible_box(margin_px=30)
+        s = self.scale()
+        ox, oy = self.width() / 2 - self.center[0] * s, self.height() / 2 - self.center[1] * s
+        font = QFont(painter.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = QFontMetrics(font)
+        for entity_name, layer in self.layers.items():
+            colours = self.colours.get(entity_name, {})
+            square = entity_name == "organisation"
+            singles: dict[str | None, list[QPointF]] = {}
+            groups: list[tuple[float, float, Cluster]] = []
+            for c in self._level_clusters(layer, box):
+                sx, sy = c.x * s + ox, c.y * s + oy
+                if c.count == 1:
+                    singles.setdefault(c.category, []).append(QPointF(sx, sy))
+                    self._drawn.append((sx, sy, DOT_PX / 2 + 2, entity_name, c))
+                else:
+                    groups.append((sx, sy, c))
+            cap = Qt.PenCapStyle.SquareCap if square else Qt.PenCapStyle.RoundCap
+            outline = QPen(QColor(255, 255, 255, 230), DOT_PX + 3, Qt.PenStyle.SolidLine, cap)
+            for category, points in singles.items():
+                poly = QPolygonF(points)
+                painter.setPen(outline)
+                painter.drawPoints(poly)
+                painter.setPen(QPen(colours.get(category, NO_CATEGORY), DOT_PX, Qt.PenStyle.SolidLine, cap))
+                painter.drawPoints(poly)
+            for sx, sy, c in groups:
+                label = _short_count(c.count)
+                radius = max(11.0, metrics.horizontalAdvance(label) / 2 + 6)
+                colour = QColor(colours.get(c.category, NO_CATEGORY))
+                colour.setAlpha(225)
+                painter.setPen(QPen(QColor("white"), 2))
+                painter.setBrush(colour)
+                rect = QRectF(sx - radius, sy - radius, 2 * radius, 2 * radius)
+                if square:
+                    painter.drawRoundedRect(rect, 4, 4)
+                else:
+                    painter.drawEllipse(rect)
+                painter.setPen(QColor("white"))
+                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+                self._drawn.append((sx, sy, radius, entity_name, c))
+
+    def _paint_marker(self, painter: QPainter) -> None:
+        lat, lon = self.marker
+        p = self.to_screen(*project(lon, lat))
+        painter.setPen(QPen(QColor("white"), 3))
+        painter.setBrush(QColor("#c62828"))
+        pin = QPainterPath()
+        pin.moveTo(p)
+        pin.cubicTo(p + QPointF(-14, -16), p + QPointF(-9, -30), p + QPointF(0, -30))
+        pin.cubicTo(p + QPointF(9, -30), p + QPointF(14, -16), p)
+        painter.drawPath(pin)
+        painter.setBrush(QColor("white"))
+        painter.drawEllipse(p + QPointF(0, -21), 4, 4)
+
+    def _paint_attribution(self, painter: QPainter) -> None:
+        words = _("Borders: Natural Earth (public domain)")
+        if self.tiles is not None and self.tiles.info.attribution:
+            words += " · " + self.tiles.info.attribution
+        metrics = QFontMetrics(painter.font())
+        w = metrics.horizontalAdvance(words) + 12
+        rect = QRectF(self.width() - w - 4, self.height() - metrics.height() - 6, w, metrics.height() + 2)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(255, 255, 255, 190))
+        painter.drawRect(rect)
+        painter.setPen(QColor("#333"))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, words)
+
+    # ------------------------------------------------------------------ tiles
+    def _tile_zoom(self) -> int:
+        info = self.tiles.info
+        return int(clamp(round(self.zoom), info.min_zoom, info.max_zoom))
+
+    def _paint_tiles(self, painter: QPainter) -> None:
+        z = self._tile_zoom()
+        n = 1 << z
+        size = self.scale() / n  # pixels of one tile at this view's zoom
+        x0, y0, x1, y1 = self.visible_box()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        for tx in range(max(0, int(x0 * n)), min(n - 1, int(x1 * n)) + 1):
+            for ty in range(max(0, int(y0 * n)), min(n - 1, int(y1 * n)) + 1):
+                key = (z, tx, ty)
+                image = self._tile_cache.get(key)
+                if image is None:
+                    self._want_tile(key)
+                    continue
+                self._tile_cache.move_to_end(key)
+                if not image.isNull():
+                    top_left = self.to_screen(tx / n, ty / n)
+                    painter.drawImage(QRectF(top_left.x(), top_left.y(), size + 0.5, size + 0.5), image)
+
+    def _want_tile(self, key: tuple[int, int, int]) -> None:
+        if key in self._tile_wanted or self.tiles is None:
+            return
+        self._tile_wanted.add(key)
+        self._tile_pool.start(_TileTask(self.tiles, key, self._tile_relay.loaded))
+
+    def _tile_loaded(self, key: tuple[int, int, int], image: QImage) -> None:
+        self._tile_wanted.discard(key)
+        self._tile_cache[key] = image
+        while len(self._tile_cache) > 400:
+            self._tile_cache.popitem(last=False)
+        self.update()
+
+    # ------------------------------------------------------------------ picking
+    def item_at(self, pos: QPointF) -> tuple[str, Cluster] | None:
+        """The point or cluster drawn under `pos` (the nearest, the last drawn on ties)."""
+        best = None
+        best_d = 1e18
+        for sx, sy, radius, entity_name, c in self._drawn:
+            d = (sx - pos.x()) ** 2 + (sy - pos.y()) ** 2
+            if d <= (radius + 2) ** 2 and d <= best_d:
+                best, best_d = (entity_name, c), d
+        return best
+
+    def describe(self, entity_name: str, c: Cluster) -> str:
+        if c.count == 1:
+            return self.layers[entity_name].titles[c.index]
+        if entity_name == "organisation":
+            return ngettext("{n} organisation here: click to zoom in", "{n} organisations here: click to zoom in",
+                            c.count).format(n=number_text(c.count))
+        return ngettext("{n} practice here: click to zoom in", "{n} practices here: click to zoom in",
+                        c.count).format(n=number_text(c.count))
+
+    def screen_pos_of(self, entity_name: str, row_id: str) -> QPointF | None:
+        """Where a record's point is drawn (None when it is hidden in a cluster or off view)."""
+        layer = self.layers.get(entity_name)
+        if layer is None:
+            return None
+        for sx, sy, _r, name, c in self._drawn:
+            if name == entity_name and c.count == 1 and layer.ids[c.index] == row_id:
+                return QPointF(sx, sy)
+        return None
+
+    # ------------------------------------------------------------------ input
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = self._last = event.position()
+            self._dragged = False
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt API
+        pos = event.position()
+        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            if (pos - self._press).manhattanLength() > CLICK_SLOP_PX:
+                self._dragged = True
+            if self._dragged:
+                delta = pos - self._last
+                self.pan_by(delta.x(), delta.y())
+            self._last = pos
+            return
+        hit = self.item_at(pos)
+        text = self.describe(*hit) if hit else ""
+        if text != self.hover_text:
+            self.hover_text = text
+            self.hovered.emit(text)
+            if text:
+                QToolTip.showText(event.globalPosition().toPoint(), text, self)
+            else:
+                QToolTip.hideText()
+        self.setCursor(Qt.CursorShape.PointingHandCursor if hit or self.pick_mode else Qt.CursorShape.OpenHandCursor)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.button() != Qt.MouseButton.LeftButton or self._press is None:
+            return super().mouseReleaseEvent(event)
+        was_drag = self._dragged
+        self._press = None
+        self._dragged = False
+        self.unsetCursor()
+        if not was_drag:
+            self.click_at(event.position())
+
+    def click_at(self, pos: QPointF) -> None:
+        """What a click does: pick a position, open a record, or zoom into a cluster."""
+        if self.pick_mode:
+            lon, lat = unproject(*self.to_world(pos))
+            self.marker = (round(lat, 5), round(lon, 5))
+            self.update()
+            self.position_picked.emit(*self.marker)
+            return
+        hit = self.item_at(pos)
+        if hit is None:
+            return
+        entity_name, c = hit
+        if c.count == 1:
+            self.record_clicked.emit(entity_name, self.layers[entity_name].ids[c.index])
+        else:
+            self.zoom_by(2.0, pos)
+            self.set_view((c.x, c.y), self.zoom)
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if not self.pick_mode and self.item_at(event.position()) is None:
+            self.zoom_by(1.0, event.position())
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt API
+        pixels = event.pixelDelta()
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if not pixels.isNull() and not ctrl:
+            # A touchpad's two-finger scroll: pan, as every map does.
+            self.pan_by(pixels.x(), pixels.y())
+        else:
+            steps = event.angleDelta().y() / 120.0
+            if steps:
+                self.zoom_by(steps * 0.5, event.position())
+        event.accept()
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.NativeGesture:
+            return self._native_gesture(event)
+        if event.type() == QEvent.Type.Gesture:
+            pinch = event.gesture(Qt.GestureType.PinchGesture) if isinstance(event, QGestureEvent) else None
+            if isinstance(pinch, QPinchGesture):
+                factor = pinch.scaleFactor()
+                if factor > 0:
+                    self.zoom_by(math.log2(factor), self.mapFromGlobal(pinch.centerPoint().toPoint()).toPointF())
+                event.accept()
+                return True
+        return super().event(event)
+
+    def _native_gesture(self, event: QNativeGestureEvent) -> bool:
+        kind = event.gestureType()
+        pos = event.position()
+        if kind == Qt.NativeGestureType.ZoomNativeGesture:
+            self.zoom_by(math.log2(max(0.05, 1.0 + event.value())), pos)
+        elif kind == Qt.NativeGestureType.SmartZoomNativeGesture:
+            self.zoom_by(1.0, pos)
+        elif kind == Qt.NativeGestureType.PanNativeGesture:
+            delta = event.delta()
+            self.pan_by(delta.x(), delta.y())
+        event.accept()
+        return True
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        key = event.key()
+        step_x, step_y = self.width() / 6, self.height() / 6
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_by(1.0)
+        elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
+            self.zoom_by(-1.0)
+        elif key == Qt.Key.Key_Left:
+            self.pan_by(step_x, 0)
+        elif key == Qt.Key.Key_Right:
+            self.pan_by(-step_x, 0)
+        elif key == Qt.Key.Key_Up:
+            self.pan_by(0, step_y)
+        elif key == Qt.Key.Key_Down:
+            self.pan_by(0, -step_y)
+        elif key in (Qt.Key.Key_0, Qt.Key.Key_Home):
+            self.reset_view()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    # ------------------------------------------------------------------ export
+    def render_image(self, scale: float = 1.0) -> QImage:
+        """The current view as an image (`scale` 2 for a sharper PNG)."""
+        image = QImage(int(self.width() * scale), int(self.height() * scale), QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(SEA)
+        painter = QPainter(image)
+        painter.scale(scale, scale)
+        self.paint(painter)
+        painter.end()
+        return image
+
+
+LegendEntry = tuple[str, QColor, str]  # entity, colour, words
+
+
+def legend_height(entries: list[LegendEntry], metrics: QFontMetrics) -> float:
+    return (metrics.height() + 4) * len(entries) + 10
+
+
+def paint_legend(painter: QPainter, rect: QRectF, entries: list[LegendEntry], *, rtl: bool) -> None:
+    """Swatches and words, one line each, on the reading side of `rect`: squares for
+    organisations, discs for practices, as on the map."""
+    metrics = QFontMetrics(painter.font())
+    line = metrics.height() + 4
+    align = (Qt.AlignmentFlag.AlignRight if rtl else Qt.AlignmentFlag.AlignLeft) | Qt.AlignmentFlag.AlignVCenter
+    for i, (entity_name, colour, words) in enumerate(entries):
+        top = rect.top() + 5 + i * line
+        swatch = QRectF(rect.right() - 18 if rtl else rect.left() + 6, top + line / 2 - 5, 10, 10)
+        painter.setPen(QPen(QColor("white"), 1))
+        painter.setBrush(colour)
+        if entity_name == "organisation":
+            painter.drawRect(swatch)
+        else:
+            painter.drawEllipse(swatch)
+        painter.setPen(QColor("#222"))
+        text_rect = QRectF(rect.left() + 4, top, rect.width() - 28, line) if rtl else \
+            QRectF(rect.left() + 24, top, rect.width() - 28, line)
+        painter.drawText(text_rect, align, metrics.elidedText(words, Qt.TextElideMode.ElideRight, int(text_rect.width())))
+
+
+class MapLegend(QWidget):
+    """The legend beside the map: what each colour and shape means."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.entries: list[LegendEntry] = []
+        self.setAccessibleName(_("Legend"))
+
+    def set_entries(self, entries: list[LegendEntry]) -> None:
+        self.entries = entries
+        self.setToolTip("\n".join(words for _e, _c, words in entries))
+        self.updateGeometry()
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(220, int(legend_height(self.entries, self.fontMetrics())))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return self.sizeHint()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        paint_legend(painter, QRectF(self.rect()), self.entries,
+                     rtl=self.layoutDirection() == Qt.LayoutDirection.RightToLeft)
+        painter.end()
+
+
+def _short_count(n: int) -> str:
+    """A cluster's count in a few characters: 7, 86, 1.2k, 34k."""
+    if n < 1000:
+        return number_text(n)
+    if n < 10000:
+        return _("{n}k").format(n=number_text(round(n / 1000, 1)))
+    return _("{n}k").format(n=number_text(round(n / 1000)))
