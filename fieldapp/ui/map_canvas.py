@@ -554,7 +554,7 @@ def paint_legend(painter: QPainter, rect: QRectF, entries: list[LegendEntry], *,
     organisations, discs for practices, as on the map."""
     metrics = QFontMetrics(painter.font())
     line = metrics.height() + 4
-    align = (Qt.AlignmentFlag.AlignRight if rtl else Qt.AlignmentFlag.AlignLeft) | Qt.AlignmentFlag.AlignVCenter
+    align = (Qt.AlignmentFlag.AlignRight if rtl else Qt.AlignmentFlag.AlignLeft) | Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignVCenter
     for i, (entity_name, colour, words) in enumerate(entries):
         top = rect.top() + 5 + i * line
         swatch = QRectF(rect.right() - 18 if rtl else rect.left() + 6, top + line / 2 - 5, 10, 10)

@@ -37,7 +37,7 @@ def _paint_page(canvas: MapCanvas, painter: QPainter, title: str, legend: list[L
     font.setBold(True)
     painter.setFont(font)
     words = QFontMetrics(font).elidedText(_heading(title), Qt.TextElideMode.ElideRight, width - 16)
-    align = (Qt.AlignmentFlag.AlignRight if rtl else Qt.AlignmentFlag.AlignLeft) | Qt.AlignmentFlag.AlignVCenter
+    align = (Qt.AlignmentFlag.AlignRight if rtl else Qt.AlignmentFlag.AlignLeft) | Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignVCenter
     painter.drawText(QRectF(8, 0, width - 16, TITLE_PX), align, words)
     font.setBold(False)
     painter.setFont(font)
