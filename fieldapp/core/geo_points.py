@@ -4,7 +4,7 @@ position (counted and listed beside the map, never silently left out). Qt-free."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from sqlalchemy import and_, func, or_, select
 
@@ -19,7 +19,6 @@ FILTER_FIELDS: dict[str, tuple[str, ...]] = {
     "organisation": ("college", "org_type", "region"),
     "practice": ("family", "climate_zone", "review_status", "region"),
 }
-PRECOMPUTED_LEVELS = range(0, 8)  # built with the layer, the deeper ones on demand
 
 
 @dataclass
@@ -46,8 +45,9 @@ def layer_filters(entity_name: str, filters: Mapping[str, Any]) -> dict[str, Any
 
 
 def load_layer(store, entity_name: str, filters: Mapping[str, Any] | None = None, *,
-               precompute: bool = True) -> MapLayer:
-    """Every live record of `entity_name` matching `filters`, with its position."""
+               levels: Iterable[int] = (0,)) -> MapLayer:
+    """Every live record of `entity_name` matching `filters`, with its position, and the
+    cluster `levels` the view needs first already built (others are built on demand)."""
     e = entity(entity_name)
     t = TABLES[e.name]
     colour = COLOUR_FIELD[entity_name]
@@ -73,9 +73,8 @@ def load_layer(store, entity_name: str, filters: Mapping[str, Any] | None = None
             ys.append(y)
             cats.append(cat)
     layer.index = PointIndex(xs, ys, cats)
-    if precompute:
-        for level in PRECOMPUTED_LEVELS:
-            layer.index.level(level)
+    for level in levels:
+        layer.index.level(level)
     return layer
 
 

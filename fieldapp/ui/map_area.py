@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QSplitter, QToolButton, QVBoxLayout, QWidget,
 )
 
+from fieldapp.core.geo_cluster import SINGLES, level_for
 from fieldapp.core.geo_mbtiles import MBTiles, MBTilesError
 from fieldapp.core.geo_points import COLOUR_FIELD, FILTER_FIELDS, load_layer, unplaced_records
 from fieldapp.core.schema import entity
@@ -175,8 +176,10 @@ class MapArea(QWidget):
         store = self.store
         started = time.perf_counter()
 
+        level = (level_for(self.canvas.zoom) if self.group_box.isChecked() else SINGLES,)
+
         def read():
-            layers = {n: load_layer(store, n, filters) for n in names}
+            layers = {n: load_layer(store, n, filters, levels=level) for n in names}
             missing = {n: unplaced_records(store, n, filters, limit=500) for n in names}
             return layers, missing
 

@@ -24,7 +24,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGestureEvent, QPinchGesture, QToolTip, QWidget
 
 from fieldapp.core.geo import TILE, clamp, project, shipped_borders, unproject
-from fieldapp.core.geo_cluster import SINGLES, Cluster, level_for
+from fieldapp.core.geo_cluster import MAX_LEVEL, SINGLES, Cluster, level_for
 from fieldapp.core.geo_mbtiles import MBTiles
 from fieldapp.core.geo_points import MapLayer
 from fieldapp.i18n import _, ngettext
@@ -266,8 +266,8 @@ class MapCanvas(QWidget):
         level = layer.index.cached(wanted)
         if level is None and self.level_builder is not None:
             self.level_builder(layer.entity, wanted)  # built in a worker; meanwhile the nearest one shows
-            level = layer.index.nearest_cached(wanted) if wanted != SINGLES else None
-        if level is None:
+            level = layer.index.nearest_cached(MAX_LEVEL if wanted == SINGLES else wanted)
+        if level is None:  # nothing built yet, or no worker (the location picker): build it here
             level = layer.index.level(wanted)
         return level.in_box(*box)
 

@@ -154,4 +154,5 @@ def test_layers_follow_the_lists_filters_and_count_the_unplaced(store):
     assert only.titles == ["Zaï"] and only.unplaced == 1
     assert [t for _i, t in unplaced_records(store, "practice")] == ["Somewhere"]
     assert unplaced_records(store, "practice", {"family": "cover_crops"}) == []
+    assert layer.index.cached(0) is not None and layer.index.cached(5) is None  # only the first view's level is built
     assert sum(c.count for c in layer.index.level(0).clusters) == 2

@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor, QImage, QNativeGestureEvent, QPainter, QPointi
 from PySide6.QtWidgets import QApplication
 
 from fieldapp.core import geo
+from fieldapp.core.geo_cluster import SINGLES, level_for
 from tests.core.test_geo import make_mbtiles
 
 PLACES = {  # title: (family, lat, lon, review status)
@@ -51,8 +52,12 @@ def point_of(canvas, lat, lon) -> QPoint:
     return canvas.to_screen(*geo.project(lon, lat)).toPoint()
 
 
-def close_view(canvas, lat, lon, zoom=9.0):
+def close_view(qtbot, canvas, lat, lon, zoom=9.0):
+    """Look at a place, once the clusters of that zoom are built (a worker builds them)."""
     canvas.center_on(lat, lon, zoom)
+    canvas.repaint()
+    level = level_for(canvas.zoom)
+    qtbot.waitUntil(lambda: all(layer.index.cached(level) for layer in canvas.layers.values()), timeout=5000)
     canvas.repaint()
 
 
@@ -86,7 +91,7 @@ def test_legend_names_the_colours_in_use(map_window):
 
 def test_hover_names_the_record_and_a_click_opens_it(qtbot, map_window):
     canvas = map_window.map_area.canvas
-    close_view(canvas, 13.09, -1.08)
+    close_view(qtbot, canvas, 13.09, -1.08)
     pos = point_of(canvas, 13.09, -1.08)
     qtbot.mouseMove(canvas, pos)
     qtbot.waitUntil(lambda: canvas.hover_text == "Zaï pits in Kaya", timeout=3000)
@@ -98,7 +103,7 @@ def test_hover_names_the_record_and_a_click_opens_it(qtbot, map_window):
 
 def test_clicking_an_organisation_opens_it_in_its_area(qtbot, map_window, places):
     canvas = map_window.map_area.canvas
-    close_view(canvas, 17.51, 78.27)
+    close_view(qtbot, canvas, 17.51, 78.27)
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=point_of(canvas, 17.51, 78.27))
     editor = map_window.pages["organisation"].editor
     qtbot.waitUntil(lambda: editor.row_id == places["ICRISAT"] and editor.inputs["name"].widget.text() == "ICRISAT",
@@ -113,7 +118,7 @@ def test_dense_points_cluster_and_a_click_zooms_in(qtbot, store, map_window):
     with qtbot.waitSignal(area.loaded, timeout=10000):
         area.reload()
     canvas = area.canvas
-    close_view(canvas, 14.03, -16.0, zoom=4)
+    close_view(qtbot, canvas, 14.03, -16.0, zoom=4)
     hit = canvas.item_at(QPointF(point_of(canvas, 14.03, -16.0)))
     assert hit is not None and hit[1].count == 30
     assert "30 practices here" in canvas.describe(*hit)
@@ -121,6 +126,8 @@ def test_dense_points_cluster_and_a_click_zooms_in(qtbot, store, map_window):
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.to_screen(hit[1].x, hit[1].y).toPoint())
     assert canvas.zoom == pytest.approx(before + 2)
     area.group_box.setChecked(False)
+    canvas.repaint()  # asks a worker for the ungrouped points
+    qtbot.waitUntil(lambda: canvas.layers["practice"].index.cached(SINGLES) is not None, timeout=5000)
     canvas.repaint()
     singles = [c for _x, _y, _r, e, c in canvas._drawn if e == "practice" and c.count == 1]
     assert len(singles) >= 30
@@ -249,7 +256,7 @@ def test_export_the_view_as_png_and_pdf(qtbot, tmp_path, map_window):
 
     area = map_window.map_area
     canvas = area.canvas
-    close_view(canvas, 13.09, -1.08, zoom=6)
+    close_view(qtbot, canvas, 13.09, -1.08, zoom=6)
     png = export_png(canvas, tmp_path / "map.png", title=area.export_title(), legend=area.legend.entries, scale=2)
     image = QImage(str(png))
     assert (image.width(), image.height()) == ((canvas.width() + LEGEND_PX) * 2, (canvas.height() + TITLE_PX) * 2)
