@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from fieldapp.core.store import Store
 from fieldapp.i18n import _
 from fieldapp.paths import APP_AUTHOR, APP_NAME, default_data_dir
+from fieldapp.ui.error_reporting import install as install_error_reporting
 from fieldapp.ui.i18n_qt import apply_language
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.settings import Settings
@@ -74,8 +75,10 @@ def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None
     app.setApplicationDisplayName(_("Field App"))
     if settings.data_dir and Path(data_dir) == default_data_dir():
         data_dir = settings.data_dir  # an explicit --data-dir wins over the saved choice
+    install_error_reporting(None)  # log file, faulthandler, hooks: before anything can fail
     store = Store(data_dir)
     window = MainWindow(store, settings)
+    window.error_reporter = install_error_reporting(window)
     services = WindowServices(window, settings.q)
     window.show()
     if os.environ.get(READY_ENV):
