@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from fieldapp.core.store import Store
 from fieldapp.i18n import _
 from fieldapp.paths import APP_AUTHOR, APP_NAME, default_data_dir
+from fieldapp.system_libs import check_window_libraries
 from fieldapp.ui.error_reporting import install as install_error_reporting
 from fieldapp.ui.i18n_qt import apply_language
 from fieldapp.ui.main_window import MainWindow
@@ -69,6 +70,10 @@ def generate_demo(window: MainWindow, scale: int) -> None:
 
 def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None = None) -> int:
     """Open the main window on `data_dir`; returns the exit code."""
+    missing = check_window_libraries()
+    if missing:  # Qt would abort with a generic plugin message: name the packages instead
+        print(missing, file=sys.stderr)
+        return 3
     app = make_app(argv)
     settings = Settings()
     apply_language(app, settings.language)  # gettext, Qt's own catalogs, QLocale, reading direction
