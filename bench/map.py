@@ -36,17 +36,28 @@ RESULTS = ROOT / "bench" / "results" / "map.json"
 TARGETS_MS = {"dashboard_median": 300.0, "map_open_median": 500.0, "redraw_20000_points_median": 50.0}
 
 
+CPU: list[float] = []  # the CPU time of the last timed() runs, beside their wall time
+
+
 def timed(fn, runs: int) -> list[float]:
+    """Wall times in ms; the process's CPU times go to CPU (on a shared machine the wall
+    time also counts other people's work; the CPU time is what this code costs)."""
     out = []
+    CPU.clear()
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         fn()
         out.append((time.perf_counter() - started) * 1000)
+        CPU.append((time.process_time() - cpu) * 1000)
     return out
 
 
-def summary(samples: list[float]) -> dict:
-    return {"median": round(statistics.median(samples), 1), "max": round(max(samples), 1), "runs": len(samples)}
+def summary(samples: list[float], cpu: list[float] | None = None) -> dict:
+    cpu = CPU if cpu is None else cpu
+    out = {"median": round(statistics.median(samples), 1), "max": round(max(samples), 1), "runs": len(samples)}
+    if cpu:
+        out["cpu_median"] = round(statistics.median(cpu), 1)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     spin_until(lambda: window._ready_sent)
     area = window.map_area
     canvas = area.canvas
-    opens = []
+    opens, open_cpu = [], []
     for i in range(args.runs):
         loads = [0]
         area.loaded.connect(lambda: loads.__setitem__(0, loads[0] + 1))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         if i == 0:
             window.go(window.area_keys.index("map"))  # the first visit reads and paints
         else:
@@ -112,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         spin_until(lambda: loads[0] > 0)
         canvas.repaint()
         opens.append((time.perf_counter() - started) * 1000)
+        open_cpu.append((time.process_time() - cpu) * 1000)
         area.loaded.disconnect()
-    results["map_ms"]["open"] = summary(opens)
+    results["map_ms"]["open"] = summary(opens, open_cpu)
     results["points"] = {name: len(layer) for name, layer in canvas.layers.items()}
 
     # world view, 100 000 practices grouped
@@ -125,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     # 20 000 points in view
     layer = load_layer(store, "practice", levels=())
     keep = 20_000
-    sub = type(layer)("practice", layer.colour_field, layer.ids[:keep], layer.titles[:keep], layer.lats[:keep],
-                      layer.lons[:keep], PointIndex(layer.index.xs[:keep], layer.index.ys[:keep], layer.index.categories[:keep]))
+    sub = type(layer)("practice", layer.colour_field, layer.rowids[:keep], layer.lats[:keep], layer.lons[:keep],
+                      PointIndex(layer.index.xs[:keep], layer.index.ys[:keep], layer.index.categories[:keep]))
     canvas.remove_layer("organisation")
     canvas.set_layer(sub, category_colours(store.catalog.codes("practice_family")))
     canvas.reset_view()
@@ -137,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         canvas.repaint()
         drawn = sum(c.count for _x, _y, _r, _e, c in canvas._drawn)
         results["map_ms"][key] = summary(timed(canvas.repaint, args.runs)) | {"points_in_view": drawn}
+        # a pan frame: the view moves, so the borders are drawn again too
+        shifts = iter(range(1, 1000))
+        results["map_ms"][key.replace("redraw", "pan_frame")] = summary(timed(
+            lambda: (canvas.pan_by(next(shifts) % 2 * 2 - 1, 0), canvas.repaint()), args.runs))
 
     index = PointIndex(layer.index.xs, layer.index.ys, layer.index.categories)
     results["map_ms"]["cluster_level_100000"] = {str(level): round(timed(lambda lv=level: index.level(lv), 1)[0], 1)
@@ -152,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         "map_open_median": results["map_ms"]["open"]["median"],
         "redraw_20000_points_median": results["map_ms"]["redraw_20000_points_ungrouped"]["median"],
     }
+    cpu_figures = {
+        "dashboard_median": results["dashboard_ms"]["all"]["cpu_median"],
+        "map_open_median": results["map_ms"]["open"]["cpu_median"],
+        "redraw_20000_points_median": results["map_ms"]["redraw_20000_points_ungrouped"]["cpu_median"],
+    }
     report = {
         "what": "dashboard figures, map area opening and map redraws at demo scale",
         "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -159,12 +180,15 @@ def main(argv: list[str] | None = None) -> int:
                     "cpus": os.cpu_count(), "fieldapp": __version__},
         "scale": args.scale, "records": stats, **results,
         "targets_ms": TARGETS_MS,
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "met": {k: figures[k] <= TARGETS_MS[k] for k in TARGETS_MS},
+        "met_cpu": {k: cpu_figures[k] <= TARGETS_MS[k] for k in TARGETS_MS},
         "figures_ms": figures,
+        "figures_cpu_ms": cpu_figures,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps({"figures_ms": figures, "met": report["met"]}, indent=2))
+    print(json.dumps({k: report[k] for k in ("figures_ms", "figures_cpu_ms", "met", "met_cpu", "load_average_1min")}, indent=2))
     del app
     return 0 if all(report["met"].values()) else 1
 

@@ -84,15 +84,19 @@ def period_sql(date_expr: str, period: str) -> str:
 
 
 class _Query:
-    """WHERE clauses and parameters for one table under the dashboard's filters."""
+    """WHERE clauses and parameters for one table under the dashboard's filters.
+
+    `deleted = 0` (not `NOT deleted`) and `+region` steer SQLite to the covering
+    figures indexes (tables.FIGURES_INDEXES) instead of a one-column index whose every
+    hit would read the wide row."""
 
     def __init__(self, flt: DashboardFilter, table: str, *, region_of: str | None = None, date_of: str | None = None):
         self.params: dict[str, Any] = {}
-        self.clauses = [f"NOT {table}.deleted"]
+        self.clauses = [f"{table}.deleted = 0"]
         if region_of is None:
             region_of = f"{table}.region"
         if flt.region:
-            self.clauses.append(f"{region_of} = :region")
+            self.clauses.append(f"+{region_of} = :region")
             self.params["region"] = flt.region
         if date_of and flt.date_from:
             self.clauses.append(f"{date_of} >= :date_from")
@@ -105,127 +109,148 @@ class _Query:
         return " AND ".join([*self.clauses, *more])
 
 
-def _grouped(conn, sql: str, params: dict) -> dict[str, int]:
-    return {(k if k is not None else NOT_STATED): int(n) for k, n in conn.execute(text(sql), params)}
+def _key(value: Any) -> str:
+    return value if value is not None else NOT_STATED
 
 
 def _share(part: float, whole: float) -> float:
     return part / whole if whole else 0.0
 
 
+def _add(counts: dict, key: str, n: int) -> None:
+    counts[key] = counts.get(key, 0) + n
+
+
 def organisation_figures(conn, flt: DashboardFilter) -> dict:
+    """Partners and members by college and region, organisations by type: one grouped
+    read of the organisations' figures index, added up here."""
     q = _Query(flt, "organisation", date_of=DATE_OF["organisation"])
     by_college: dict[str, dict[str, int]] = {}
     by_region: dict[str, dict[str, int]] = {}
-    for group, target in (("college", by_college), ("region", by_region)):
-        rows = conn.execute(text(
-            f"SELECT {group}, membership, count(*) FROM organisation WHERE {q.where()} GROUP BY {group}, membership"),
-            q.params)
-        for key, membership, n in rows:
-            cell = target.setdefault(key if key is not None else NOT_STATED, {"partner": 0, "member": 0})
-            cell[membership or "partner"] = cell.get(membership or "partner", 0) + int(n)
-    totals = _grouped(conn, f"SELECT membership, count(*) FROM organisation WHERE {q.where()} GROUP BY membership", q.params)
+    by_type: dict[str, int] = {}
+    totals: dict[str, int] = {}
+    rows = conn.execute(text(
+        "SELECT college, region, membership, org_type, count(*) FROM organisation "
+        f"WHERE {q.where()} GROUP BY college, region, membership, org_type"), q.params)
+    for college, region, membership, org_type, n in rows:
+        membership = membership or "partner"
+        for target, key in ((by_college, _key(college)), (by_region, _key(region))):
+            cell = target.setdefault(key, {"partner": 0, "member": 0})
+            _add(cell, membership, n)
+        _add(by_type, _key(org_type), n)
+        _add(totals, membership, n)
     return {
-        "total": sum(totals.values()),
-        "partners": totals.get("partner", 0),
-        "members": totals.get("member", 0),
-        "by_college": by_college,
-        "by_region": by_region,
-        "by_type": _grouped(conn, f"SELECT org_type, count(*) FROM organisation WHERE {q.where()} GROUP BY org_type", q.params),
+        "total": sum(totals.values()), "partners": totals.get("partner", 0), "members": totals.get("member", 0),
+        "by_college": dict(sorted(by_college.items())), "by_region": dict(sorted(by_region.items())),
+        "by_type": dict(sorted(by_type.items())),
     }
 
 
-def practice_figures(conn, flt: DashboardFilter) -> dict:
+def practice_figures(conn, flt: DashboardFilter) -> tuple[dict, list[dict]]:
+    """Practices by family, climate zone and review status with the share stating its
+    impacts, and per country the practices, farmers, area and carbon a year (only
+    practices with both an area and a measured SOC change count towards the carbon):
+    one read of the practices' figures index in its own order, added up here."""
     q = _Query(flt, "practice", date_of=DATE_OF["practice"])
     states = " OR ".join(f"{f} IS NOT NULL" for f in IMPACT_FIELDS)
-    total, with_impacts = conn.execute(text(
-        f"SELECT count(*), coalesce(sum(CASE WHEN {states} THEN 1 ELSE 0 END), 0) FROM practice WHERE {q.where()}"),
-        q.params).one()
-    out = {"total": int(total), "with_impacts": int(with_impacts), "impacts_share": _share(with_impacts, total)}
-    for name in ("family", "climate_zone", "review_status"):
-        out[f"by_{name}"] = _grouped(conn, f"SELECT {name}, count(*) FROM practice WHERE {q.where()} GROUP BY {name}", q.params)
-    return out
-
-
-def country_figures(conn, flt: DashboardFilter) -> list[dict]:
-    """Per country: practices, farmers applying them, area under them and the carbon
-    they may store per year (only practices with both an area and a measured SOC change
-    count towards the carbon)."""
-    q = _Query(flt, "practice", date_of=DATE_OF["practice"])
     rows = conn.execute(text(
-        "SELECT country, count(*), coalesce(sum(farmers), 0), coalesce(sum(area_ha), 0), "
+        f"SELECT family, climate_zone, review_status, country, count(*), "
+        f"sum(CASE WHEN {states} THEN 1 ELSE 0 END), coalesce(sum(farmers), 0), coalesce(sum(area_ha), 0), "
         "coalesce(sum(CASE WHEN area_ha IS NOT NULL AND soc_change IS NOT NULL THEN area_ha * soc_change END), 0) "
-        f"FROM practice WHERE {q.where()} GROUP BY country"), q.params)
-    out = []
-    for country, n, farmers, area, carbon in rows:
-        out.append({"country": country or NOT_STATED, "practices": int(n), "farmers": int(farmers),
-                    "area_ha": float(area), "carbon_t_c_per_year": float(carbon),
-                    "carbon_t_co2_per_year": c_to_co2(float(carbon))})
-    out.sort(key=lambda r: (-r["carbon_t_c_per_year"], -r["farmers"], r["country"]))
-    return out
+        f"FROM practice WHERE {q.where()} GROUP BY family, climate_zone, review_status, country"), q.params)
+    groups: dict[str, dict[str, int]] = {"family": {}, "climate_zone": {}, "review_status": {}}
+    countries: dict[str, list] = {}
+    total = stating = 0
+    for family, zone, status, country, n, with_impacts, farmers, area, carbon in rows:
+        total += n
+        stating += with_impacts
+        _add(groups["family"], _key(family), n)
+        _add(groups["climate_zone"], _key(zone), n)
+        _add(groups["review_status"], _key(status), n)
+        cell = countries.setdefault(_key(country), [0, 0, 0.0, 0.0])
+        cell[0] += n
+        cell[1] += int(farmers)
+        cell[2] += float(area)
+        cell[3] += float(carbon)
+    out = {"total": total, "with_impacts": stating, "impacts_share": _share(stating, total)}
+    for name, counts in groups.items():
+        out[f"by_{name}"] = dict(sorted(counts.items()))
+    per_country = [{"country": c, "practices": n, "farmers": farmers, "area_ha": area, "carbon_t_c_per_year": carbon,
+                    "carbon_t_co2_per_year": c_to_co2(carbon)} for c, (n, farmers, area, carbon) in countries.items()]
+    per_country.sort(key=lambda r: (-r["carbon_t_c_per_year"], -r["farmers"], r["country"]))
+    return out, per_country
 
 
-def meeting_figures(conn, flt: DashboardFilter) -> dict:
-    day = flt.day
+def meeting_series(conn, flt: DashboardFilter) -> tuple[dict, dict[str, list[list]]]:
+    """Meetings held and people reached (with women and youth), in total and per period."""
     q = _Query(flt, "meeting", date_of=DATE_OF["meeting"])
-    held_where = q.where("meeting.starts_on <= :today")
-    params = q.params | {"today": day}
-    held = int(conn.execute(text(f"SELECT count(*) FROM meeting WHERE {held_where}"), params).scalar() or 0)
-    people, women, youth = conn.execute(text(
-        "SELECT count(*), coalesce(sum(p.gender = 'female'), 0), coalesce(sum(p.age_group = 'youth'), 0) "
-        f"FROM meeting_participant p JOIN meeting ON meeting.id = p.meeting_id WHERE NOT p.deleted AND {held_where}"),
-        params).one()
-    return {"held": held, "people_reached": int(people), "women": int(women), "youth": int(youth),
-            "women_share": _share(women, people), "youth_share": _share(youth, people)}
+    per = period_sql("meeting.starts_on", flt.period)
+    params = q.params | {"today": flt.day}
+    held = q.where("meeting.starts_on <= :today")
+    meetings = [[p, int(n)] for p, n in conn.execute(text(
+        f"SELECT {per} AS p, count(*) FROM meeting WHERE {held} GROUP BY p ORDER BY p"), params) if p]
+    people = []
+    women = youth = 0
+    for p, n, w, y in conn.execute(text(
+            f"SELECT {per} AS p, count(*), coalesce(sum(mp.gender = 'female'), 0), coalesce(sum(mp.age_group = 'youth'), 0) "
+            # CROSS JOIN keeps the meetings outside: each one's participants are then
+            # one seek in their figures index, not 50 000 lookups of their meetings.
+            "FROM meeting CROSS JOIN meeting_participant mp ON mp.meeting_id = meeting.id "
+            f"WHERE mp.deleted = 0 AND {held} GROUP BY p ORDER BY p"), params):
+        people.append([p, int(n)])
+        women += int(w)
+        youth += int(y)
+    reached = sum(n for _p, n in people)
+    figures = {"held": sum(n for _p, n in meetings), "people_reached": reached, "women": women, "youth": youth,
+               "women_share": _share(women, reached), "youth_share": _share(youth, reached)}
+    return figures, {"meetings_held": meetings, "people_reached": people}
 
 
 def outcome_figures(conn, flt: DashboardFilter) -> dict:
     """Decisions by outcome and open actions past due, of meetings under the filters."""
     q = _Query(flt, "meeting", date_of=DATE_OF["meeting"])
-    by_outcome = _grouped(conn, (
+    by_outcome = {_key(k): int(n) for k, n in conn.execute(text(
         "SELECT d.outcome, count(*) FROM decision d JOIN meeting ON meeting.id = d.meeting_id "
-        f"WHERE NOT d.deleted AND {q.where()} GROUP BY d.outcome"), q.params)
+        f"WHERE d.deleted = 0 AND {q.where()} GROUP BY d.outcome ORDER BY d.outcome"), q.params)}
     statuses = ", ".join(f"'{s}'" for s in OPEN_ACTION_STATUSES)
     past_due = conn.execute(text(
         "SELECT count(*) FROM action_item a JOIN meeting ON meeting.id = a.meeting_id "
-        f"WHERE NOT a.deleted AND a.status IN ({statuses}) AND a.due_on < :today AND {q.where()}"),
+        f"WHERE a.deleted = 0 AND a.status IN ({statuses}) AND a.due_on < :today AND {q.where()}"),
         q.params | {"today": flt.day}).scalar()
     return {"decisions_by_outcome": by_outcome, "open_actions_past_due": int(past_due or 0)}
 
 
 def project_figures(conn, flt: DashboardFilter) -> dict:
     q = _Query(flt, "project", date_of=DATE_OF["project"])
-    by_status = _grouped(conn, f"SELECT status, count(*) FROM project WHERE {q.where()} GROUP BY status", q.params)
+    by_status = {_key(k): int(n) for k, n in conn.execute(text(
+        f"SELECT status, count(*) FROM project WHERE {q.where()} GROUP BY status ORDER BY status"), q.params)}
     return {"total": sum(by_status.values()), "by_status": by_status}
 
 
 def series(conn, flt: DashboardFilter) -> dict[str, list[list]]:
-    """Each figure per period, oldest first: [[period, value], ...]."""
+    """Organisations joined, practices recorded with their carbon a year, and projects
+    started, per period, oldest first: [[period, value], ...] (meetings come from
+    meeting_series)."""
     out: dict[str, list[list]] = {}
-
-    def run(name: str, sql: str, params: dict) -> None:
-        out[name] = [[p, round(v, 6) if isinstance(v, float) else int(v)]
-                     for p, v in conn.execute(text(sql), params) if p]
-
-    for table, name in (("organisation", "organisations_joined"), ("practice", "practices_recorded"),
-                        ("project", "projects_started")):
+    for table, name in (("organisation", "organisations_joined"), ("project", "projects_started")):
         q = _Query(flt, table, date_of=DATE_OF[table])
         per = period_sql(DATE_OF[table], flt.period)
-        run(name, f"SELECT {per} AS p, count(*) FROM {table} WHERE {q.where(DATE_OF[table] + ' IS NOT NULL')} "
-                  "GROUP BY p ORDER BY p", q.params)
+        out[name] = [[p, int(n)] for p, n in conn.execute(text(
+            f"SELECT {per} AS p, count(*) FROM {table} WHERE {q.where(DATE_OF[table] + ' IS NOT NULL')} "
+            "GROUP BY p ORDER BY p"), q.params) if p]
     q = _Query(flt, "practice", date_of=DATE_OF["practice"])
     per = period_sql(DATE_OF["practice"], flt.period)
-    run("carbon_t_c_per_year", (
-        f"SELECT {per} AS p, coalesce(sum(area_ha * soc_change), 0.0) FROM practice "
-        f"WHERE {q.where('area_ha IS NOT NULL', 'soc_change IS NOT NULL')} GROUP BY p ORDER BY p"), q.params)
-    q = _Query(flt, "meeting", date_of=DATE_OF["meeting"])
-    per = period_sql("meeting.starts_on", flt.period)
-    params = q.params | {"today": flt.day}
-    held = q.where("meeting.starts_on <= :today")
-    run("meetings_held", f"SELECT {per} AS p, count(*) FROM meeting WHERE {held} GROUP BY p ORDER BY p", params)
-    run("people_reached", (
-        f"SELECT {per} AS p, count(*) FROM meeting_participant mp JOIN meeting ON meeting.id = mp.meeting_id "
-        f"WHERE NOT mp.deleted AND {held} GROUP BY p ORDER BY p"), params)
+    recorded, carbon = [], []
+    for p, n, c in conn.execute(text(
+            f"SELECT {per} AS p, count(*), "
+            "sum(CASE WHEN area_ha IS NOT NULL AND soc_change IS NOT NULL THEN area_ha * soc_change END) "
+            f"FROM practice WHERE {q.where()} GROUP BY p ORDER BY p"), q.params):
+        if p:
+            recorded.append([p, int(n)])
+            if c is not None:
+                carbon.append([p, round(float(c), 6)])
+    out["practices_recorded"] = recorded
+    out["carbon_t_c_per_year"] = carbon
     return out
 
 
@@ -233,15 +258,18 @@ def compute(store, flt: DashboardFilter | None = None) -> dict:
     """Every figure of the dashboard as one JSON-ready dictionary (codes, not labels)."""
     flt = flt or DashboardFilter()
     with store.engine.connect() as conn:
+        practices, countries = practice_figures(conn, flt)
+        meetings, meeting_points = meeting_series(conn, flt)
+        over_time = series(conn, flt) | meeting_points
         return {
             "filters": asdict(flt) | {"today": flt.day},
             "organisations": organisation_figures(conn, flt),
-            "practices": practice_figures(conn, flt),
-            "meetings": meeting_figures(conn, flt),
+            "practices": practices,
+            "meetings": meetings,
             "outcomes": outcome_figures(conn, flt),
             "projects": project_figures(conn, flt),
-            "countries": country_figures(conn, flt),
-            "over_time": {"period": flt.period, "series": series(conn, flt)},
+            "countries": countries,
+            "over_time": {"period": flt.period, "series": over_time},
         }
 
 

@@ -62,10 +62,11 @@ class PointIndex:
         self.xs = list(xs)
         self.ys = list(ys)
         self.categories = list(categories)
-        top = (1 << _GRID_BITS) - 1
-        scale = float(1 << _GRID_BITS)
-        self._ix = [min(top, max(0, int(x * scale))) for x in self.xs]
-        self._iy = [min(top, max(0, int(y * scale))) for y in self.ys]
+        if self.xs and not (0.0 <= min(self.xs) and max(self.xs) <= 1.0 and 0.0 <= min(self.ys) and max(self.ys) <= 1.0):
+            raise ValueError("points must be in world units, 0 to 1 (geo.project gives them)")
+        scale = float((1 << _GRID_BITS) - 1)  # so that 1.0 still falls in the last cell
+        self._ix = [int(x * scale) for x in self.xs]
+        self._iy = [int(y * scale) for y in self.ys]
         self._levels: dict[int, Level] = {}
         self._lock = threading.Lock()
 

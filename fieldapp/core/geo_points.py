@@ -1,14 +1,20 @@
 """The map's points: records with a latitude and longitude, read with the lists' own
 filters, projected and indexed for clustering; and the records that have no usable
-position (counted and listed beside the map, never silently left out). Qt-free."""
+position (counted and listed beside the map, never silently left out). Qt-free.
+
+A layer holds, per point, only SQLite's rowid, the position and the colour code: that is
+what 100 000 practices cost to read (about a third of ids and titles, bench/map.py). The
+id and title of the one point under the pointer are read when wanted (`records_by_rowid`).
+"""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal_column, not_, or_, select
 
-from fieldapp.core.geo import project, valid_position
+from fieldapp.core.geo import INV_4PI, MAX_LAT, RAD
 from fieldapp.core.geo_cluster import PointIndex
 from fieldapp.core.schema import entity
 from fieldapp.core.tables import TABLES
@@ -23,19 +29,18 @@ FILTER_FIELDS: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class MapLayer:
-    """One entity's points on the map."""
+    """One entity's points on the map; point i is rowids[i] at (lats[i], lons[i])."""
 
     entity: str
     colour_field: str
-    ids: list[str] = field(default_factory=list)
-    titles: list[str] = field(default_factory=list)
+    rowids: list[int] = field(default_factory=list)
     lats: list[float] = field(default_factory=list)
     lons: list[float] = field(default_factory=list)
     index: PointIndex = field(default_factory=lambda: PointIndex([], [], []))
     unplaced: int = 0  # matching records without a usable position
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.rowids)
 
 
 def layer_filters(entity_name: str, filters: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,38 +49,71 @@ def layer_filters(entity_name: str, filters: Mapping[str, Any]) -> dict[str, Any
     return {k: v for k, v in filters.items() if k in allowed and v not in (None, "")}
 
 
+def _placed(t):
+    """SQL: the row has a position the map can show (SQLite stores no NaN)."""
+    return and_(t.c.latitude.between(-90, 90), t.c.longitude.between(-180, 180))
+
+
+def _unplaced(t):
+    """SQL: the opposite of _placed (a missing coordinate makes BETWEEN unknown, not false)."""
+    return or_(t.c.latitude.is_(None), t.c.longitude.is_(None), not_(_placed(t)))
+
+
+def _raw_rows(conn, stmt) -> list[tuple]:
+    """Rows as plain tuples straight from sqlite3 (SQLAlchemy's row objects cost a third
+    of the time at 100 000 rows)."""
+    compiled = stmt.compile(dialect=conn.dialect)
+    params = compiled.construct_params()
+    args = [params[name] for name in compiled.positiontup] if compiled.positiontup else params
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        return cursor.execute(str(compiled), args).fetchall()
+    finally:
+        cursor.close()
+
+
 def load_layer(store, entity_name: str, filters: Mapping[str, Any] | None = None, *,
                levels: Iterable[int] = (0,)) -> MapLayer:
-    """Every live record of `entity_name` matching `filters`, with its position, and the
-    cluster `levels` the view needs first already built (others are built on demand)."""
+    """Every live record of `entity_name` matching `filters` that has a position, and
+    the cluster `levels` the view needs first already built (others are built on demand).
+    Read from the covering figures index (tables.FIGURES_INDEXES), in a worker."""
     e = entity(entity_name)
     t = TABLES[e.name]
     colour = COLOUR_FIELD[entity_name]
-    stmt = select(t.c.id, t.c[e.title], t.c.latitude, t.c.longitude, t.c[colour])
     where = store.where(entity_name, layer_filters(entity_name, filters or {}))
-    if where is not None:
-        stmt = stmt.where(where)
-    layer = MapLayer(entity_name, colour)
-    xs: list[float] = []
-    ys: list[float] = []
-    cats: list[str | None] = []
+    keep = _placed(t) if where is None else and_(where, _placed(t))
+    count = select(func.count()).select_from(t).where(_unplaced(t) if where is None else and_(where, _unplaced(t)))
+    # The latitude comes back clamped to Web Mercator's square too, so that projecting
+    # 100 000 of them is two list comprehensions of C calls (geo.mercator_y's sum).
+    clamped = literal_column(f"max({-MAX_LAT}, min({MAX_LAT}, {e.name}.latitude))")
+    stmt = select(literal_column(f"{e.name}.rowid"), t.c.latitude, t.c.longitude, t.c[colour], clamped).where(keep)
     with store.engine.connect() as conn:
-        for rid, title, lat, lon, cat in conn.execute(stmt):
-            if not valid_position(lat, lon):
-                layer.unplaced += 1
-                continue
-            x, y = project(lon, lat)
-            layer.ids.append(rid)
-            layer.titles.append(title or "")
-            layer.lats.append(lat)
-            layer.lons.append(lon)
-            xs.append(x)
-            ys.append(y)
-            cats.append(cat)
-    layer.index = PointIndex(xs, ys, cats)
+        rows = _raw_rows(conn, stmt)
+        unplaced = int(conn.execute(count).scalar() or 0)
+    layer = MapLayer(entity_name, colour, unplaced=unplaced)
+    if rows:
+        rowids, lats, lons, cats, clamped_lats = (list(c) for c in zip(*rows))
+        layer.rowids, layer.lats, layer.lons = rowids, lats, lons
+        sines = list(map(math.sin, [lat * RAD for lat in clamped_lats]))
+        ys = [0.5 - math.log((1 + s) / (1 - s)) * INV_4PI for s in sines]
+        layer.index = PointIndex([(lon + 180.0) / 360.0 for lon in lons], ys, cats)
     for level in levels:
         layer.index.level(level)
     return layer
+
+
+def records_by_rowid(store, entity_name: str, rowids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """(id, title) of the map's points `rowids` (a hover, a click)."""
+    e = entity(entity_name)
+    t = TABLES[e.name]
+    wanted = list(rowids)
+    out: dict[int, tuple[str, str]] = {}
+    rowid = literal_column(f"{e.name}.rowid")
+    with store.engine.connect() as conn:
+        for i in range(0, len(wanted), 500):
+            for r, rid, title in conn.execute(select(rowid, t.c.id, t.c[e.title]).where(rowid.in_(wanted[i:i + 500]))):
+                out[int(r)] = (rid, title or "")
+    return out
 
 
 def unplaced_records(store, entity_name: str, filters: Mapping[str, Any] | None = None, *,
@@ -84,13 +122,8 @@ def unplaced_records(store, entity_name: str, filters: Mapping[str, Any] | None 
     works through to add the missing coordinates."""
     e = entity(entity_name)
     t = TABLES[e.name]
-    missing = or_(t.c.latitude.is_(None), t.c.longitude.is_(None), t.c.latitude < -90, t.c.latitude > 90,
-                  t.c.longitude < -180, t.c.longitude > 180)
     where = store.where(entity_name, layer_filters(entity_name, filters or {}))
-    cond = missing if where is None else and_(where, missing)
+    cond = _unplaced(t) if where is None else and_(where, _unplaced(t))
     stmt = select(t.c.id, t.c[e.title]).where(cond).order_by(func.lower(t.c[e.title]), t.c.id).limit(limit)
     with store.engine.connect() as conn:
         return [(rid, title or "") for rid, title in conn.execute(stmt)]
-
-
-__all__ = ["COLOUR_FIELD", "FILTER_FIELDS", "MapLayer", "layer_filters", "load_layer", "unplaced_records"]

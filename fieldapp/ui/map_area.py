@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.geo_cluster import SINGLES, level_for
 from fieldapp.core.geo_mbtiles import MBTiles, MBTilesError
-from fieldapp.core.geo_points import COLOUR_FIELD, FILTER_FIELDS, load_layer, unplaced_records
+from fieldapp.core.geo_points import COLOUR_FIELD, FILTER_FIELDS, load_layer, records_by_rowid, unplaced_records
 from fieldapp.core.schema import entity
 from fieldapp.i18n import _, language, ngettext
 from fieldapp.ui.display import choice_label, number_text
@@ -111,6 +111,7 @@ class MapArea(QWidget):
         self.canvas = MapCanvas()
         self.canvas.record_clicked.connect(self.open_record.emit)
         self.canvas.level_builder = self._build_level
+        self.canvas.record_lookup = self._lookup
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(4, 0, 0, 0)
@@ -261,6 +262,10 @@ class MapArea(QWidget):
         self._building.add(key)
         index = layer.index
         self.bridge.read(lambda: index.level(level), lambda _level: self.canvas.update())
+
+    def _lookup(self, entity_name: str, rowids: list[int], deliver) -> None:
+        store = self.store
+        self.bridge.read(lambda: records_by_rowid(store, entity_name, rowids), deliver)
 
     def _on_store_changed(self, entity_name: str, _row_id: str) -> None:
         if self._active and entity_name in LAYER_ORDER:

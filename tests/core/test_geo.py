@@ -10,7 +10,7 @@ import pytest
 from fieldapp.core import geo
 from fieldapp.core.geo_cluster import SINGLES, PointIndex, level_for
 from fieldapp.core.geo_mbtiles import MBTiles, MBTilesError
-from fieldapp.core.geo_points import load_layer, unplaced_records
+from fieldapp.core.geo_points import load_layer, records_by_rowid, unplaced_records
 
 
 def test_projection_round_trip_and_edges():
@@ -149,9 +149,16 @@ def test_layers_follow_the_lists_filters_and_count_the_unplaced(store):
     gone = store.insert("practice", {"title": "Deleted", "family": "agroecology", "country": "BF", "latitude": 1, "longitude": 1})
     store.delete("practice", gone)
     layer = load_layer(store, "practice")
-    assert sorted(layer.titles) == ["Mulch", "Zaï"] and layer.unplaced == 1
+
+    def titles(layer):
+        return sorted(t for _i, t in records_by_rowid(store, "practice", layer.rowids).values())
+
+    assert titles(layer) == ["Mulch", "Zaï"] and layer.unplaced == 1
+    assert sorted(zip(layer.lats, layer.lons)) == [(12.3, -1.5), (14.7, -17.4)]
     only = load_layer(store, "practice", {"family": "agroecology", "college": "C1"})  # college is not a practice's
-    assert only.titles == ["Zaï"] and only.unplaced == 1
+    assert titles(only) == ["Zaï"] and only.unplaced == 1
+    (rowid,) = only.rowids
+    assert records_by_rowid(store, "practice", [rowid])[rowid][0] == store.ids("practice", {"title": "Zaï"})[0]
     assert [t for _i, t in unplaced_records(store, "practice")] == ["Somewhere"]
     assert unplaced_records(store, "practice", {"family": "cover_crops"}) == []
     assert layer.index.cached(0) is not None and layer.index.cached(5) is None  # only the first view's level is built
