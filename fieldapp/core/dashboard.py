@@ -254,13 +254,41 @@ def series(conn, flt: DashboardFilter) -> dict[str, list[list]]:
     return out
 
 
+def _next_period(label: str, period: str) -> str:
+    if period == "year":
+        return str(int(label) + 1)
+    year, rest = label.split("-")
+    if period == "quarter":
+        q = int(rest[1:])
+        return f"{int(year) + 1}-Q1" if q == 4 else f"{year}-Q{q + 1}"
+    m = int(rest)
+    return f"{int(year) + 1}-01" if m == 12 else f"{year}-{m + 1:02d}"
+
+
+def fill_periods(points: list[list], period: str) -> list[list]:
+    """The periods between the first and the last with nothing in them, as zeros: a
+    chart over time then shows the quiet years instead of skipping them."""
+    if len(points) < 2:
+        return points
+    have = {p: v for p, v in points}
+    out = []
+    label = points[0][0]
+    last = points[-1][0]
+    for _ in range(5000):  # 400 years of months: more than any record holds
+        out.append([label, have.get(label, 0)])
+        if label == last:
+            return out
+        label = _next_period(label, period)
+    return points  # labels that are not periods (a malformed date): keep them as they are
+
+
 def compute(store, flt: DashboardFilter | None = None) -> dict:
     """Every figure of the dashboard as one JSON-ready dictionary (codes, not labels)."""
     flt = flt or DashboardFilter()
     with store.engine.connect() as conn:
         practices, countries = practice_figures(conn, flt)
         meetings, meeting_points = meeting_series(conn, flt)
-        over_time = series(conn, flt) | meeting_points
+        over_time = {name: fill_periods(points, flt.period) for name, points in (series(conn, flt) | meeting_points).items()}
         return {
             "filters": asdict(flt) | {"today": flt.day},
             "organisations": organisation_figures(conn, flt),

@@ -174,7 +174,8 @@ class ColumnChart(_Chart):
             index = n - 1 - i if self.rtl() else i
             x = 4 + index * slot
             height = (base - area_top) * abs(value) / biggest
-            painter.fillRect(QRectF(x + slot * 0.15, base - height, slot * 0.7, height), BAR if value >= 0 else QColor("#c62828"))
+            bar_w = min(slot * 0.7, 56.0)  # one or two periods stay columns, not walls
+            painter.fillRect(QRectF(x + (slot - bar_w) / 2, base - height, bar_w, height), BAR if value >= 0 else QColor("#c62828"))
             if show_values or i == n - 1:
                 painter.setPen(TEXT)
                 painter.drawText(QRectF(x + slot / 2 - value_w / 2, base - height - metrics.height() - 2, value_w, metrics.height()),

@@ -246,6 +246,9 @@ class MapArea(QWidget):
             list_name = entity(name).field(COLOUR_FIELD[name]).ref_list or ""
             present = {c for c in layer.index.categories}
             colours = self.canvas.colours[name]
+            if present:
+                heading = _("Partners and members, by college") if name == "organisation" else _("Practices, by family")
+                legend.append((name, None, heading))
             for code in self.store.catalog.codes(list_name):
                 if code in present:
                     legend.append((name, colours[code], self.store.catalog.label(list_name, code, lang)))

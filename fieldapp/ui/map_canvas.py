@@ -633,7 +633,7 @@ class MapCanvas(QWidget):
         return image
 
 
-LegendEntry = tuple[str, QColor, str]  # entity, colour, words
+LegendEntry = tuple[str, QColor | None, str]  # entity, colour (None for a heading), words
 
 
 def legend_height(entries: list[LegendEntry], metrics: QFontMetrics) -> float:
@@ -642,12 +642,23 @@ def legend_height(entries: list[LegendEntry], metrics: QFontMetrics) -> float:
 
 def paint_legend(painter: QPainter, rect: QRectF, entries: list[LegendEntry], *, rtl: bool) -> None:
     """Swatches and words, one line each, on the reading side of `rect`: squares for
-    organisations, discs for practices, as on the map."""
+    organisations, discs for practices, as on the map; an entry without a colour is a
+    heading."""
     metrics = QFontMetrics(painter.font())
     line = metrics.height() + 4
     align = (Qt.AlignmentFlag.AlignRight if rtl else Qt.AlignmentFlag.AlignLeft) | Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignVCenter
     for i, (entity_name, colour, words) in enumerate(entries):
         top = rect.top() + 5 + i * line
+        if colour is None:  # a heading: what the colours below stand for
+            font = painter.font()
+            font.setBold(True)
+            painter.setFont(font)
+            painter.setPen(QColor("#222"))
+            painter.drawText(QRectF(rect.left() + 4, top, rect.width() - 8, line), align,
+                             QFontMetrics(font).elidedText(words, Qt.TextElideMode.ElideRight, int(rect.width() - 8)))
+            font.setBold(False)
+            painter.setFont(font)
+            continue
         swatch = QRectF(rect.right() - 18 if rtl else rect.left() + 6, top + line / 2 - 5, 10, 10)
         painter.setPen(QPen(QColor("white"), 1))
         painter.setBrush(colour)

@@ -188,3 +188,19 @@ def test_cli_prints_the_same_figures_as_json(demo_store, monkeypatch):
     bad = cli.build_parser().parse_args(["dashboard", "--region", "MARS"])
     assert cli.COMMANDS["dashboard"](demo_store, bad, io.StringIO()) == 2
     assert "MARS" in err.getvalue()
+
+
+@pytest.mark.parametrize("period, points, filled", [
+    ("year", [["2019", 2], ["2022", 1]], [["2019", 2], ["2020", 0], ["2021", 0], ["2022", 1]]),
+    ("quarter", [["2021-Q3", 1], ["2022-Q2", 4]], [["2021-Q3", 1], ["2021-Q4", 0], ["2022-Q1", 0], ["2022-Q2", 4]]),
+    ("month", [["2021-11", 1], ["2022-01", 2]], [["2021-11", 1], ["2021-12", 0], ["2022-01", 2]]),
+])
+def test_quiet_periods_show_as_zero(period, points, filled):
+    assert dashboard.fill_periods(points, period) == filled
+
+
+def test_series_run_without_gaps(demo_store):
+    series = dashboard.compute(demo_store, DashboardFilter(today=TODAY))["over_time"]["series"]["meetings_held"]
+    years = [int(p) for p, _n in series]
+    assert years == list(range(years[0], years[-1] + 1))
+    assert sum(n for _p, n in series) == dashboard.compute(demo_store, DashboardFilter(today=TODAY))["meetings"]["held"]
