@@ -148,7 +148,8 @@ class MapCanvas(QWidget):
         self._land = self._land_path()
         self._base: QPixmap | None = None
         self._base_key: tuple | None = None
-        self._drawn: list[tuple[float, float, float, str, Cluster]] = []  # screen x, y, radius, entity, cluster
+        self._shown: dict[str, object] = {}  # entity -> the cluster level last painted
+        self.drawn_counts: dict[str, tuple[int, int, int]] = {}  # entity -> (dots, circles, points in them)
         self._press: QPointF | None = None
         self._last: QPointF | None = None
         self._dragged = False
@@ -321,59 +322,66 @@ class MapCanvas(QWidget):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(world)
 
-    def _level_clusters(self, layer: MapLayer, box: tuple[float, float, float, float]) -> list[Cluster]:
-        if not self.grouped:
-            wanted = SINGLES
-        else:
-            wanted = level_for(self.zoom)
+    def _level(self, layer: MapLayer):
+        """The cluster level this view shows for `layer`: the right one when built, else
+        the nearest built one while a worker builds it (the picker, without a worker,
+        builds it here)."""
+        wanted = level_for(self.zoom) if self.grouped else SINGLES
         level = layer.index.cached(wanted)
         if level is None and self.level_builder is not None:
-            self.level_builder(layer.entity, wanted)  # built in a worker; meanwhile the nearest one shows
+            self.level_builder(layer.entity, wanted)
             level = layer.index.nearest_cached(MAX_LEVEL if wanted == SINGLES else wanted)
-        if level is None:  # nothing built yet, or no worker (the location picker): build it here
+        if level is None:
             level = layer.index.level(wanted)
-        return level.in_box(*box)
+        return level
 
     def _paint_points(self, painter: QPainter) -> None:
-        self._drawn = []
+        """Single points as sprites, clusters as labelled circles. Hit-testing later asks
+        the same cluster levels (`item_at`), so nothing is recorded per point here: the
+        loop over 20 000 points is only arithmetic and one stamp each."""
+        self._shown = {}
+        self.drawn_counts = {}
         box = self.visible_box(margin_px=30)
         s = self.scale()
         ox, oy = self.width() / 2 - self.center[0] * s, self.height() / 2 - self.center[1] * s
-        font = QFont(painter.font())
-        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
-        font.setBold(True)
-        painter.setFont(font)
-        metrics = QFontMetrics(font)
+        painter.setFont(self._cluster_font(painter.font()))
+        metrics = QFontMetrics(painter.font())
+        vector = painter.paintEngine() is not None and painter.paintEngine().type() == QPaintEngine.Type.Pdf
         for entity_name, layer in self.layers.items():
             colours = self.colours.get(entity_name, {})
             square = entity_name == "organisation"
-            singles: dict[str | None, list[tuple[float, float]]] = {}
-            groups: list[tuple[float, float, Cluster]] = []
-            drawn = self._drawn
-            hit_radius = DOT_PX / 2 + 2
-            for c in self._level_clusters(layer, box):
-                sx, sy = c.x * s + ox, c.y * s + oy
-                if c.count == 1:
-                    singles.setdefault(c.category, []).append((sx, sy))
-                    drawn.append((sx, sy, hit_radius, entity_name, c))
+            level = self._level(layer)
+            self._shown[entity_name] = level
+            by_category: dict[str | None, list[float]] = {}
+            groups: list[Cluster] = []
+            for c in level.in_box(*box):
+                if c[2] == 1:
+                    flat = by_category.get(c[3])
+                    if flat is None:
+                        flat = by_category[c[3]] = []
+                    flat.append(c[0] * s + ox)
+                    flat.append(c[1] * s + oy)
                 else:
-                    groups.append((sx, sy, c))
-            vector = painter.paintEngine() is not None and painter.paintEngine().type() == QPaintEngine.Type.Pdf
-            for category, points in singles.items():
+                    groups.append(c)
+            singles = 0
+            for category, flat in by_category.items():
                 colour = colours.get(category, NO_CATEGORY)
+                singles += len(flat) // 2
+                it = iter(flat)
                 if vector:  # a PDF keeps every dot a shape, sharp at any zoom
-                    _vector_dots(painter, points, colour, square)
+                    _vector_dots(painter, list(zip(it, it)), colour, square)
                     continue
                 # One small antialiased picture per colour, stamped at each point: 20 000
                 # dots in a few tens of ms, where stroking each as a round point costs 10x.
                 sprite = _sprite(colour, square)
                 half = sprite.width() // 2
                 stamp = painter.drawPixmap
-                for sx, sy in points:
+                for sx, sy in zip(it, it):
                     stamp(int(sx) - half, int(sy) - half, sprite)
-            for sx, sy, c in groups:
+            for c in groups:
+                sx, sy = c.x * s + ox, c.y * s + oy
                 label = _short_count(c.count)
-                radius = max(11.0, metrics.horizontalAdvance(label) / 2 + 6)
+                radius = self._cluster_radius(c.count, metrics)
                 colour = QColor(colours.get(c.category, NO_CATEGORY))
                 colour.setAlpha(225)
                 painter.setPen(QPen(QColor("white"), 2))
@@ -385,7 +393,18 @@ class MapCanvas(QWidget):
                     painter.drawEllipse(rect)
                 painter.setPen(QColor("white"))
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
-                self._drawn.append((sx, sy, radius, entity_name, c))
+            self.drawn_counts[entity_name] = (singles, len(groups), singles + sum(c.count for c in groups))
+
+    @staticmethod
+    def _cluster_font(base: QFont) -> QFont:
+        font = QFont(base)
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        font.setBold(True)
+        return font
+
+    @staticmethod
+    def _cluster_radius(count: int, metrics: QFontMetrics) -> float:
+        return max(11.0, metrics.horizontalAdvance(_short_count(count)) / 2 + 6)
 
     def _paint_marker(self, painter: QPainter) -> None:
         lat, lon = self.marker
@@ -451,13 +470,21 @@ class MapCanvas(QWidget):
 
     # ------------------------------------------------------------------ picking
     def item_at(self, pos: QPointF) -> tuple[str, Cluster] | None:
-        """The point or cluster drawn under `pos` (the nearest, the last drawn on ties)."""
-        best = None
-        best_d = 1e18
-        for sx, sy, radius, entity_name, c in self._drawn:
-            d = (sx - pos.x()) ** 2 + (sy - pos.y()) ** 2
-            if d <= (radius + 2) ** 2 and d <= best_d:
-                best, best_d = (entity_name, c), d
+        """The point or cluster drawn under `pos` (the nearest; the layer drawn last wins
+        ties), found in the cluster levels last painted."""
+        s = self.scale()
+        metrics = QFontMetrics(self._cluster_font(self.font()))
+        reach = 40.0 / s  # no cluster is wider than 80 px
+        wx, wy = self.to_world(pos)
+        best, best_d = None, 1e18
+        for entity_name, level in self._shown.items():
+            if entity_name not in self.layers:
+                continue
+            for c in level.in_box(wx - reach, wy - reach, wx + reach, wy + reach):
+                d = ((c.x - wx) * s) ** 2 + ((c.y - wy) * s) ** 2
+                radius = DOT_PX / 2 + 2 if c.count == 1 else self._cluster_radius(c.count, metrics)
+                if d <= (radius + 2) ** 2 and d <= best_d:
+                    best, best_d = (entity_name, c), d
         return best
 
     def point_key(self, entity_name: str, c: Cluster) -> tuple[str, int]:
