@@ -20,7 +20,6 @@ from fieldapp.core.geo import TILE
 CELL_PX = 44  # a cluster's grid cell on screen, about
 MAX_LEVEL = 20  # deeper than any useful zoom
 SINGLES = -1  # the "level" holding every point alone (grouping turned off)
-_GRID_BITS = 30  # points are snapped to a 2**30 grid (about 4 cm at the equator)
 
 
 class Cluster(NamedTuple):
@@ -64,9 +63,6 @@ class PointIndex:
         self.categories = list(categories)
         if self.xs and not (0.0 <= min(self.xs) and max(self.xs) <= 1.0 and 0.0 <= min(self.ys) and max(self.ys) <= 1.0):
             raise ValueError("points must be in world units, 0 to 1 (geo.project gives them)")
-        scale = float((1 << _GRID_BITS) - 1)  # so that 1.0 still falls in the last cell
-        self._ix = [int(x * scale) for x in self.xs]
-        self._iy = [int(y * scale) for y in self.ys]
         self._levels: dict[int, Level] = {}
         self._lock = threading.Lock()
 
@@ -106,21 +102,23 @@ class PointIndex:
         return Level([Cluster(x, y, 1, cats[i], i) for i, (x, y) in enumerate(zip(self.xs, self.ys))])
 
     def _build(self, level: int) -> Level:
-        # Cells of 2**shift grid steps: the power of two nearest CELL_PX pixels at this zoom.
-        world_px = TILE * (1 << level)
-        cells = max(1, world_px // CELL_PX)
-        shift = max(0, _GRID_BITS - cells.bit_length() + 1)
+        # Square cells, a power of two per world side: about CELL_PX pixels at this zoom,
+        # and each one splits in four at the next level.
+        cells = 1 << max(0, (TILE * (1 << level) // CELL_PX).bit_length() - 1)
+        top = cells - 1
         cells_of: dict[int, list] = {}
-        ix, iy, xs, ys, cats = self._ix, self._iy, self.xs, self.ys, self.categories
+        xs, ys, cats = self.xs, self.ys, self.categories
         get = cells_of.get
         for i in range(len(xs)):
-            key = ((ix[i] >> shift) << 32) | (iy[i] >> shift)
+            x, y = xs[i], ys[i]
+            cx, cy = int(x * cells), int(y * cells)
+            key = ((cx if cx < top else top) << 32) | (cy if cy < top else top)
             cell = get(key)
             if cell is None:
-                cells_of[key] = [xs[i], ys[i], 1, i, None]
+                cells_of[key] = [x, y, 1, i, None]
                 continue
-            cell[0] += xs[i]
-            cell[1] += ys[i]
+            cell[0] += x
+            cell[1] += y
             cell[2] += 1
             counts = cell[4]
             if counts is None:

@@ -9,6 +9,7 @@ id and title of the one point under the pointer are read when wanted (`records_b
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -29,13 +30,12 @@ FILTER_FIELDS: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class MapLayer:
-    """One entity's points on the map; point i is rowids[i] at (lats[i], lons[i])."""
+    """One entity's points on the map: point i is the row rowids[i], at index.xs[i],
+    index.ys[i] (world units), coloured by index.categories[i]."""
 
     entity: str
     colour_field: str
     rowids: list[int] = field(default_factory=list)
-    lats: list[float] = field(default_factory=list)
-    lons: list[float] = field(default_factory=list)
     index: PointIndex = field(default_factory=lambda: PointIndex([], [], []))
     unplaced: int = 0  # matching records without a usable position
 
@@ -83,20 +83,21 @@ def load_layer(store, entity_name: str, filters: Mapping[str, Any] | None = None
     where = store.where(entity_name, layer_filters(entity_name, filters or {}))
     keep = _placed(t) if where is None else and_(where, _placed(t))
     count = select(func.count()).select_from(t).where(_unplaced(t) if where is None else and_(where, _unplaced(t)))
-    # The latitude comes back clamped to Web Mercator's square too, so that projecting
-    # 100 000 of them is two list comprehensions of C calls (geo.mercator_y's sum).
+    # x comes back projected, and the latitude clamped to Web Mercator's square, so that
+    # Python only finishes y (geo.mercator_y's sum) in list comprehensions of C calls.
+    x = literal_column(f"({e.name}.longitude + 180.0) / 360.0")
     clamped = literal_column(f"max({-MAX_LAT}, min({MAX_LAT}, {e.name}.latitude))")
-    stmt = select(literal_column(f"{e.name}.rowid"), t.c.latitude, t.c.longitude, t.c[colour], clamped).where(keep)
+    stmt = select(literal_column(f"{e.name}.rowid"), t.c[colour], x, clamped).where(keep)
     with store.engine.connect() as conn:
         rows = _raw_rows(conn, stmt)
         unplaced = int(conn.execute(count).scalar() or 0)
     layer = MapLayer(entity_name, colour, unplaced=unplaced)
     if rows:
-        rowids, lats, lons, cats, clamped_lats = (list(c) for c in zip(*rows))
-        layer.rowids, layer.lats, layer.lons = rowids, lats, lons
+        rowids, cats, xs, clamped_lats = (list(map(itemgetter(i), rows)) for i in range(4))
         sines = list(map(math.sin, [lat * RAD for lat in clamped_lats]))
         ys = [0.5 - math.log((1 + s) / (1 - s)) * INV_4PI for s in sines]
-        layer.index = PointIndex([(lon + 180.0) / 360.0 for lon in lons], ys, cats)
+        layer.rowids = rowids
+        layer.index = PointIndex(xs, ys, cats)
     for level in levels:
         layer.index.level(level)
     return layer
@@ -118,12 +119,16 @@ def records_by_rowid(store, entity_name: str, rowids: Iterable[int]) -> dict[int
 
 def unplaced_records(store, entity_name: str, filters: Mapping[str, Any] | None = None, *,
                      limit: int = 1000) -> list[tuple[str, str]]:
-    """(id, title) of matching records the map cannot place, by title: the list a person
-    works through to add the missing coordinates."""
+    """(id, title) of matching records the map cannot place, sorted by title: the list a
+    person works through to add the missing coordinates. The rows are found in the map's
+    covering index and only the first `limit` of them are read for their titles, so a
+    database where most records lack a position still answers at once."""
     e = entity(entity_name)
     t = TABLES[e.name]
     where = store.where(entity_name, layer_filters(entity_name, filters or {}))
     cond = _unplaced(t) if where is None else and_(where, _unplaced(t))
-    stmt = select(t.c.id, t.c[e.title]).where(cond).order_by(func.lower(t.c[e.title]), t.c.id).limit(limit)
+    rowid = literal_column(f"{e.name}.rowid")
     with store.engine.connect() as conn:
-        return [(rid, title or "") for rid, title in conn.execute(stmt)]
+        rowids = [r[0] for r in _raw_rows(conn, select(rowid).where(cond).limit(limit))]
+    found = records_by_rowid(store, entity_name, rowids)
+    return sorted(found.values(), key=lambda r: (r[1].casefold(), r[0]))

@@ -180,6 +180,7 @@ class MapArea(QWidget):
         level = (level_for(self.canvas.zoom) if self.group_box.isChecked() else SINGLES,)
 
         def read():
+            MapCanvas.land_path()  # the borders, read and shaped here the first time, not on the UI thread
             layers = {n: load_layer(store, n, filters, levels=level) for n in names}
             missing = {n: unplaced_records(store, n, filters, limit=500) for n in names}
             return layers, missing

@@ -40,6 +40,7 @@ CLICK_SLOP_PX = 4
 
 
 _SPRITES: dict[tuple[int, bool], QPixmap] = {}
+_LAND: QPainterPath | None = None
 
 
 def _sprite(colour: QColor, square: bool) -> QPixmap:
@@ -145,7 +146,7 @@ class MapCanvas(QWidget):
         self._tile_relay.loaded.connect(self._tile_loaded)
         self._tile_pool = QThreadPool(self)
         self._tile_pool.setMaxThreadCount(2)
-        self._land = self._land_path()
+        self._land: QPainterPath | None = None  # read on first paint: the window starts without it
         self._base: QPixmap | None = None
         self._base_key: tuple | None = None
         self._shown: dict[str, object] = {}  # entity -> the cluster level last painted
@@ -157,12 +158,17 @@ class MapCanvas(QWidget):
 
     # ------------------------------------------------------------------ data
     @staticmethod
-    def _land_path() -> QPainterPath:
+    def land_path() -> QPainterPath:
+        """Every country as one path in world units, built once per process."""
+        global _LAND
+        if _LAND is not None:
+            return _LAND
         path = QPainterPath()
         path.setFillRule(Qt.FillRule.OddEvenFill)
         try:
             countries = shipped_borders()
         except ValueError:
+            _LAND = path
             return path  # no borders shipped: points on a plain sea, still usable
         for country in countries:
             for polygon in country.polygons:
@@ -173,6 +179,7 @@ class MapCanvas(QWidget):
                     for shift in (0.0, *((1.0,) if min(xs) < 0 else ()), *((-1.0,) if max(xs) > 1 else ())):
                         path.addPolygon(QPolygonF([QPointF(x + shift, y) for x, y in ring]))
                         path.closeSubpath()
+        _LAND = path
         return path
 
     def set_layer(self, layer: MapLayer, colours: dict[str | None, QColor]) -> None:
@@ -295,6 +302,8 @@ class MapCanvas(QWidget):
         self._paint_attribution(painter)
 
     def _paint_base(self, painter: QPainter) -> None:
+        if self._land is None:
+            self._land = self.land_path()
         painter.fillRect(QRectF(0, 0, self.width(), self.height()), SEA)
         s = self.scale()
         world = QRectF(self.to_screen(0, 0), self.to_screen(1, 1))

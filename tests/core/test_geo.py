@@ -154,7 +154,8 @@ def test_layers_follow_the_lists_filters_and_count_the_unplaced(store):
         return sorted(t for _i, t in records_by_rowid(store, "practice", layer.rowids).values())
 
     assert titles(layer) == ["Mulch", "Zaï"] and layer.unplaced == 1
-    assert sorted(zip(layer.lats, layer.lons)) == [(12.3, -1.5), (14.7, -17.4)]
+    placed = sorted(geo.unproject(x, y) for x, y in zip(layer.index.xs, layer.index.ys))
+    assert placed == [pytest.approx((-17.4, 14.7)), pytest.approx((-1.5, 12.3))]
     only = load_layer(store, "practice", {"family": "agroecology", "college": "C1"})  # college is not a practice's
     assert titles(only) == ["Zaï"] and only.unplaced == 1
     (rowid,) = only.rowids
