@@ -86,6 +86,7 @@ FIGURES_INDEXES: dict[str, dict[str, tuple[str, ...]]] = {
         "figures": ("deleted", "family", "climate_zone", "review_status", "country", "region", "created_at", "farmers",
                     "area_ha", "soc_change", "soc_impact", "soil_health_impact", "yield_impact", "adaptation_impact"),
         "map": ("deleted", "family", "climate_zone", "review_status", "region", "latitude", "longitude"),
+        "recorded": ("deleted", "created_at", "region", "area_ha", "soc_change"),
     },
     "organisation": {
         "figures": ("deleted", "college", "region", "membership", "org_type", "joined_on", "latitude", "longitude"),
