@@ -34,6 +34,8 @@ class MBTiles:
         if not self.path.is_file():
             raise MBTilesError(_("{file}: no such file").format(file=self.path))
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []  # one per reading thread, all closed by close()
         try:
             conn = self._conn()
             names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
@@ -63,6 +65,8 @@ class MBTiles:
         if conn is None:
             conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
             self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
         return conn
 
     def tile(self, z: int, x: int, y: int) -> bytes | None:
@@ -76,7 +80,9 @@ class MBTiles:
         return bytes(found[0]) if found else None
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Close every thread's connection (call once no thread reads any more)."""
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
