@@ -89,6 +89,7 @@ def check_definition(defn: FormDefinition) -> list[Issue]:
 
     # Choice lists
     used_lists = {q.choices for q in defn.questions() if q.choices}
+    multiple_lists = {q.choices for q in defn.questions() if q.choices and q.type == SELECT_MULTIPLE}
     for list_name, items in defn.choices.items():
         if not items and list_name in used_lists:
             issues.append(Issue(f"choices:{list_name}", "name", _("the choice list '{list}' has no choices").format(list=list_name)))
@@ -96,15 +97,18 @@ def check_definition(defn: FormDefinition) -> list[Issue]:
         for c in items:
             where = f"choices:{list_name}:{c.name}"
             add = _adder(issues, c)
-            if not c.name or any(ch.isspace() for ch in c.name):
-                add(Issue(where, "name", _("'{name}' is not a valid choice name (no spaces allowed)").format(
+            if not c.name.strip():
+                add(Issue(where, "name", _("a choice needs a name")))
+            elif list_name in multiple_lists and any(ch.isspace() for ch in c.name):
+                # a select_multiple answer is its codes joined by spaces: a space would split one
+                add(Issue(where, "name", _("'{name}' has a space: choices of a select_multiple cannot").format(
                     name=c.name)))
             elif c.name in names_in_list:
                 add(Issue(where, "name", _("duplicate choice '{name}' in list '{list}'").format(
                     name=c.name, list=list_name)))
             names_in_list.add(c.name)
-            if not any(c.label.values()):
-                add(Issue(where, "label", _("the choice '{name}' has no label").format(name=c.name)))
+            if not any(c.label.values()):  # shown by its name, as ODK does
+                add(Issue(where, "label", _("the choice '{name}' has no label").format(name=c.name), warning=True))
 
     for el, parents in defn.walk():
         name = el.name
@@ -115,9 +119,13 @@ def check_definition(defn: FormDefinition) -> list[Issue]:
         if name in seen:
             add(Issue(name, "name", _("duplicate name '{name}'").format(name=name)))
         seen[name] = el.kind
-        needs_label = isinstance(el, Repeat) or (isinstance(el, Question) and (el.is_input or el.type == NOTE))
-        if needs_label and not any(el.label.values()):
-            add(Issue(name, "label", _("'{name}' has no label").format(name=name)))
+        # As in pyxform: a question a person sees needs a label or a hint (a calculated one
+        # without either is not shown); a repeat without a label only deserves a word.
+        shown = isinstance(el, Question) and (el.is_input or el.type == NOTE) and not el.calculation
+        if shown and not any(el.label.values()) and not any(el.hint.values()):
+            add(Issue(name, "label", _("'{name}' has no label or hint").format(name=name)))
+        elif isinstance(el, Repeat) and not any(el.label.values()):
+            add(Issue(name, "label", _("'{name}' has no label").format(name=name), warning=True))
         if isinstance(el, Group) and not el.children:
             add(Issue(name, "children", _("the {kind} '{name}' is empty").format(kind=el.kind, name=name),
                       warning=True))
@@ -133,7 +141,7 @@ def check_definition(defn: FormDefinition) -> list[Issue]:
         if not isinstance(el, Question):
             continue
         q = el
-        if q.type == CALCULATE and not q.calculation:
+        if q.type == CALCULATE and not q.calculation and q.default is None:
             add(Issue(name, "calculation", _("a calculate question needs a calculation")))
         _check_expression(q, "calculation", q.calculation, all_names, add)
         _check_expression(q, "constraint", q.constraint, all_names, add)
@@ -163,16 +171,18 @@ def check_definition(defn: FormDefinition) -> list[Issue]:
                     list=q.choices)))
         if q.choice_filter:
             if q.type not in SELECT_TYPES:
-                add(Issue(name, "choice_filter", _("a choice filter only applies to select questions")))
+                add(Issue(name, "choice_filter", _("a choice filter only applies to select questions: it is "
+                                                   "ignored"), warning=True))
             else:
                 parsed = _check_expression(q, "choice_filter", q.choice_filter, all_names, add, choice_filter=True)
                 if parsed is not None and q.choices in defn.choices:
                     columns = {"name", "label"}
                     for c in defn.choices[q.choices]:
                         columns.update(c.columns)
-                    for col in sorted(parsed.columns - columns):
-                        add(Issue(name, "choice_filter", _("the choice list '{list}' has no column '{column}'").format(
-                            list=q.choices, column=col)))
+                    for col in sorted(parsed.columns - columns):  # read as empty, as ODK reads it
+                        add(Issue(name, "choice_filter", _(
+                            "the choice list '{list}' has no column '{column}': it reads as empty").format(
+                            list=q.choices, column=col), warning=True))
 
     graph = build(defn)
     elements = defn.elements()

@@ -32,9 +32,11 @@ Elements have a "kind":
   "read_only": false | true | "<expression>", "appearance": "multiline" | ... | null,
   "choices": "<list name>" (select_one/select_multiple), "choice_filter": "<expression>"}
 
-Question types (`TYPES`): text, integer, decimal, date, select_one, select_multiple,
-geopoint, image, file, note, calculate; and the metadata types start, end, today which
-the engine fills by itself. Expressions are XLSForm/XPath text read by
+Question types (`TYPES`): text, integer, decimal, date, time, datetime, barcode (typed),
+select_one, select_multiple, geopoint, geotrace, geoshape, image, audio, video, file,
+note, calculate, hidden (kept, never shown); and the metadata types (`METADATA_TYPES`: start, end, today, deviceid,
+username, email, phonenumber, simserial, subscriberid, start-geopoint, audit) which the
+engine fills by itself. Expressions are XLSForm/XPath text read by
 `fieldapp.forms.expressions`; `.` in a constraint is the value being checked.
 
 A choice is {"name": "<code>", "label": {lang: text}, "columns": {"country": "FR"}} where
@@ -58,16 +60,28 @@ FORMAT = 1
 Text = dict[str, str]
 
 TEXT, INTEGER, DECIMAL, DATE = "text", "integer", "decimal", "date"
+TIME, DATETIME, BARCODE = "time", "datetime", "barcode"
 SELECT_ONE, SELECT_MULTIPLE = "select_one", "select_multiple"
-GEOPOINT, IMAGE, FILE, NOTE, CALCULATE = "geopoint", "image", "file", "note", "calculate"
+GEOPOINT, GEOTRACE, GEOSHAPE = "geopoint", "geotrace", "geoshape"
+IMAGE, AUDIO, VIDEO, FILE, NOTE, CALCULATE = "image", "audio", "video", "file", "note", "calculate"
+HIDDEN = "hidden"  # a value kept with the answers but never shown: its default, or its calculation
 START, END, TODAY = "start", "end", "today"
-METADATA_TYPES = (START, END, TODAY)
-TYPES = (TEXT, INTEGER, DECIMAL, DATE, SELECT_ONE, SELECT_MULTIPLE, GEOPOINT, IMAGE, FILE, NOTE, CALCULATE,
-         *METADATA_TYPES)
+# What ODK's devices fill in by themselves. On a desktop: the installation's id, the
+# signed-in user (and their e-mail when known), the clock; a phone's SIM and number do
+# not exist there and stay empty, as start-geopoint does without a location sensor.
+DEVICEID, USERNAME, EMAIL, PHONENUMBER = "deviceid", "username", "email", "phonenumber"
+SIMSERIAL, SUBSCRIBERID, START_GEOPOINT, AUDIT = "simserial", "subscriberid", "start-geopoint", "audit"
+METADATA_TYPES = (START, END, TODAY, DEVICEID, USERNAME, EMAIL, PHONENUMBER, SIMSERIAL, SUBSCRIBERID,
+                  START_GEOPOINT, AUDIT)
 SELECT_TYPES = (SELECT_ONE, SELECT_MULTIPLE)
-ATTACHMENT_TYPES = (IMAGE, FILE)
+# Answers that are files: they travel as attachments of the submission (blob sync).
+ATTACHMENT_TYPES = (IMAGE, AUDIO, VIDEO, FILE)
 # Types a person answers; notes are read, calculates and metadata are computed.
-INPUT_TYPES = (TEXT, INTEGER, DECIMAL, DATE, SELECT_ONE, SELECT_MULTIPLE, GEOPOINT, IMAGE, FILE)
+INPUT_TYPES = (TEXT, INTEGER, DECIMAL, DATE, TIME, DATETIME, BARCODE, SELECT_ONE, SELECT_MULTIPLE, GEOPOINT,
+               GEOTRACE, GEOSHAPE, *ATTACHMENT_TYPES)
+TYPES = (*INPUT_TYPES, NOTE, CALCULATE, HIDDEN, *METADATA_TYPES)
+# Types the filler never shows: computed, kept or filled by the device.
+UNSHOWN_TYPES = (CALCULATE, HIDDEN, *METADATA_TYPES)
 
 # Appearances that change what the filler shows; others are kept but ignored.
 APPEARANCES = {
@@ -84,10 +98,14 @@ NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 MAX_NAME = 64
 
 
+RESERVED_NAMES = {"__invalid__"}  # the engine's own key among the answers
+
+
 def valid_name(name: Any) -> bool:
-    """XML-style names as XLSForm allows, minus what could pass for Python internals."""
+    """XML-style names as XLSForm allows (ODK forms carry '__version__'), minus the
+    engine's own keys."""
     return (isinstance(name, str) and len(name) <= MAX_NAME and bool(NAME_RE.fullmatch(name))
-            and not name.startswith("__") and not name.lower().startswith("xml"))
+            and name not in RESERVED_NAMES and not name.lower().startswith("xml"))
 
 
 def text_in(text: Text | None, lang: str | None, default_language: str | None = None) -> str:

@@ -29,15 +29,15 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from fieldapp.core.formatting import format_decimal
 from fieldapp.forms import expressions
 from fieldapp.forms.answers import coerce_answer, expression_value
 from fieldapp.forms.checks import literal_default
 from fieldapp.forms.definition import (
-    CALCULATE, END, METADATA_TYPES, NOTE, SELECT_TYPES, START, TODAY, Element, FormDefinition, Group, Question,
-    Repeat, text_in,
+    AUDIT, CALCULATE, DEVICEID, EMAIL, END, HIDDEN, NOTE, SELECT_TYPES, START, TODAY, UNSHOWN_TYPES, USERNAME, Element,
+    FormDefinition, Group, Question, Repeat, text_in,
 )
 from fieldapp.forms.dependencies import build
 from fieldapp.forms.errors import EvaluationError, ExpressionError, FormStateError
@@ -46,6 +46,9 @@ from fieldapp.i18n import _
 
 INVALID_KEY = "__invalid__"
 MAX_REPEAT_INSTANCES = 1000
+MAX_AUDIT_LINES = 2000  # an audit log keeps its first lines: enough for any real session
+# Metadata the caller may give (`FormState(..., metadata={...})`); the others stay empty.
+DEVICE_METADATA = (DEVICEID, USERNAME, EMAIL)
 _SEGMENT_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)(?:\[(\d+)\])?")
 
 Indices = tuple[int, ...]
@@ -143,6 +146,7 @@ class CompiledForm:
             self.meta[el.name] = _Meta(el, parents, chain, exprs, pos)
         self.choice_index = {name: {c.name: c for c in items} for name, items in defn.choices.items()}
         self.end_questions = [q.name for q in defn.questions() if q.type == END and not self.meta[q.name].chain]
+        self.audit_questions = [q.name for q in defn.questions() if q.type == AUDIT and not self.meta[q.name].chain]
 
 
 _COMPILED: dict[int, tuple[FormDefinition, CompiledForm]] = {}
@@ -203,7 +207,10 @@ class FormState:
     """One submission being filled in. See the module docstring."""
 
     def __init__(self, definition: FormDefinition | dict | str, answers: dict | None = None, *,
-                 language: str | None = None, now: Callable[[], dt.datetime] | None = None):
+                 language: str | None = None, now: Callable[[], dt.datetime] | None = None,
+                 metadata: Mapping[str, str] | None = None):
+        """`metadata`: what this device knows of itself for the metadata questions of a new
+        submission: {"deviceid": installation id, "username": signed-in user, "email": ...}."""
         if not isinstance(definition, FormDefinition):
             definition = FormDefinition.from_json(definition)
         self.definition = definition
@@ -225,6 +232,10 @@ class FormState:
                     self._store(q.name, (), now_iso)
                 elif q.type == TODAY:
                     self._store(q.name, (), self._now().astimezone().date().isoformat())
+                elif q.type in DEVICE_METADATA and metadata and metadata.get(q.type):
+                    self._store(q.name, (), str(metadata[q.type]))
+                elif q.type == AUDIT:
+                    self._store(q.name, (), f"event,node,time\nform start,,{now_iso}")
         self._recompute(self.form.graph.order)
 
     # -- time
@@ -403,7 +414,7 @@ class FormState:
         el = meta.element
         if not isinstance(el, Question):
             return False
-        if el.calculation or el.type in (NOTE, CALCULATE, *METADATA_TYPES):
+        if el.calculation or el.type in (NOTE, *UNSHOWN_TYPES):
             return True
         if el.read_only is True:
             return True
@@ -537,16 +548,21 @@ class FormState:
             result.names.add(name)
             result.paths.add(path)
         if changed:
-            self._touch_end()
+            self._touch_end(path)
             result.paths.add(path)
             redo, refresh = self.form.graph.affected({name})
             result.paths |= self._recompute(redo)
             result.names |= refresh
         return result
 
-    def _touch_end(self) -> None:
+    def _touch_end(self, path: str | None = None) -> None:
+        now_iso = self._now().isoformat(timespec="seconds")
         for name in self.form.end_questions:
-            self._store(name, (), self._now().isoformat(timespec="seconds"))
+            self._store(name, (), now_iso)
+        for name in self.form.audit_questions:  # ODK's audit log: one line per answer changed
+            log = self._get(name, ()) or "event,node,time"
+            if path is not None and log.count("\n") < MAX_AUDIT_LINES:
+                self._store(name, (), f"{log}\nquestion,{path},{now_iso}")
 
     def add_repeat(self, path: str) -> str:
         """Add an instance at the end of a repeat and return its path ("partners[3]")."""
@@ -666,7 +682,7 @@ class FormState:
                     except EvaluationError as e:
                         self.errors[path] = str(e)
                         value = None
-                    if value is not None and el.type != CALCULATE:
+                    if value is not None and el.type not in (CALCULATE, HIDDEN):
                         try:
                             value = self._coerce(el, value)
                         except ValueError:
@@ -794,7 +810,7 @@ class FormState:
     @staticmethod
     def _shown(meta: _Meta) -> bool:
         el = meta.element
-        return not (isinstance(el, Question) and el.type in (CALCULATE, *METADATA_TYPES))
+        return not (isinstance(el, Question) and el.type in UNSHOWN_TYPES)
 
     def page_items(self, index: int, lang: str | None = None) -> list[Item]:
         pages = self.pages(lang)
