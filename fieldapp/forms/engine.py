@@ -195,6 +195,24 @@ class _Context:
             return text_in(c.label, self.state.language, self.state.definition.default_language)
         return c.columns.get(name, "")
 
+    def all_values(self, name: str) -> Value:
+        """Every instance of `name` in document order (indexed-repeat)."""
+        v = self.state._lookup(name, (), ())
+        return v if isinstance(v, NodeSet) else NodeSet((v,))
+
+    def position(self) -> int:
+        """The instance number (from 1) of the innermost repeat being evaluated."""
+        return self.indices[-1] + 1 if self.indices else 0
+
+    def choice_label(self, name: str, code: str) -> str:
+        """jr:choice-name: the label of choice `code` of question `name`, or '' if none."""
+        meta = self.state.form.meta.get(name)
+        q = meta.element if meta else None
+        if not isinstance(q, Question) or not q.choices:
+            return ""
+        choice = self.state.form.choice_index.get(q.choices, {}).get(code)
+        return text_in(choice.label, self.state.language, self.state.definition.default_language) if choice else ""
+
     def today(self) -> dt.date:
         return self.state._now().astimezone().date()
 
