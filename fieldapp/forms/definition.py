@@ -241,7 +241,7 @@ class FormDefinition:
             raise DefinitionError(reader.problems)
         if check:
             from fieldapp.forms.checks import check_definition
-            issues = check_definition(defn)
+            issues = [i for i in check_definition(defn) if not i.warning]  # warnings never block
             if issues:
                 raise DefinitionError([str(i) for i in issues])
         return defn

@@ -471,7 +471,7 @@ class _Importer:
     def read_survey(self, sheet: _Sheet, lang: str) -> list:
         root: list = []
         stack: list[tuple[Group, int, list]] = []  # (group, row opened, its parent's children list)
-        for column in ("type", "name"):
+        for column in ("type",):  # without a 'name' column, each row that needs one says so
             if sheet.column(column) is None:
                 self.problem(sheet, 1, None, _("the survey sheet needs a '{column}' column").format(column=column))
                 return root
