@@ -1,7 +1,7 @@
 """XLSForm import: facilitators design forms in a spreadsheet, as ODK and KoboToolbox users do.
 
-`import_xlsform(path)` reads the survey, choices and settings sheets with openpyxl and
-returns the form as a JSON definition (`fieldapp.forms.definition`), or raises
+`import_xlsform(path)` reads the survey, choices and settings sheets (.xlsx with openpyxl,
+.xls with xlrd: `fieldapp.forms.workbook`) and returns the form as a JSON definition (`fieldapp.forms.definition`), or raises
 `FormImportError` listing every problem with its sheet, row and column (e.g. "survey,
 row 12, column 'constraint': unknown function 'foo()'"). Nothing is half-imported: a
 form with one problem gives no definition at all.
@@ -10,12 +10,22 @@ Columns read (case and spaces do not matter, `::Language (code)` suffixes give
 translations, e.g. `label::French (fr)` or `label::fr`):
 
 - survey: type, name, label, hint, required, required_message, relevant, constraint,
-  constraint_message, calculation, choice_filter, default, appearance, read_only;
-  types text, integer, decimal, date, select_one LIST, select_multiple LIST, geopoint,
-  image, file, note, calculate, start, end, today, begin/end group, begin/end repeat
-  (and the usual aliases: int, string, gps, photo, begin_group...).
+  constraint_message, calculation, choice_filter, default, appearance, read_only, parameters;
+  every type of `fieldapp.forms.definition.TYPES` (with XLSForm's aliases: int, string, gps,
+  photo, imei, begin_group...), begin/end group, begin/end repeat, and types read as others:
+  `select_one LIST or_other` (an 'other' choice and a NAME_other text question), acknowledge
+  (a one-choice select, "OK"), range (a number within its parameters' bounds), `begin loop
+  over LIST` (one group per choice). What the engine cannot run (UNSUPPORTED_TYPES,
+  UNSUPPORTED_EXPRESSIONS) is refused, each feature named once.
+  Names need only be unique among siblings, as in XLSForm: a name used again elsewhere is
+  renamed NAME_2 (a warning), a reference to it is ambiguous (refused, as pyxform does).
 - choices: list_name, name, label, and any other column (read by choice filters).
-- settings: form_id, form_title, version (a whole number), default_language.
+- settings: form_id, form_title (translated_title::LANGUAGE for the other languages, which
+  pyxform leaves alone), version (a whole number; any other text is a label), default_language,
+  allow_choice_duplicates.
+
+Header spellings, type names and their old forms are those pyxform reads (.xls or .xlsx,
+"label:English", "bind::relevant", "select one from LIST", "add integer prompt"...).
 
 `check_command(path, out)` serves `fieldapp form check FILE.xlsx` and the server's
 `publish-form`: it prints the form's outline (or its problems) and returns the exit code.
@@ -48,7 +58,8 @@ SURVEY_COLUMNS = (
 EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "required", "read_only", "default",
                       "repeat_count")
 MEDIA_COLUMNS = {"image", "big-image", "audio", "video"}
-TRANSLATED = {"label", "hint", "required_message", "constraint_message", "form_title", "guidance_hint"} | MEDIA_COLUMNS
+TRANSLATED = {"label", "hint", "required_message", "constraint_message", "form_title", "translated_title",
+              "guidance_hint"} | MEDIA_COLUMNS
 # Columns other tools write that change nothing here, read silently.
 IGNORED_COLUMNS = {"guidance_hint", "trigger", "note", "comments", "comment", "instance_name", "autoplay", "rows",
                    "no_app_error_string", "save_to", "label_hint", "notes"} | MEDIA_COLUMNS
@@ -363,7 +374,8 @@ class _Importer:
         kind = sheet.title.lower()
         known = {SURVEY: set(SURVEY_COLUMNS) | {"repeat_count"},
                  CHOICES: {"list_name", "name", "label"},
-                 SETTINGS: {"form_id", "form_title", "version", "default_language"}}[kind]
+                 SETTINGS: {"form_id", "form_title", "translated_title", "version", "default_language",
+                            "allow_choice_duplicates"}}[kind]
         seen: dict[tuple[str, str | None], str] = {}
         media_noted = False
         for base, lang, written in sheet.headers:
@@ -419,7 +431,11 @@ class _Importer:
                 self.problem(sheet, number, sheet.column("form_id"), _(
                     "'{value}' is not a valid form identifier: it is read as '{form_id}'").format(
                     value=given, form_id=form_id), warning=True)
+        # pyxform cannot read a translated form_title; Field App writes the other languages'
+        # titles as translated_title::LANGUAGE, a column pyxform leaves alone.
         title = sheet.text(row, "form_title", default_language)
+        for lang, text in sheet.text(row, "translated_title", default_language).items():
+            title.setdefault(lang, text)
         for lang in title:
             self.note_language(lang)
         self.allow_duplicate_choices = sheet.value(row, "allow_choice_duplicates").lower() in _TRUE - {""}
