@@ -22,8 +22,9 @@ Elements have a "kind":
 - "group": {"kind": "group", "name", "label", "hint", "relevant", "appearance",
   "children": [...]} - a page of the filler when at the top level; "field-list"
   appearance keeps it on one page when nested.
-- "repeat": the same keys as a group; its children are answered once per instance
-  (partners, sites). Answers of a repeat are a list of dicts, one per instance.
+- "repeat": the same keys as a group, and "count" (an expression: XLSForm's repeat_count,
+  the number of entries is then the form's to set); its children are answered once per
+  instance (partners, sites). Answers of a repeat are a list of dicts, one per instance.
 - "question": {"kind": "question", "name", "type", "label", "hint",
   "required": false | true | "<expression>", "required_message": {lang: text},
   "constraint": "<expression>" | null, "constraint_message": {lang: text},
@@ -168,6 +169,8 @@ class Group:
 
 @dataclass
 class Repeat(Group):
+    count: str | None = None  # repeat_count: an expression fixing the number of entries
+
     kind = "repeat"
 
 
@@ -202,6 +205,13 @@ class FormDefinition:
 
     def questions(self) -> list[Question]:
         return [el for el, _p in self.walk() if isinstance(el, Question)]
+
+    def list_for(self, name: str) -> str | None:
+        """The choice list instance('name') or pulldata('name', ...) reads: a list of that
+        name, or a data file's list of that stem ('villages' -> 'villages.csv')."""
+        if name in self.choices:
+            return name
+        return next((key for key in self.choices if "." in key and key.rsplit(".", 1)[0] == name), None)
 
     def title_in(self, lang: str | None = None) -> str:
         return text_in(self.title, lang, self.default_language) or self.form_id
@@ -261,6 +271,8 @@ def _element_to_json(el: Element) -> dict[str, Any]:
             out["relevant"] = el.relevant
         if el.appearance:
             out["appearance"] = el.appearance
+        if isinstance(el, Repeat) and el.count:
+            out["count"] = el.count
         out["children"] = [_element_to_json(c) for c in el.children]
         return out
     q = el
@@ -402,9 +414,12 @@ class _Reader:
         hint = self._lang(self.text(item.get("hint"), f"{where}.hint"), lang)
         if kind in ("group", "repeat"):
             cls = Repeat if kind == "repeat" else Group
-            return cls(name, label, hint, self.expr(item.get("relevant"), f"{where}.relevant"),
-                       item.get("appearance") if isinstance(item.get("appearance"), str) else None,
-                       self.children(item.get("children", []), f"{where}.children", lang))
+            group = cls(name, label, hint, self.expr(item.get("relevant"), f"{where}.relevant"),
+                        item.get("appearance") if isinstance(item.get("appearance"), str) else None,
+                        self.children(item.get("children", []), f"{where}.children", lang))
+            if isinstance(group, Repeat):
+                group.count = self.expr(item.get("count"), f"{where}.count")
+            return group
         if kind != "question":
             self.bad(where, _("unknown kind '{kind}'").format(kind=kind))
             return None

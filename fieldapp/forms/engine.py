@@ -133,7 +133,7 @@ class CompiledForm:
         for pos, (el, parents) in enumerate(defn.walk()):
             chain = tuple(p.name for p in parents if isinstance(p, Repeat))
             exprs: dict[str, expressions.Expression] = {}
-            for attr in ("relevant", "constraint", "calculation", "choice_filter", "required", "read_only"):
+            for attr in ("relevant", "constraint", "calculation", "choice_filter", "required", "read_only", "count"):
                 text = getattr(el, attr, None)
                 if isinstance(text, str) and text:
                     try:
@@ -147,6 +147,18 @@ class CompiledForm:
         self.choice_index = {name: {c.name: c for c in items} for name, items in defn.choices.items()}
         self.end_questions = [q.name for q in defn.questions() if q.type == END and not self.meta[q.name].chain]
         self.audit_questions = [q.name for q in defn.questions() if q.type == AUDIT and not self.meta[q.name].chain]
+        self._rows: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.counted = [el.name for el, _p in defn.walk() if isinstance(el, Repeat) and el.count]
+
+    def rows_of(self, list_name: str, lang: str) -> list[dict[str, str]]:
+        """A choice list as rows {"name", "label" (in `lang`), other columns}, built once."""
+        key = (list_name, lang)
+        if key not in self._rows:
+            found = self.defn.list_for(list_name)
+            self._rows[key] = [{**c.columns, "name": c.name,
+                                "label": text_in(c.label, lang, self.defn.default_language)}
+                               for c in self.defn.choices.get(found, [])] if found else []
+        return self._rows[key]
 
 
 _COMPILED: dict[int, tuple[FormDefinition, CompiledForm]] = {}
@@ -193,6 +205,10 @@ class _Context:
             return c.name
         if name == "label":
             return text_in(c.label, self.state.language, self.state.definition.default_language)
+        if name.startswith("label::"):  # label::English in a choice filter: that language's label
+            from fieldapp.forms.xlsform import language_code
+
+            return c.label.get(language_code(name[7:]), "")
         return c.columns.get(name, "")
 
     def all_values(self, name: str) -> Value:
@@ -213,6 +229,15 @@ class _Context:
         choice = self.state.form.choice_index.get(q.choices, {}).get(code)
         return text_in(choice.label, self.state.language, self.state.definition.default_language) if choice else ""
 
+    def last_saved(self, name: str) -> Value:
+        meta = self.state.form.meta.get(name)
+        q = meta.element if meta and isinstance(meta.element, Question) and not meta.chain else None
+        return expression_value(q, self.state._last_saved.get(name)) if q else ""
+
+    def instance_rows(self, list_name: str) -> list[dict[str, str]]:
+        """Rows of a choice list or data file, for instance(...) lookups and pulldata()."""
+        return self.state.form.rows_of(list_name, self.state.language)
+
     def today(self) -> dt.date:
         return self.state._now().astimezone().date()
 
@@ -226,9 +251,12 @@ class FormState:
 
     def __init__(self, definition: FormDefinition | dict | str, answers: dict | None = None, *,
                  language: str | None = None, now: Callable[[], dt.datetime] | None = None,
-                 metadata: Mapping[str, str] | None = None):
+                 metadata: Mapping[str, str] | None = None, last_saved: Mapping[str, Any] | None = None):
         """`metadata`: what this device knows of itself for the metadata questions of a new
-        submission: {"deviceid": installation id, "username": signed-in user, "email": ...}."""
+        submission: {"deviceid": installation id, "username": signed-in user, "email": ...};
+        `last_saved`: the answers of the last submission of this form saved on this device,
+        read by ${last-saved#name} (none: read as empty, as ODK does for a first one)."""
+        self._last_saved = dict(last_saved or {})
         if not isinstance(definition, FormDefinition):
             definition = FormDefinition.from_json(definition)
         self.definition = definition
@@ -255,6 +283,8 @@ class FormState:
                 elif q.type == AUDIT:
                     self._store(q.name, (), f"event,node,time\nform start,,{now_iso}")
         self._recompute(self.form.graph.order)
+        if self.form.counted and self._sync_counts():
+            self._recompute(self.form.graph.order)
 
     # -- time
     def _now(self) -> dt.datetime:
@@ -571,6 +601,9 @@ class FormState:
             redo, refresh = self.form.graph.affected({name})
             result.paths |= self._recompute(redo)
             result.names |= refresh
+            if self.form.counted and self._sync_counts():
+                result.paths |= self._recompute(self.form.graph.order)
+                result.names |= set(self.form.counted)
         return result
 
     def _touch_end(self, path: str | None = None) -> None:
@@ -582,12 +615,42 @@ class FormState:
             if path is not None and log.count("\n") < MAX_AUDIT_LINES:
                 self._store(name, (), f"{log}\nquestion,{path},{now_iso}")
 
+    def _sync_counts(self) -> bool:
+        """Give each repeat with a count (XLSForm's repeat_count) that many entries: new
+        ones get their defaults, the last ones go when the count falls. True if any moved."""
+        moved = False
+        for name in self.form.counted:
+            meta = self.form.meta[name]
+            expr = meta.exprs["count"]
+            for idx in self._instances(meta.chain):
+                if not self._relevant(name, idx):
+                    continue
+                try:
+                    n = expressions.to_number(expr.evaluate(_Context(self, meta.chain, idx)))
+                except EvaluationError:
+                    n = 0.0
+                wanted = 0 if math.isnan(n) else max(0, min(MAX_REPEAT_INSTANCES, int(n)))
+                d = self._container(meta.chain, idx)
+                if d is None:
+                    continue
+                items = d.setdefault(name, [])
+                while len(items) < wanted:
+                    items.append({})
+                    self._apply_defaults(meta.chain + (name,), idx + (len(items) - 1,))
+                    moved = True
+                while len(items) > wanted:
+                    items.pop()
+                    moved = True
+        return moved
+
     def add_repeat(self, path: str) -> str:
         """Add an instance at the end of a repeat and return its path ("partners[3]")."""
         name, idx = self.resolve(path)
         meta = self._meta(name)
         if not isinstance(meta.element, Repeat):
             raise FormStateError(_("'{path}' is not a repeat").format(path=path))
+        if meta.element.count:
+            raise FormStateError(_("the form sets how many entries '{path}' has").format(path=path))
         idx = idx[:len(meta.chain)]
         if not self._relevant(name, idx):
             raise FormStateError(_("'{path}' is hidden and cannot be answered now").format(path=path))
@@ -610,6 +673,8 @@ class FormState:
         meta = self._meta(name)
         if not isinstance(meta.element, Repeat) or len(idx) != len(meta.chain) + 1:
             raise FormStateError(_("'{path}' is not a repeat instance").format(path=path))
+        if meta.element.count:
+            raise FormStateError(_("the form sets how many entries '{path}' has").format(path=path))
         d = self._container(meta.chain, idx[:-1])
         assert d is not None
         d[name].pop(idx[-1])

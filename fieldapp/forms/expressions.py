@@ -17,6 +17,8 @@ Grammar (the subset of XPath 1.0 that XLSForm writers use)::
     unary      := "-" unary | primary
     primary    := NUMBER | STRING | "${" name "}" | "." | function "(" [expr ("," expr)*] ")"
                 | "(" expr ")" | column            (column: choice filters only)
+                | "instance('" list "')/root/item[" expr "]" ["/" column]   (a lookup in a list)
+                | "${last-saved#" name "}"   (the last saved submission's answer)
 
 Values follow XPath: an empty answer is the empty string, numbers are doubles (an empty
 or non-numeric text is NaN in arithmetic), a select_multiple answer is its codes joined
@@ -60,6 +62,7 @@ _NUMERIC_TEXT_RE = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*")
 _ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 EPOCH = dt.date(1970, 1, 1)
+_TRANSLATED_COLUMN_RE = re.compile(r"label::[A-Za-z][A-Za-z0-9_-]*")  # a choice's label in one language
 _PARENT_POSITION_RE = re.compile(r"position\s*\(\s*\.\.\s*\)")
 EARTH_RADIUS_M = 6_378_100.0  # what ODK's area() and distance() use
 
@@ -213,12 +216,30 @@ _ONE_CHAR_HINTS = {
 }
 
 
+_INSTANCE_RE = re.compile(r"instance\s*\(\s*(['\"])([^'\"]+)\1\s*\)\s*/\s*root\s*/\s*item\s*\[")
+_INSTANCE_END_RE = re.compile(r"\]\s*(?:/\s*([A-Za-z_][A-Za-z0-9_.:-]*))?")
+
+
 def tokenize(text: str) -> list[Token]:
     """Split an expression into tokens, refusing any character outside the grammar."""
     tokens: list[Token] = []
     i, n = 0, len(text)
+    open_lookups = 0
     while i < n:
         c = text[i]
+        if c == "i" and (m := _INSTANCE_RE.match(text, i)):
+            # instance('list')/root/item[predicate]/column: a row of a choice list or data file
+            tokens.append(Token("instance", m.group(2), i))
+            open_lookups += 1
+            i = m.end()
+            continue
+        if c == "]" and open_lookups:
+            m = _INSTANCE_END_RE.match(text, i)
+            assert m is not None
+            tokens.append(Token("]", m.group(1) or "", i))
+            open_lookups -= 1
+            i = m.end()
+            continue
         if c in " \t\r\n\u00a0":
             i += 1
             continue
@@ -233,6 +254,10 @@ def tokenize(text: str) -> list[Token]:
             if end < 0:
                 raise ExpressionError(_("'${' is never closed by '}'"), i)
             name = text[i + 2:end].strip()
+            if name.startswith("last-saved#") and NAME_RE.fullmatch(name[11:]):
+                tokens.append(Token("last_saved", name[11:], i))  # the last saved submission's value
+                i = end + 1
+                continue
             if not NAME_RE.fullmatch(name) or name.startswith("__"):
                 raise ExpressionError(_("'${{{name}}}' is not a valid question name").format(name=name), i)
             tokens.append(Token("ref", name, i))
@@ -339,6 +364,26 @@ class Binary(Node):
         self.op, self.left, self.right = op, left, right
 
 
+class LastSaved(Node):
+    """${last-saved#name}: the answer to `name` in the last submission saved on this device."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+class Lookup(Node):
+    """instance('list')/root/item[predicate]/column: the column of the rows of a choice
+    list (or a data file sent with the form) for which the predicate holds; bare names in
+    the predicate are the row's columns, as in a choice filter."""
+
+    __slots__ = ("list_name", "predicate", "column")
+
+    def __init__(self, list_name: str, predicate: Node, column: str):
+        self.list_name, self.predicate, self.column = list_name, predicate, column
+
+
 class Call(Node):
     __slots__ = ("name", "args", "regex")
 
@@ -363,7 +408,10 @@ class Context(Protocol):
     # Optional (looked up with getattr; a context without them reads them as empty):
     # all_values(name) -> NodeSet, every instance of a question in document order;
     # position() -> int, the number (from 1) of the repeat instance being evaluated;
-    # choice_label(name, code) -> str, the label of a choice of the question `name`.
+    # choice_label(name, code) -> str, the label of a choice of the question `name`;
+    # instance_rows(list) -> [{"name", "label", column: value}], rows of a choice list or
+    # data file for instance('list')/root/item[...] lookups;
+    # last_saved(name) -> Value, the answer in the last submission saved on this device.
 
 
 # name -> (minimum arguments, maximum arguments or None for "any")
@@ -384,6 +432,7 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "decimal-date-time": (1, 1), "decimal-time": (1, 1), "position": (0, 0), "count-non-empty": (1, 1),
     "boolean-from-string": (1, 1), "checklist": (3, None), "weighted-checklist": (4, None), "random": (0, 0),
     "digest": (2, 3), "base64-decode": (1, 1), "area": (1, 1), "distance": (1, None), "string-length": (0, 1),
+    "pulldata": (4, 4),
 }
 # ODK's function library (getodk.github.io/xforms-spec, "XPath functions"), to report
 # coverage; those not in FUNCTIONS need what a desktop form does not have (external
@@ -463,6 +512,8 @@ class _Parser:
         self.column_names: set[str] = set()
         self.uses_current = False
         self.functions: set[str] = set()
+        self.instances: set[str] = set()
+        self.last_saved: set[str] = set()
 
     # helpers
     def peek(self) -> Token | None:
@@ -544,6 +595,19 @@ class _Parser:
         if tok.kind == "dot":
             self.uses_current = True
             return self.node(Current())
+        if tok.kind == "last_saved":
+            self.last_saved.add(tok.text)
+            return self.node(LastSaved(tok.text))
+        if tok.kind == "instance":
+            self.enter(tok.pos)
+            saved = (self.columns, set(self.column_names))
+            self.columns = True
+            predicate = self.binary(0)
+            self.columns, self.column_names = saved
+            self.depth -= 1
+            end = self.expect("]")
+            self.instances.add(tok.text)
+            return self.node(Lookup(tok.text, predicate, end.text or "name"))
         if tok.kind == "(":
             self.enter(tok.pos)
             inner = self.binary(0)
@@ -554,7 +618,8 @@ class _Parser:
             nxt = self.peek()
             if nxt is not None and nxt.kind == "(":
                 return self.call(tok)
-            if self.columns and NAME_RE.fullmatch(tok.text) and not tok.text.startswith("__"):
+            if self.columns and (NAME_RE.fullmatch(tok.text) or _TRANSLATED_COLUMN_RE.fullmatch(tok.text)) \
+                    and not tok.text.startswith("__"):
                 self.column_names.add(tok.text)
                 return self.node(Column(tok.text))
             if tok.text in ("true", "false"):
@@ -621,7 +686,8 @@ class Expression:
     passed straight to sum()/count()/min()/max().
     """
 
-    __slots__ = ("text", "tree", "refs", "uses_current", "columns", "functions", "aggregated")
+    __slots__ = ("text", "tree", "refs", "uses_current", "columns", "functions", "aggregated", "instances",
+                 "last_saved")
 
     def __init__(self, text: str, tree: Node, parser: _Parser):
         self.text = text
@@ -631,6 +697,8 @@ class Expression:
         self.columns = frozenset(parser.column_names)
         self.functions = frozenset(parser.functions)
         self.aggregated = frozenset(parser.aggregated)
+        self.instances = frozenset(parser.instances)  # lists read by instance(...) lookups
+        self.last_saved = frozenset(parser.last_saved)  # names read as ${last-saved#name}
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
@@ -778,7 +846,26 @@ class _Evaluator:
             return _arith(op, a, b)
         if t is Call:
             return self.call(node)  # type: ignore[arg-type]
+        if t is Lookup:
+            return self.lookup(node)  # type: ignore[arg-type]
+        if t is LastSaved:
+            last = getattr(self.ctx, "last_saved", None)
+            return last(node.name) if last else ""  # type: ignore[attr-defined]
         raise EvaluationError("unknown node")  # pragma: no cover - the parser makes only the above
+
+    def lookup(self, node: Lookup) -> Value:
+        rows = getattr(self.ctx, "instance_rows", None)
+        found = []
+        outer = self.ctx
+        for row in (rows(node.list_name) if rows else ()):
+            self.spend()
+            self.ctx = _RowContext(outer, row)
+            try:
+                if to_bool(self.visit(node.predicate)):
+                    found.append(row.get(node.column, ""))
+            finally:
+                self.ctx = outer
+        return NodeSet(found)
 
     def call(self, node: Call) -> Value:
         name, args = node.name, node.args
@@ -898,6 +985,20 @@ class _Evaluator:
                 return ""
             return s[max(0, int(start)):max(0, int(min(end, len(s))))]
         raise EvaluationError(f"function {name}")  # pragma: no cover - FUNCTIONS lists only the above
+
+
+class _RowContext:
+    """The context of an instance() predicate: bare names are the row's columns, the rest
+    is the expression's own context."""
+
+    def __init__(self, outer: Any, row: dict[str, str]):
+        self.outer, self.row = outer, row
+
+    def column(self, name: str) -> Value:
+        return self.row.get(name, "")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.outer, name)
 
 
 # ----------------------------------------------------------------------------- ODK's library
@@ -1079,6 +1180,18 @@ def _date_time(values: list) -> Value:
     return when if when is not None else ""
 
 
+def _pulldata(ev: "_Evaluator", values: list) -> Value:
+    """pulldata('file', 'column', 'key column', key): from the rows of a data file sent
+    with the form, the column of the first row whose key column equals the key."""
+    rows = getattr(ev.ctx, "instance_rows", None)
+    column, key_column, key = (to_string(v) for v in values[1:])
+    for row in (rows(to_string(values[0])) if rows else ()):
+        ev.spend()
+        if row.get(key_column, "") == key:
+            return row.get(column, "")
+    return ""
+
+
 def _position(ev: "_Evaluator", _values: list) -> float:
     position = getattr(ev.ctx, "position", None)
     return float(position()) if position else math.nan
@@ -1110,6 +1223,7 @@ _ODK_EXTRA: dict[str, Callable[["_Evaluator", list], Value]] = {
     "decimal-date-time": lambda _e, v: _decimal_date_time(v),
     "decimal-time": lambda _e, v: _decimal_time(v),
     "position": _position,
+    "pulldata": _pulldata,
     "count-non-empty": lambda _e, v: float(sum(1 for x in (v[0] if isinstance(v[0], NodeSet) else (v[0],))
                                                if to_string(x) != "")),
     "boolean-from-string": lambda _e, v: to_string(v[0]).strip().lower() in ("true", "1"),
@@ -1133,8 +1247,9 @@ class SimpleContext:
 
     def __init__(self, values: dict[str, Value] | None = None, current: Value = "",
                  columns: dict[str, Value] | None = None, today: dt.date | None = None,
-                 now: dt.datetime | None = None):
+                 now: dt.datetime | None = None, instances: dict[str, list[dict[str, str]]] | None = None):
         self.values = values or {}
+        self.instances = instances or {}
         self._current = current
         self.columns = columns or {}
         self._now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -1145,6 +1260,9 @@ class SimpleContext:
         if isinstance(v, list):
             return NodeSet(v)
         return "" if v is None else v
+
+    def instance_rows(self, list_name: str) -> list[dict[str, str]]:
+        return self.instances.get(list_name, [])
 
     def current(self) -> Value:
         return self._current

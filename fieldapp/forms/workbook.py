@@ -53,9 +53,11 @@ def _keep(rows: Iterable[tuple[Any, ...]], sheet: str) -> Rows:
     return out
 
 
-def read_sheets(path: Path, wanted: Iterable[str]) -> dict[str, tuple[str, Rows]]:
+def read_sheets(path: Path, wanted: Iterable[str], first_as: str | None = None) -> dict[str, tuple[str, Rows]]:
     """{lowercased sheet title: (title as written, rows)} for the sheets in `wanted`
-    (lowercase titles; surrounding spaces and case of the workbook's titles do not matter)."""
+    (lowercase titles; surrounding spaces and case of the workbook's titles do not matter).
+    `first_as`: a workbook of one sheet titled otherwise gives it under that key (pyxform
+    reads a lone sheet as the survey)."""
     path = Path(path)
     if not path.exists():
         raise FormImportError([_("{file}: no such file").format(file=str(path))])
@@ -66,14 +68,26 @@ def read_sheets(path: Path, wanted: Iterable[str]) -> dict[str, tuple[str, Rows]
         raise FormImportError([_("{file}: cannot be read: {reason}").format(file=path.name, reason=str(e))]) from None
     wanted = {w.lower() for w in wanted}
     if magic.startswith(OLE_MAGIC):
-        return dict(_read_xls(path, wanted))
+        return dict(_read_xls(path, wanted, first_as))
     if magic.startswith(ZIP_MAGIC):
-        return dict(_read_xlsx(path, wanted))
+        return dict(_read_xlsx(path, wanted, first_as))
     raise FormImportError([_("{file}: not a spreadsheet workbook (an XLSForm is an .xlsx or .xls file)").format(
         file=path.name)])
 
 
-def _read_xlsx(path: Path, wanted: set[str]) -> Iterator[tuple[str, tuple[str, Rows]]]:
+def _lone(titles: list[str], wanted: set[str], first_as: str | None) -> dict[str, str]:
+    """{title as written: key} of the sheets to read."""
+    keys = {t: t.strip().lower() for t in titles}
+    chosen: dict[str, str] = {}
+    for title, key in keys.items():
+        if key in wanted and key not in chosen.values():
+            chosen[title] = key
+    if first_as and len(titles) == 1 and not chosen:
+        chosen[titles[0]] = first_as
+    return chosen
+
+
+def _read_xlsx(path: Path, wanted: set[str], first_as: str | None = None) -> Iterator[tuple[str, tuple[str, Rows]]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -90,18 +104,16 @@ def _read_xlsx(path: Path, wanted: set[str]) -> Iterator[tuple[str, tuple[str, R
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
         raise FormImportError([_("{file}: not a readable .xlsx workbook: {reason}").format(
             file=path.name, reason=type(e).__name__)]) from None
-    seen: set[str] = set()
+    chosen = _lone([ws.title for ws in wb.worksheets], wanted, first_as)
     try:
         for ws in wb.worksheets:
-            key = ws.title.strip().lower()
-            if key in wanted and key not in seen:
-                seen.add(key)
-                yield key, (ws.title.strip(), _keep(ws.iter_rows(values_only=True), ws.title.strip()))
+            if ws.title in chosen:
+                yield chosen[ws.title], (ws.title.strip(), _keep(ws.iter_rows(values_only=True), ws.title.strip()))
     finally:
         wb.close()
 
 
-def _read_xls(path: Path, wanted: set[str]) -> Iterator[tuple[str, tuple[str, Rows]]]:
+def _read_xls(path: Path, wanted: set[str], first_as: str | None = None) -> Iterator[tuple[str, tuple[str, Rows]]]:
     import xlrd
 
     if path.stat().st_size > MAX_XLS_BYTES:
@@ -112,13 +124,12 @@ def _read_xls(path: Path, wanted: set[str]) -> Iterator[tuple[str, tuple[str, Ro
     except Exception as e:  # noqa: BLE001 - xlrd raises many kinds for a damaged file
         raise FormImportError([_("{file}: not a readable .xls workbook: {reason}").format(
             file=path.name, reason=type(e).__name__)]) from None
-    seen: set[str] = set()
+    chosen = _lone(book.sheet_names(), wanted, first_as)
     try:
         for index, title in enumerate(book.sheet_names()):
-            key = title.strip().lower()
-            if key not in wanted or key in seen:
+            if title not in chosen:
                 continue
-            seen.add(key)
+            key = chosen[title]
             sheet = book.sheet_by_index(index)
             rows = ([_xls_value(book, cell) for cell in sheet.row(r)] for r in range(sheet.nrows))
             yield key, (title.strip(), _keep((tuple(r) for r in rows), title.strip()))

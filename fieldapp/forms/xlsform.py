@@ -46,6 +46,7 @@ from fieldapp.forms.definition import (
     Choice, FormDefinition, Group, Question, Repeat, Text, text_in, valid_name,
 )
 from fieldapp.forms.errors import FormImportError
+from fieldapp.forms.media import MediaError, find_media, read_media
 from fieldapp.forms.workbook import Rows, read_sheets
 from fieldapp.i18n import N_, _
 
@@ -63,9 +64,6 @@ TRANSLATED = {"label", "hint", "required_message", "constraint_message", "form_t
 # Columns other tools write that change nothing here, read silently.
 IGNORED_COLUMNS = {"guidance_hint", "trigger", "note", "comments", "comment", "instance_name", "autoplay", "rows",
                    "no_app_error_string", "save_to", "label_hint", "notes"} | MEDIA_COLUMNS
-UNSUPPORTED_COLUMNS = {
-    "repeat_count": N_("fixed repeat counts ('repeat_count') are not supported: people add entries themselves"),
-}
 # Header spellings XLSForm accepts (as pyxform reads them), after lowercasing and
 # joining words with '_'; namespaced forms ("bind::relevant") after their namespace.
 ALIASES = {
@@ -138,23 +136,22 @@ SELECT_COMMANDS = sorted({
     "add select multiple prompt using": "select_multiple",
 }.items(), key=lambda kv: -len(kv[0]))
 OR_OTHER = ("or_other", "or specify other", "or other")
+# Choices from a data file sent with the form (fieldapp.forms.media), or from the
+# workbook's external_choices sheet.
+FILE_SELECTS = {"select_one_from_file": "select_one", "select one from file": "select_one",
+                "select_multiple_from_file": "select_multiple", "select multiple from file": "select_multiple"}
+EXTERNAL_SELECTS = {"select_one_external": "select_one", "select one external": "select_one"}
+DATA_DECLARATIONS = {"csv-external": ".csv", "xml-external": ".xml"}
+EXTERNAL_CHOICES = "external_choices"
 UNSUPPORTED_EXPRESSIONS = (
-    (r"\binstance\s*\(", N_("lookups in the form's data files ('instance(...)')")),
-    (r"\bpulldata\s*\(", N_("lookups in the form's CSV files ('pulldata()')")),
-    (r"\$\{last-saved#", N_("values of the last saved submission ('${last-saved#...}')")),
+    (r"\binstance\s*\([^)]*\)\s*/(?!\s*root\s*/\s*item\s*\[)", N_("paths into data files other than "
+                                                                  "instance('...')/root/item[...]")),
 )
+_PULLDATA_RE = re.compile(r"\bpulldata\s*\(\s*['\"]([^'\"]+)['\"]")
 # What the engine cannot run, each named once per form with where it is first used.
 UNSUPPORTED_TYPES = {
     "rank": N_("ranking questions ('rank')"),
     "osm": N_("OpenStreetMap questions ('osm')"),
-    "select_one_from_file": N_("choices read from a media file ('select_one_from_file')"),
-    "select one from file": N_("choices read from a media file ('select_one_from_file')"),
-    "select_multiple_from_file": N_("choices read from a media file ('select_multiple_from_file')"),
-    "select multiple from file": N_("choices read from a media file ('select_multiple_from_file')"),
-    "select_one_external": N_("external choices ('select_one_external')"),
-    "select one external": N_("external choices ('select_one_external')"),
-    "xml-external": N_("external data files ('xml-external')"),
-    "csv-external": N_("external data files ('csv-external')"),
     "background-audio": N_("background audio recording ('background-audio')"),
     "background-geopoint": N_("background location ('background-geopoint')"),
 }
@@ -251,8 +248,9 @@ def parse_header(written: str, double_colon: bool) -> tuple[str, str | None]:
 class _Sheet:
     """One sheet: its header (column base name + language -> header text) and its rows."""
 
-    def __init__(self, title: str, rows: Rows):
+    def __init__(self, title: str, rows: Rows, kind: str | None = None):
         self.title = title
+        self.kind = kind or title.lower()  # survey, choices, settings, external_choices
         self.headers: list[tuple[str, str | None, str]] = []  # (base, lang or None, header as written)
         self.rows: list[tuple[int, dict[str, Any]]] = []  # (row number, {header: value})
         if not rows:
@@ -311,7 +309,7 @@ class _Importer:
     def problem(self, sheet: _Sheet | str, row: int | None, column: str | None, message: str,
                 warning: bool = False) -> None:
         title = sheet.title if isinstance(sheet, _Sheet) else sheet
-        order = {SURVEY: 1, CHOICES: 2, SETTINGS: 0}.get(title.lower(), 3)
+        order = {SURVEY: 1, CHOICES: 2, SETTINGS: 0}.get(sheet.kind if isinstance(sheet, _Sheet) else title.lower(), 3)
         if row is None:
             text = _("{sheet}: {message}").format(sheet=title, message=message)
         elif column is None:
@@ -329,6 +327,8 @@ class _Importer:
     def run(self) -> dict[str, Any]:
         sheets = self.open()
         survey, choices_sheet, settings = sheets.get(SURVEY), sheets.get(CHOICES), sheets.get(SETTINGS)
+        if survey is not None and survey.title.lower() != SURVEY and survey.column("type") is None:
+            survey = None  # a lone sheet is the survey only if it looks like one
         if survey is None:
             raise FormImportError([_("{file}: the workbook has no 'survey' sheet").format(file=self.path.name)])
         # Without a default_language setting: English, unless every label says its language.
@@ -348,7 +348,11 @@ class _Importer:
         self.default_language = default_language
         choices = self.read_choices(choices_sheet, default_language)
         self.choices = choices
+        self.external = self.read_choices(sheets.get(EXTERNAL_CHOICES), default_language) \
+            if EXTERNAL_CHOICES in sheets else {}
+        self.media_lists: dict[str, tuple[_Sheet, int, str, str]] = {}  # list -> (sheet, row, value, label)
         children = self.read_survey(survey, default_language)
+        self.load_media()
         self.unique_names(children)
         if not title:
             title = {default_language: form_id}
@@ -367,11 +371,11 @@ class _Importer:
         }
 
     def open(self) -> dict[str, _Sheet]:
-        return {key: _Sheet(title, rows) for key, (title, rows) in read_sheets(
-            self.path, (SURVEY, CHOICES, SETTINGS)).items()}
+        return {key: _Sheet(title, rows, key) for key, (title, rows) in read_sheets(
+            self.path, (SURVEY, CHOICES, SETTINGS, EXTERNAL_CHOICES), first_as=SURVEY).items()}
 
     def check_columns(self, sheet: _Sheet) -> None:
-        kind = sheet.title.lower()
+        kind = sheet.kind
         known = {SURVEY: set(SURVEY_COLUMNS) | {"repeat_count"},
                  CHOICES: {"list_name", "name", "label"},
                  SETTINGS: {"form_id", "form_title", "translated_title", "version", "default_language",
@@ -530,8 +534,6 @@ class _Importer:
             hint = sheet.text(row, "hint", lang)
             relevant = self.expression(sheet, row, "relevant")
             appearance = sheet.value(row, "appearance") or None
-            if sheet.value(row, "repeat_count"):
-                self.problem(sheet, number, sheet.column("repeat_count"), _(UNSUPPORTED_COLUMNS["repeat_count"]))
             loop_list = None
             if head.startswith(("begin loop", "begin_loop")):
                 loop_words = words[2:]
@@ -553,10 +555,23 @@ class _Importer:
                             warning=True)
                 if loop_list is not None:
                     self.loops[id(group)] = loop_list
+                count = self.expression(sheet, row, "repeat_count")
+                if count and isinstance(group, Repeat):
+                    group.count = count
+                elif count:
+                    self.problem(sheet, number, sheet.column("repeat_count"), _(
+                        "only a repeat has a repeat_count: it is ignored"), warning=True)
                 current.append(group)
                 stack.append((group, number, current))
                 continue
+            self.current_row = row
             qtype, list_name, other = self.parse_type(sheet, number, raw_type, words, head)
+            for attr in EXPRESSION_COLUMNS:  # pulldata('villages', ...) reads villages.csv, sent with the form
+                for data_file in _PULLDATA_RE.findall(sheet.value(row, attr)):
+                    self.media_lists.setdefault(data_file + ".csv", (sheet, number, "name", "label"))
+            if qtype == "data":  # csv-external NAME: NAME.csv comes with the form, for lookups
+                self.media_lists.setdefault(name + DATA_DECLARATIONS[words[0].lower()], (sheet, number, "name", "label"))
+                continue
             placeholder = qtype is None  # reported; kept as text so references to it stay known
             q = Question(
                 name=name, type=qtype or "text", label=label, hint=hint,
@@ -629,6 +644,23 @@ class _Importer:
             "the loop '{name}' is read as one group per choice of '{list}'; its questions are named "
             "QUESTION_CHOICE").format(name=group.name, list=list_name), warning=True)
 
+    def load_media(self) -> None:
+        """Read the data files the form names (select_one_from_file, csv-external) from
+        beside the workbook into choice lists of the definition; a file that is not there
+        leaves its list empty, with a warning saying which file to bring."""
+        for list_name, (sheet, number, value, label) in self.media_lists.items():
+            found = find_media(self.path, list_name)
+            if found is None:
+                self.choices.setdefault(list_name, [])
+                self.problem(sheet, number, sheet.column("type"), _(
+                    "the data file '{file}' is not beside the workbook: its choices and lookups stay empty until "
+                    "the form is imported with it").format(file=list_name), warning=True)
+                continue
+            try:
+                self.choices[list_name] = read_media(found, self.default_language, language_code, value, label)
+            except MediaError as e:
+                self.problem(sheet, number, sheet.column("type"), str(e))
+
     def unsupported(self, sheet: _Sheet, number: int, feature: str) -> None:
         """A feature the engine cannot run, named once per form, where it is first used."""
         if feature in self.unsupported_seen:
@@ -659,10 +691,25 @@ class _Importer:
         """(our type, choice list, or_other) for a survey row's type; None when refused."""
         col = sheet.column("type")
         low = " ".join(w.lower() for w in words)
-        for spelling, feature in UNSUPPORTED_TYPES.items():
+        for spelling in UNSUPPORTED_TYPES:
             if low == spelling or low.startswith(spelling + " "):
-                self.unsupported(sheet, number, feature if feature in UNSUPPORTED_TYPES else spelling)
+                self.unsupported(sheet, number, spelling)
                 return None, None, False
+        for spelling, select in (*FILE_SELECTS.items(), *EXTERNAL_SELECTS.items()):
+            if low.startswith(spelling + " "):
+                rest = words[len(spelling.split()):]
+                if len(rest) != 1:
+                    self.problem(sheet, number, col, _("write '{type} LIST_NAME' with the name of a choice list").format(
+                        type=spelling))
+                    return None, None, False
+                list_name = rest[0]
+                if spelling in FILE_SELECTS:
+                    params = dict(re.findall(r"(\w+)\s*=\s*([^\s,;]+)", sheet.value(self.current_row, "parameters")))
+                    self.media_lists.setdefault(list_name, (sheet, number, params.get("value", "name"),
+                                                            params.get("label", "label")))
+                elif list_name in self.external:
+                    self.choices.setdefault(list_name, self.external[list_name])
+                return select, list_name, False
         for command, select in SELECT_COMMANDS:
             if low.startswith(command + " "):
                 rest = words[len(command.split()):]
@@ -675,6 +722,8 @@ class _Importer:
                         type=select))
                     return None, None, False
                 return select, rest[0], other
+        if words[0].lower() in DATA_DECLARATIONS and len(words) == 1:
+            return "data", None, False
         if low in ("select_one", "select_multiple", "select one", "select multiple"):
             self.problem(sheet, number, col, _("write '{type} LIST_NAME' with the name of a choice list").format(
                 type=low.replace(" ", "_")))
@@ -800,7 +849,8 @@ class _Importer:
         elif issue.attribute == "choices":
             column = sheet.column("type")
         else:
-            column = sheet.column(issue.attribute) or issue.attribute
+            attribute = {"count": "repeat_count"}.get(issue.attribute, issue.attribute)
+            column = sheet.column(attribute) or attribute
         text = getattr(issue.element, issue.attribute, None)
         text = text.get("expression") if isinstance(text, dict) else text
         if isinstance(text, str) and not issue.warning:

@@ -92,7 +92,7 @@ def definition_rows(definition: Any) -> tuple[list[dict], list[dict], dict]:
                 kind = "repeat" if isinstance(el, Repeat) else "group"
                 row.update({"type": f"begin {kind}", "name": el.name, **_texts("label", el.label, headers),
                             **_texts("hint", el.hint, headers), "relevant": el.relevant,
-                            "appearance": el.appearance})
+                            "appearance": el.appearance, "repeat_count": getattr(el, "count", None)})
                 survey.append({k: v for k, v in row.items() if v not in (None, "")})
                 visit(el.children)
                 survey.append({"type": f"end {kind}"})

@@ -168,18 +168,74 @@ def test_unsupported_features_are_named_once_without_noise(xlsform):
     """Cause 9/11: a feature the engine cannot run is named once per form, with no second
     'has no label' error; metadata rows import."""
     path = xlsform([
-        {"type": "select_one_from_file villages.csv", "name": "v1", "label": "V1"},
-        {"type": "select_one_from_file villages.csv", "name": "v2", "label": "V2"},
-        {"type": "deviceid", "name": "dev"}, {"type": "osm", "name": "o"},
-        {"type": "calculate", "name": "p", "calculation": "pulldata('f', 'a', 'b', ${v1})"},
-    ])
+        {"type": "osm building_tags", "name": "b1", "label": "B1"},
+        {"type": "osm building_tags", "name": "b2", "label": "B2"},
+        {"type": "deviceid", "name": "dev"}, {"type": "rank yn", "name": "r", "label": "R"},
+    ], YN)
+    assert pyxform_ok(path)
     assert problems(path) == [
-        "survey, row 2, column 'type': choices read from a media file ('select_one_from_file') are not supported "
-        "by Field App",
-        "survey, row 5, column 'type': OpenStreetMap questions ('osm') are not supported by Field App",
-        "survey, row 6, column 'calculation': lookups in the form's CSV files ('pulldata()') are not supported by "
-        "Field App",
+        "survey, row 2, column 'type': OpenStreetMap questions ('osm') are not supported by Field App",
+        "survey, row 5, column 'type': ranking questions ('rank') are not supported by Field App",
     ]
+
+
+def test_choices_and_lookups_from_the_form_data_files(xlsform, tmp_path):
+    """select_one_from_file, select_one_external, instance('...')/root/item[...] lookups and
+    pulldata() read the data files sent with the form (beside the workbook); the rows travel
+    in the definition. Without the file the form still imports and says which file to bring."""
+    rows = [
+        {"type": "select_one_from_file villages.csv", "name": "v", "label": "Village"},
+        {"type": "calculate", "name": "pop", "calculation": "instance('villages')/root/item[name=${v}]/population"},
+        {"type": "calculate", "name": "dist", "calculation": "pulldata('villages', 'district', 'name', ${v})"},
+        {"type": "select_one_from_file sites.geojson", "name": "s", "label": "Site"},
+        {"type": "calculate", "name": "where", "calculation": "instance('sites')/root/item[name=${s}]/geometry"},
+        {"type": "select_one_from_file crops.xml", "name": "c", "label": "Crop"},
+    ]
+    path = xlsform(rows)
+    missing = imported(path)
+    assert any("the data file 'villages.csv' is not beside the workbook" in w for w in missing["warnings"])
+    (tmp_path / "villages.csv").write_text("name,label,population,district\nkol,Kolda,120,South\nzig,Ziguinchor,90,"
+                                           "West\n", encoding="utf-8")
+    (tmp_path / "sites.geojson").write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "id": '
+                                            '"s1", "properties": {"title": "Plot 1"}, "geometry": {"type": "Point", '
+                                            '"coordinates": [-16.2, 12.9]}}]}', encoding="utf-8")
+    (tmp_path / "crops.xml").write_text("<root><item><name>rice</name><label>Rice</label></item></root>")
+    result = import_xlsform(path)
+    assert not [w for w in result["warnings"] if "data file" in w]
+    state = FormState(result["definition"])
+    assert state.choices("v") == [("kol", "Kolda"), ("zig", "Ziguinchor")]
+    assert state.choices("c") == [("rice", "Rice")]
+    state.set_answer("v", "zig")
+    state.set_answer("s", "s1")
+    assert (state.value("pop"), state.value("dist"), state.value("where")) == ("90", "West", "12.9 -16.2 0 0")
+    external = FormState(imported(CORPUS / "example_xls__choice_name_as_type.xls")["definition"])
+    external.set_answer("zone", "zone")
+    assert external.choices("atype") == [("a", "Type A")]  # select_one_external: the external_choices sheet
+    broken = xlsform([{"type": "calculate", "name": "x", "calculation": "instance('nowhere')/root/item[a=1]/b"}])
+    assert problems(broken) == ["survey, row 2, column 'calculation': instance('nowhere') is neither a choice list "
+                                "nor a data file of this form"]
+
+
+def test_last_saved_values_and_repeat_counts(xlsform):
+    """${last-saved#name} reads the last submission saved on this device; repeat_count
+    fixes how many entries a repeat has."""
+    path = xlsform([
+        {"type": "text", "name": "village", "label": "Village", "default": "${last-saved#village}"},
+        {"type": "integer", "name": "n", "label": "How many plots?"},
+        {"type": "begin repeat", "name": "plots", "label": "Plot", "repeat_count": "${n}"},
+        {"type": "decimal", "name": "area", "label": "Area", "default": "1.5"}, {"type": "end repeat"},
+    ])
+    result = imported(path)
+    first = FormState(result["definition"])
+    assert first.value("village") is None  # nothing saved yet, as in ODK
+    state = FormState(result["definition"], last_saved={"village": "Kolda"})
+    assert state.value("village") == "Kolda"
+    state.set_answer("n", 3)
+    assert state.repeat_count("plots") == 3 and state.value("plots[3]/area") == 1.5
+    state.set_answer("n", 1)
+    assert state.repeat_count("plots") == 1
+    with pytest.raises(Exception, match="sets how many entries"):
+        state.add_repeat("plots")
 
 
 def test_metadata_and_new_question_types(xlsform):

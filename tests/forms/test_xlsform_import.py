@@ -249,8 +249,6 @@ def test_type_errors(xlsform):
         "survey, row 6, column 'type': write 'select_multiple LIST_NAME' with the name of a choice list",
         "survey, row 7, column 'type': the choice list 'nowhere' is not on the choices sheet",
         "survey, row 8, column 'calculation': a calculate question needs a calculation",
-        "survey, row 10, column 'repeat_count': fixed repeat counts ('repeat_count') are not supported: people add "
-        "entries themselves",
     ]
 
 
