@@ -41,7 +41,7 @@ def _keep(rows: Iterable[tuple[Any, ...]], sheet: str) -> Rows:
     blank_run = 0
     for number, row in enumerate(rows, start=1):
         row = tuple(row[:MAX_COLUMNS])
-        if number > 1 and all(_blank(v) for v in row):
+        if number > 1 and all(_blank(v) for v in row):  # () too: an empty row
             blank_run += 1
             if blank_run >= MAX_BLANK_RUN:
                 break
@@ -108,9 +108,19 @@ def _read_xlsx(path: Path, wanted: set[str], first_as: str | None = None) -> Ite
     try:
         for ws in wb.worksheets:
             if ws.title in chosen:
-                yield chosen[ws.title], (ws.title.strip(), _keep(ws.iter_rows(values_only=True), ws.title.strip()))
+                yield chosen[ws.title], (ws.title.strip(), _keep(_xlsx_rows(ws), ws.title.strip()))
     finally:
         wb.close()
+
+
+def _xlsx_rows(ws) -> Iterator[tuple[Any, ...]]:
+    """Rows cut to the header's width: columns past it carry nothing a form reads."""
+    rows = ws.iter_rows(values_only=True)
+    header = tuple(next(rows, ())[:MAX_COLUMNS])
+    width = max((i + 1 for i, v in enumerate(header) if not _blank(v)), default=0)
+    yield header[:width]
+    for row in rows:
+        yield row[:width]
 
 
 def _read_xls(path: Path, wanted: set[str], first_as: str | None = None) -> Iterator[tuple[str, tuple[str, Rows]]]:
@@ -131,8 +141,19 @@ def _read_xls(path: Path, wanted: set[str], first_as: str | None = None) -> Iter
                 continue
             key = chosen[title]
             sheet = book.sheet_by_index(index)
-            rows = ([_xls_value(book, cell) for cell in sheet.row(r)] for r in range(sheet.nrows))
-            yield key, (title.strip(), _keep((tuple(r) for r in rows), title.strip()))
+            width = 0  # columns past the header's last one carry nothing a form reads
+            if sheet.nrows:
+                header = sheet.row_values(0, 0, min(sheet.ncols, MAX_COLUMNS))
+                width = max((i + 1 for i, v in enumerate(header) if not _blank(v)), default=0)
+            blank_types = (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
+
+            def rows(sheet=sheet, width=width):
+                for r in range(sheet.nrows):
+                    if r and all(t in blank_types for t in sheet.row_types(r, 0, width)):
+                        yield ()  # a formatted empty row: no cell objects for it
+                        continue
+                    yield tuple(_xls_value(book, cell) for cell in sheet.row_slice(r, 0, width))
+            yield key, (title.strip(), _keep(rows(), title.strip()))
     finally:
         book.release_resources()
 
