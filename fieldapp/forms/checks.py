@@ -91,6 +91,11 @@ def check_definition(defn: FormDefinition) -> list[Issue]:
     # Choice lists
     used_lists = {q.choices for q in defn.questions() if q.choices}
     multiple_lists = {q.choices for q in defn.questions() if q.choices and q.type == SELECT_MULTIPLE}
+    # A cascading list (every select on it filtered) may hold a name twice ("king" county
+    # in two states): the filter shows one of them at a time. Elsewhere a name twice is
+    # odd but harmless (both store the same code): a warning, as XLSForm's
+    # allow_choice_duplicates setting makes it.
+    unfiltered = {q.choices for q in defn.questions() if q.choices and not q.choice_filter}
     for list_name, items in defn.choices.items():
         if not items and list_name in used_lists and not list_name.lower().endswith(MEDIA_SUFFIXES):
             # (a data file's list waits for its file: the importer says so)
@@ -106,8 +111,10 @@ def check_definition(defn: FormDefinition) -> list[Issue]:
                 add(Issue(where, "name", _("'{name}' has a space: choices of a select_multiple cannot").format(
                     name=c.name)))
             elif c.name in names_in_list:
-                add(Issue(where, "name", _("duplicate choice '{name}' in list '{list}'").format(
-                    name=c.name, list=list_name)))
+                if list_name in unfiltered:
+                    add(Issue(where, "name", _("duplicate choice '{name}' in list '{list}': both are offered and "
+                                               "store the same code").format(name=c.name, list=list_name),
+                              warning=True))
             names_in_list.add(c.name)
             if not any(c.label.values()) and not list_name.lower().endswith(MEDIA_SUFFIXES):  # shown by its name
                 add(Issue(where, "label", _("the choice '{name}' has no label").format(name=c.name), warning=True))

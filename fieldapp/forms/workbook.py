@@ -12,6 +12,7 @@ reading of that sheet, so a hostile or broken file cannot make the import run fo
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -100,7 +101,9 @@ def _read_xlsx(path: Path, wanted: set[str], first_as: str | None = None) -> Ite
         raise FormImportError([_("{file}: the workbook is too large ({mb} MB unpacked, at most {max} MB)").format(
             file=path.name, mb=unpacked // 2 ** 20, max=MAX_UNPACKED_BYTES // 2 ** 20)])
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        with warnings.catch_warnings():  # "unknown extension", "no default style": about Excel, not the form
+            warnings.simplefilter("ignore", UserWarning)
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
         raise FormImportError([_("{file}: not a readable .xlsx workbook: {reason}").format(
             file=path.name, reason=type(e).__name__)]) from None
@@ -108,7 +111,10 @@ def _read_xlsx(path: Path, wanted: set[str], first_as: str | None = None) -> Ite
     try:
         for ws in wb.worksheets:
             if ws.title in chosen:
-                yield chosen[ws.title], (ws.title.strip(), _keep(_xlsx_rows(ws), ws.title.strip()))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    rows = _keep(_xlsx_rows(ws), ws.title.strip())
+                yield chosen[ws.title], (ws.title.strip(), rows)
     finally:
         wb.close()
 

@@ -422,7 +422,6 @@ class _Importer:
 
     def read_settings(self, sheet: _Sheet | None, fallback: str) -> tuple[str, Text, int | None, str]:
         form_id = form_identifier(self.path.stem)
-        self.allow_duplicate_choices = False
         if sheet is None or not sheet.rows:
             return form_id, {}, None, fallback
         number, row = sheet.rows[0]
@@ -442,7 +441,6 @@ class _Importer:
             title.setdefault(lang, text)
         for lang in title:
             self.note_language(lang)
-        self.allow_duplicate_choices = sheet.value(row, "allow_choice_duplicates").lower() in _TRUE - {""}
         version = None
         raw = sheet.raw(row, "version")
         if raw is not None and _cell_text(raw) != "":
@@ -479,8 +477,6 @@ class _Importer:
             columns = {b: _cell_text(row.get(w)) for b, w in extra if _cell_text(row.get(w))}
             choice = Choice(name, sheet.text(row, "label", lang), columns)
             self.where[id(choice)] = (sheet, number)
-            if self.allow_duplicate_choices and any(c.name == name for c in choices.get(list_name, ())):
-                continue  # the first of the same name is the one a select stores and shows
             choices.setdefault(list_name, []).append(choice)
         return choices
 

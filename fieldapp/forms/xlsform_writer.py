@@ -127,6 +127,8 @@ def definition_rows(definition: Any) -> tuple[list[dict], list[dict], dict]:
                      if lang != default and text})
     if defn.version is not None:
         settings["version"] = defn.version
+    if any(len({c.name for c in items}) < len(items) for items in defn.choices.values()):
+        settings["allow_choice_duplicates"] = "yes"  # a cascading list with a name twice
     return survey, choices, settings
 
 

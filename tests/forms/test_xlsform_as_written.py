@@ -151,7 +151,7 @@ def test_what_xlsform_allows_is_allowed(xlsform):
     result = imported(path)
     defn = FormDefinition.from_json(result["definition"])
     assert result["form_id"] == "my_form"
-    assert [c.name for c in defn.choices["a:b"]] == ["with space", "bare"]
+    assert [c.name for c in defn.choices["a:b"]] == ["with space", "bare", "bare"]
     state = FormState(defn)
     state.set_answer("s", "with space")
     assert state.value("s") == "with space"
@@ -162,6 +162,16 @@ def test_what_xlsform_allows_is_allowed(xlsform):
     assert not pyxform_ok(multiple)  # the one place a space cannot be: pyxform refuses it too
     assert problems(multiple) == ["choices, row 2, column 'name': 'a b' has a space: choices of a select_multiple "
                                   "cannot"]
+
+
+def test_the_same_name_twice_in_a_cascading_list(xlsform):
+    """Cause 8: 'king' county in two states: the filter offers one at a time."""
+    result = imported(CORPUS.parent / "xlsform-offline" / "external-itemsets.xlsx")
+    state = FormState(result["definition"])
+    kings = [c for c in state.definition.choices["counties"] if c.name == "king"]
+    assert sorted(c.columns["state"] for c in kings) == ["texas", "washington"]
+    state.set_answer("state", "washington")
+    assert [code for code, _label in state.choices("county")].count("king") == 1
 
 
 def test_unsupported_features_are_named_once_without_noise(xlsform):

@@ -26,6 +26,8 @@ GENUINELY_UNSUPPORTED = {
     r"regex\(\) patterns may not nest repetitions": "a pattern that can backtrack forever (safety limit)",
     r"a text in quotes is never closed": "a broken expression: pyxform does not parse expressions, ODK Validate "
                                          "refuses it",
+    r"unknown function 'concatx\(\)'": "a misspelt function (xlsform-offline's validate-error test), ODK Validate "
+                                         "refuses it",
 }
 
 

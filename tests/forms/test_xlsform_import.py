@@ -347,10 +347,10 @@ def test_choices_sheet_errors(xlsform):
     ])
     assert problems_of(path) == [
         "survey, row 3, column 'type': write 'select_one LIST_NAME' with the name of a choice list",
-        "choices, row 3, column 'name': duplicate choice 'yes' in list 'yn'",
         "choices, row 5, column 'name': the choice name is missing",
         "choices, row 6, column 'list_name': the list name is missing",
-    ]  # a choice without a label is shown by its name (a warning); any list name XLSForm takes is taken
+    ]  # a choice without a label is shown by its name, a name twice stores one code (warnings); any list name
+    # XLSForm takes is taken
 
 
 def test_header_and_settings_errors(xlsform):
