@@ -8,7 +8,7 @@ group). The corpus is not committed (only a small sample is, in tests/fixtures/x
 gather one into bench/data/xlsforms/ (git-ignored) or point FIELDAPP_XLSFORM_CORPUS at
 a folder. Without a corpus the script says so and exits 0.
 
-Writes bench/results/xlsform.json. Usage: python bench/xlsform_corpus.py [FOLDER] [-v]
+Writes bench/results/xlsform.json. Usage: python bench/xlsform_corpus.py [FOLDER] [-v] [--out FILE]
 """
 from __future__ import annotations
 
@@ -101,14 +101,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", default=os.environ.get("FIELDAPP_XLSFORM_CORPUS", str(DEFAULT_CORPUS)))
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--out", default=str(RESULTS), help="where the JSON results go")
     args = parser.parse_args(argv)
     folder = Path(args.folder)
     if not folder.is_dir() or not any(p.suffix.lower() in SUFFIXES for p in folder.rglob("*")):
         print(f"no XLSForm corpus in {folder}: nothing measured (see the docstring to gather one)")
         return 0
     result = measure(folder, args.verbose)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"{result['imported_of_pyxform_valid']} of {result['pyxform_valid']} pyxform-valid forms imported "
           f"({result['share']:.0%}; target {TARGET_SHARE:.0%}), {len(result['crashes'])} crash(es); "
           f"{result['forms']} forms in all")

@@ -7,6 +7,7 @@ or not, may crash the importer.
 from __future__ import annotations
 
 import functools
+import io
 import re
 import warnings
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from pyxform.xls2xform import convert
 
 from fieldapp.forms.errors import FormImportError
-from fieldapp.forms.xlsform import import_xlsform
+from fieldapp.forms.xlsform import check_command, import_xlsform
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "xlsforms"
 FORMS = sorted(p for p in CORPUS.rglob("*") if p.suffix.lower() in (".xls", ".xlsx"))
@@ -66,6 +67,23 @@ def test_form_is_imported_or_refused_for_a_documented_reason(path):
     assert result["definition"]["children"]
 
 
+@pytest.mark.parametrize("path", [p for p in FORMS if p.suffix == ".xlsx"][:12], ids=lambda p: p.name)
+def test_form_check_command_says_the_same(path):
+    """`fieldapp form check` prints the outline (exit 0) of what imports, the problems
+    (exit 1) of what does not."""
+    out = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = check_command(path, out)
+        try:
+            import_xlsform(path)
+            expected = 0
+        except FormImportError:
+            expected = 1
+    assert code == expected
+    assert ("Questions:" in out.getvalue()) == (code == 0)
+
+
 def test_share_of_pyxform_valid_forms_imported():
     valid = [p for p in FORMS if pyxform_converts(p)]
     imported = []
@@ -80,3 +98,25 @@ def test_share_of_pyxform_valid_forms_imported():
     # 44 of the 48 pyxform-valid forms today (the rest: GENUINELY_UNSUPPORTED); it may only go up
     assert len(valid) >= 45 and len(imported) >= 44, (len(imported), len(valid))
     assert len(imported) / len(valid) >= 0.9
+
+
+def test_corpus_benchmark_measures_a_folder_and_skips_without_one(tmp_path, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("xlsform_corpus", CORPUS.parent.parent.parent / "bench" /
+                                                  "xlsform_corpus.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main([str(tmp_path / "absent"), "--out", str(tmp_path / "r.json")]) == 0
+    assert "no XLSForm corpus" in capsys.readouterr().out and not (tmp_path / "r.json").exists()
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name in ("example_xls__text_and_integer.xls", "example_xls__case_insensitivity.xlsx"):
+        (folder / name).write_bytes((CORPUS / "pyxform" / name).read_bytes())
+    assert bench.main([str(folder), "--out", str(tmp_path / "r.json")]) == 0
+    import json
+
+    result = json.loads((tmp_path / "r.json").read_text())
+    assert (result["forms"], result["pyxform_valid"], result["imported_of_pyxform_valid"]) == (2, 2, 1)
+    assert list(result["refusals_by_cause"]) == ["OpenStreetMap questions ('…') are not supported by Field App"]
+    assert result["crashes"] == [] and result["import_ms"]["worst"] > 0
