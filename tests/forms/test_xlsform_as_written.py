@@ -289,3 +289,22 @@ def test_metadata_and_new_question_types(xlsform):
     assert state.value("audit").splitlines()[0] == "event,node,time"
     assert "question,t,2025-03-04T09:30:00+00:00" in state.value("audit")
     assert not [i for i in state.items() if i.name in ("h", "deviceid", "audit")]  # never shown
+
+
+def test_a_new_submission_reads_this_installation(xlsform, store):
+    """deviceid is the installation's id, username the user signed in for sync, and
+    ${last-saved#name} the answer saved last on this device for that form."""
+    from fieldapp.forms.versions import device_context, new_submission, publish_to_store
+
+    path = xlsform([{"type": "deviceid", "name": "device"}, {"type": "username", "name": "who"},
+                    {"type": "text", "name": "village", "label": "Village", "default": "${last-saved#village}"}],
+                   None, {"form_id": "visit"})
+    definition_id = publish_to_store(store, imported(path))
+    row = store.get("form_definition", definition_id)
+    store.set_meta("sync_user", "amina")
+    first = new_submission(definition_id, row, "First", **device_context(store, "visit"))
+    assert first["answers"] == {"device": store.device_id, "who": "amina"}
+    first["answers"]["village"] = "Kolda"
+    store.insert("form_submission", first)
+    second = new_submission(definition_id, row, "Second", **device_context(store, "visit"))
+    assert second["answers"]["village"] == "Kolda"
