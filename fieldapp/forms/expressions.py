@@ -418,7 +418,7 @@ class Context(Protocol):
 FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "selected": (2, 2), "count-selected": (1, 1), "if": (3, 3), "today": (0, 0), "now": (0, 0),
     "string": (1, 1), "number": (1, 1), "int": (1, 1), "round": (1, 2), "concat": (1, None),
-    "string-length": (1, 1), "regex": (2, 2), "coalesce": (2, 2), "sum": (1, 1), "count": (1, 1),
+    "regex": (2, 2), "coalesce": (2, 2), "sum": (1, 1), "count": (1, 1),
     "contains": (2, 2), "starts-with": (2, 2), "ends-with": (2, 2), "not": (1, 1), "true": (0, 0),
     "false": (0, 0), "boolean": (1, 1), "floor": (1, 1), "ceiling": (1, 1), "abs": (1, 1),
     "pow": (2, 2), "min": (1, None), "max": (1, None), "date": (1, 1), "substr": (2, 3),

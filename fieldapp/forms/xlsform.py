@@ -42,8 +42,8 @@ from typing import Any, TextIO
 from fieldapp.forms import expressions
 from fieldapp.forms.checks import check_definition
 from fieldapp.forms.definition import (
-    CALCULATE, EXPRESSION_ATTRIBUTES, METADATA_TYPES, NOTE, SELECT_MULTIPLE, SELECT_TYPES, TYPES, UNSHOWN_TYPES,
-    Choice, FormDefinition, Group, Question, Repeat, Text, text_in, valid_name,
+    CALCULATE, EXPRESSION_ATTRIBUTES, NOTE, SELECT_MULTIPLE, SELECT_TYPES, TYPES, UNSHOWN_TYPES,
+    Choice, FormDefinition, Group, Question, Repeat, Text, text_in,
 )
 from fieldapp.forms.errors import FormImportError
 from fieldapp.forms.media import MediaError, find_media, read_media

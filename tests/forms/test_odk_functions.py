@@ -2,7 +2,6 @@
 specification (getodk.github.io/xforms-spec, "XPath functions") and XPath 1.0."""
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 
