@@ -159,6 +159,8 @@ def read_source(path: Path | str, entity_name: str, *, fmt: str | None = None, e
     path = Path(path)
     try:
         data = path.read_bytes()
+    except FileNotFoundError:
+        raise
     except OSError as exc:
         raise ImportFileError(_("cannot read {path}: {reason}").format(path=path.name, reason=exc.strerror or exc)) from None
     fmt = fmt or guess_format(path, data[:2048])
