@@ -197,3 +197,20 @@ def test_files_dropped_on_attachments_are_attached(qtbot, window, store, sample,
     qtbot.waitUntil(lambda: len(panel.rows()) == 1, timeout=10000)
     assert panel.rows()[0]["file_name"] == "zai.txt"
     assert store.children("practice_media", pid)[0]["file_name"] == "zai.txt"
+
+
+def test_printing_lays_the_sheet_out_on_a_printer(qtbot, window, store, sample, tmp_path):
+    """The Print entry paints the same layout on the printer the dialog returns (here a
+    printer writing to a file, as "Print to file" does)."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    from fieldapp.core import practice_sheet
+    from fieldapp.ui import documents_pdf
+
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    path = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(path))
+    count = documents_pdf.paint([documents_pdf.sheet_document(practice_sheet.build(store, sample["practices"][1]))], printer)
+    assert count == pages(path) == 1
+    assert "Agroforestry with shea trees" in pdf_text(path)
