@@ -225,17 +225,28 @@ class Documents(QObject):
                   lambda n: ngettext("{n} page written to {file}", "{n} pages written to {file}", n).format(n=number_text(n), file=target.name))
 
     def save_current_minutes(self, path: Path | str | None = None) -> None:
+        """The selected meeting's minutes as PDF, or as a Word document when the name
+        ends in .docx (for partners who edit minutes before circulating them)."""
         mid = self._current_id("meeting")
         if mid is None:
             self.failed.emit(_("Choose a meeting first."))
             return
         if path is None:
             row = self.store.get("meeting", mid)
-            path, _selected = self._ask_path(_("Save meeting minutes"), f"{safe_name(row['title'] if row else 'minutes')}.pdf", ["PDF (*.pdf)"])
+            path, selected = self._ask_path(_("Save meeting minutes"), f"{safe_name(row['title'] if row else 'minutes')}.pdf",
+                                            ["PDF (*.pdf)", "Word (*.docx)"])
             if not path:
                 return
+            if selected.startswith("Word") and not path.lower().endswith(".docx"):
+                path = str(Path(path).with_suffix(".docx"))
         target = Path(path)
         store = self.store
+        if target.suffix.lower() == ".docx":
+            from fieldapp.core.minutes_docx import minutes_docx
+
+            self._run(lambda: (minutes_docx(store, mid, target), 1)[1], target,
+                      lambda _n: _("Minutes written to {file}").format(file=target.name))
+            return
         self._run(lambda: documents_pdf.minutes_pdf(store, mid, target), target,
                   lambda n: ngettext("{n} page written to {file}", "{n} pages written to {file}", n).format(n=number_text(n), file=target.name))
 

@@ -149,9 +149,19 @@ def test_meeting_minutes_pdf(qtbot, window, documents, store, sample, tmp_path):
     _wait_written(qtbot, documents, lambda: documents.save_current_minutes(path))
     text = pdf_text(path)
     assert pages(path) >= 1
-    for words in ("Hyderabad workshop", "3 participants", "women: 2", "youth (under 35): 1", "Regional roadmap",
-                  "Soil sampling protocol", "Adopt the common protocol", "Postponed", "Circulate the protocol", "Mar 1, 2023"):
+    wanted = ("Hyderabad workshop", "3 participants", "women: 2", "youth (under 35): 1", "Regional roadmap",
+              "Soil sampling protocol", "Adopt the common protocol", "Postponed", "Circulate the protocol", "Mar 1, 2023")
+    for words in wanted:
         assert words in text, words
+
+    from docx import Document  # the same minutes as a Word document
+    docx_path = tmp_path / "minutes.docx"
+    _wait_written(qtbot, documents, lambda: documents.save_current_minutes(docx_path))
+    doc = Document(str(docx_path))
+    words = " ".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+    for w in wanted:
+        assert w in words, w
+    assert [c.text for c in doc.tables[-1].rows[1].cells] == ["Circulate the protocol", "Asha Rao", "Mar 1, 2023", "Open"]
 
 
 def test_carbon_calculator_checks_the_worked_example_and_fills_the_practice(qtbot, window, documents, store, sample):
