@@ -9,6 +9,7 @@ QTextDocument into a PDF or onto a printer. Labels come from the interface's cat
 from __future__ import annotations
 
 import html
+import unicodedata
 from typing import Any, Iterable, Sequence
 
 from fieldapp.core import fieldspec as fs
@@ -28,13 +29,29 @@ def direction(lang: str | None) -> str:
     return "rtl" if is_right_to_left(lang) else "ltr"
 
 
+def text_direction(text: str, fallback: str = "ltr") -> str:
+    """The direction a paragraph reads in, from its first strong letter (the Unicode
+    bidi rule P2): an English summary stays left-to-right inside an Arabic sheet."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return fallback
+
+
 def paragraphs(text: str | None, lang: str | None) -> str:
-    """Record text (in the record's language) as paragraphs, line breaks kept."""
+    """Record text as paragraphs, line breaks kept, each in the direction its own words
+    read (the record's language when they do not say)."""
     if not text or not str(text).strip():
         return ""
-    d = direction(lang)
     parts = [p.strip() for p in str(text).replace("\r\n", "\n").split("\n\n") if p.strip()]
-    return "".join(f'<p dir="{d}" align="{"right" if d == "rtl" else "left"}">{esc(p).replace(chr(10), "<br/>")}</p>' for p in parts)
+    out = []
+    for p in parts:
+        d = text_direction(p, direction(lang))
+        out.append(f'<p dir="{d}" align="{"right" if d == "rtl" else "left"}">{esc(p).replace(chr(10), "<br/>")}</p>')
+    return "".join(out)
 
 
 def isolated(text: str) -> str:
@@ -93,7 +110,7 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence
     """A ruled table; cells are escaped text."""
     head = "".join(f'<th align="start" bgcolor="#e8f5e9"{f" width={w}%" if widths else ""}>{esc(h)}</th>'
                    for h, w in zip(header, widths or [0] * len(header)))
-    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{esc(isolated(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f'<table width="100%" border="1" cellspacing="0" cellpadding="4" style="border-collapse:collapse; border-color:#bbbbbb">' \
            f"<tr>{head}</tr>{body}</table>"
 
@@ -117,5 +134,5 @@ def page(title: str, subtitle: str, body: str, lang: str | None = None) -> str:
     """The whole document: the interface language sets the page's direction."""
     d = direction(lang or language())
     return (f'<html dir="{d}"><head><meta charset="utf-8"/></head><body dir="{d}">'
-            f'<h1 style="color:{ACCENT}">{esc(title)}</h1>'
+            f'<h1 style="color:{ACCENT}">{esc(isolated(title))}</h1>'
             f'<p style="color:#555555">{esc(subtitle)}</p>{body}</body></html>')

@@ -135,9 +135,9 @@ def to_html(m: Minutes) -> str:
     if m.agenda:
         body.append(heading(_("Agenda and discussion")))
         for point in m.agenda:
-            body.append(f"<h3>{point.number}. {esc(point.title)}</h3>" + paragraphs(point.discussion, lang))
+            body.append(f"<h3>{point.number}. {esc(isolated(point.title))}</h3>" + paragraphs(point.discussion, lang))
             for text, outcome in point.decisions:
-                body.append(f'<p><b>{esc(_("Decision"))} ({esc(outcome)}):</b> {esc(text)}</p>')
+                body.append(f'<p><b>{esc(_("Decision"))} ({esc(outcome)}):</b> {esc(isolated(text))}</p>')
     if m.decisions:
         body.append(heading(_("Decisions")) + table(m.headers["decisions"], [list(d) for d in m.decisions], [80, 20]))
     if m.actions:

@@ -224,3 +224,23 @@ def test_printing_lays_the_sheet_out_on_a_printer(qtbot, window, store, sample, 
     count = documents_pdf.paint([documents_pdf.sheet_document(practice_sheet.build(store, sample["practices"][1]))], printer)
     assert count == pages(path) == 1
     assert "Agroforestry with shea trees" in pdf_text(path)
+
+
+def test_sheet_shows_the_practice_photos(qtbot, window, documents, store, sample, tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    from fieldapp.core import attachments, practice_sheet
+
+    pid = sample["practices"][2]
+    image = QImage(320, 200, QImage.Format.Format_RGB32)
+    image.fill(QColor("#6d4c41"))
+    photo = tmp_path / "no-till.png"
+    image.save(str(photo))
+    attachments.add_file(store, "practice", pid, photo, caption="Direct seeding into residues")
+    sheet = practice_sheet.build(store, pid)
+    assert [p.caption for p in sheet.photos] == ["Direct seeding into residues"]
+    path = tmp_path / "photo-sheet.pdf"
+    _wait_written(qtbot, documents, lambda: documents.save_sheets([pid], path))
+    reader = PdfReader(str(path))
+    assert sum(len(page.images) for page in reader.pages) >= 1
+    assert "Direct seeding into residues" in pdf_text(path)

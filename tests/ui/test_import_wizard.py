@@ -97,3 +97,29 @@ def test_columns_that_match_no_field_are_mapped_then_imported(qtbot, wizard, sto
         wizard.import_button.click()
     row = store.list("organisation")[0]
     assert (row["name"], row["country"], row["notes"]) == ("INERA", "BF", None)
+
+
+def test_a_workbook_names_each_problem_s_sheet_and_a_long_file_shows_progress(qtbot, wizard, store, tmp_path):
+    from openpyxl import Workbook
+
+    org_type = store.catalog.codes("org_type")[0]
+    wb = Workbook()
+    orgs = wb.active
+    orgs.title = "organisation"
+    orgs.append(["name", "country", "org_type"])
+    for i in range(2500):
+        orgs.append([f"Coopérative {i}", "SN", org_type])
+    contacts = wb.create_sheet("contact")
+    contacts.append(["full_name", "gender"])
+    contacts.append(["Awa Diop", "unknown"])
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    steps = []
+    _open(qtbot, wizard, path)
+    assert "sheets: organisation" in wizard.file_status.text()
+    wizard.progress.valueChanged.connect(steps.append)
+    _check(qtbot, wizard)
+    assert [row[:3] for row in _cells(wizard.problems_table)] == [["contact", "2", "gender"]]
+    assert not wizard.problems_table.isColumnHidden(0)
+    assert len(steps) > 3 and wizard.progress.value() == wizard.progress.maximum()
+    assert not wizard.import_button.isEnabled() and store.count("organisation") == 0
