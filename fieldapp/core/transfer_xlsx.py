@@ -9,6 +9,10 @@ A form submission's answers hold its repeats as lists of objects ("partners": [{
 {...}]). In the workbook those lists leave the `answers` cell and become a sheet per
 repeat, one row per instance: `submission_id`, `repeat`, `instance`, then the repeat's
 questions. Reading puts them back, so what comes in is what went out.
+
+Excel refuses cells longer than 32 767 characters (the project proposal's definition is
+about 53 000): such a value keeps its first 32 000 in its cell and the rest, in order, in
+a `_continued` sheet (sheet, row, column, part, text) that reading joins back.
 """
 from __future__ import annotations
 
@@ -25,6 +29,11 @@ from fieldapp.core.transfer_problems import ImportFileError, ImportProblem
 from fieldapp.i18n import _
 
 REPEAT_COLUMNS = ("submission_id", "repeat", "instance")
+# Excel refuses a cell of more than 32 767 characters (a form definition is often longer):
+# such a value keeps its first part in its cell and the rest, in order, in this sheet.
+CONTINUED = "_continued"
+CONTINUED_COLUMNS = ("sheet", "row", "column", "part", "text")
+CELL_LIMIT = 32_000
 SUBMISSION = "form_submission"
 _MAX_TITLE = 31  # Excel's limit for a sheet name
 _FORBIDDEN = set('[]:*?/\\')
@@ -81,11 +90,20 @@ def _title(name: str, used: set[str]) -> str:
     return title
 
 
-def _append(ws: Any, values: Sequence[Any]) -> None:
-    ws.append(list(values))
+def _append(ws: Any, values: Sequence[Any], header: Sequence[str] = (), spill: list | None = None) -> None:
+    row = list(values)
+    rest: list[tuple[str, str]] = []
+    for i, v in enumerate(row):
+        if spill is not None and isinstance(v, str) and len(v) > CELL_LIMIT:
+            row[i] = v[:CELL_LIMIT]
+            rest.append((header[i], v[CELL_LIMIT:]))
+    ws.append(row)
     for c in ws[ws.max_row]:
         if isinstance(c.value, str) and c.value.startswith("="):
             c.data_type = "s"  # text, not a formula
+    for column, text in rest:
+        for part, start in enumerate(range(0, len(text), CELL_LIMIT), start=1):
+            spill.append([ws.title, ws.max_row, column, part, text[start:start + CELL_LIMIT]])
 
 
 def write_xlsx(tables: Mapping[str, Iterable[dict]], out: IO[bytes] | Path | str) -> dict[str, int]:
@@ -97,8 +115,9 @@ def write_xlsx(tables: Mapping[str, Iterable[dict]], out: IO[bytes] | Path | str
 
     wb = Workbook(write_only=False)
     wb.remove(wb.active)
-    used: set[str] = set()
+    used: set[str] = {CONTINUED}
     counts: dict[str, int] = {}
+    spill: list[list[Any]] = []
     bold = Font(bold=True)
     for e in (e for e in ENTITIES if e.name in tables):
         ws = wb.create_sheet(_title(e.name, used))
@@ -124,7 +143,7 @@ def write_xlsx(tables: Mapping[str, Iterable[dict]], out: IO[bytes] | Path | str
                         kept[key] = answer
                 values["answers"] = kept
             try:
-                _append(ws, [row["id"], *(_native(f, values.get(f.name)) for f in e.fields)])
+                _append(ws, [row["id"], *(_native(f, values.get(f.name)) for f in e.fields)], columns(e), spill)
             except IllegalCharacterError:
                 raise ValueError(_("{entity} {id}: a value holds a control character a spreadsheet cannot store").format(
                     entity=e.name, id=row["id"])) from None
@@ -137,7 +156,13 @@ def write_xlsx(tables: Mapping[str, Iterable[dict]], out: IO[bytes] | Path | str
             for c in rs[1]:
                 c.font = bold
             for sid, name, i, instance in instances:
-                _append(rs, [sid, name, i, *(_answer_cell(instance[k]) if k in instance else None for k in keys)])
+                _append(rs, [sid, name, i, *(_answer_cell(instance[k]) if k in instance else None for k in keys)],
+                        [*REPEAT_COLUMNS, *keys], spill)
+    if spill:
+        cs = wb.create_sheet(CONTINUED)
+        cs.append(list(CONTINUED_COLUMNS))
+        for values in spill:
+            _append(cs, values)
     if not wb.sheetnames:
         wb.create_sheet("empty")
     wb.save(out)
@@ -180,6 +205,8 @@ def read_xlsx(data: bytes | Path | str, default_entity: str | None = None) -> tu
         raise ImportFileError(_("not an XLSX workbook: {reason}").format(reason=exc)) from None
     sheets: list[tuple[str, str, list[str], list[tuple[int, dict]]]] = []
     repeat_rows: list[tuple[str, int, dict]] = []
+    continued: list[dict] = []
+    by_line: dict[tuple[str, int], dict] = {}
     problems: list[ImportProblem] = []
     try:
         for ws in wb.worksheets:
@@ -195,6 +222,10 @@ def read_xlsx(data: bytes | Path | str, default_entity: str | None = None) -> tu
                 values = [_cell_value(c) for c in cells[: len(header)]]
                 if any(v not in (None, "") for v in values):
                     records.append((line, {h: v for h, v in zip(header, values) if h}))
+                    by_line[(ws.title, line)] = records[-1][1]
+            if tuple(header[:5]) == CONTINUED_COLUMNS:
+                continued.extend(rec for _line, rec in records)
+                continue
             if tuple(header[:3]) == REPEAT_COLUMNS:
                 repeat_rows.extend((ws.title, line, rec) for line, rec in records)
                 continue
@@ -207,6 +238,11 @@ def read_xlsx(data: bytes | Path | str, default_entity: str | None = None) -> tu
             sheets.append((name, ws.title, header, records))
     finally:
         wb.close()
+    for part in sorted(continued, key=lambda r: (str(r.get("sheet")), int(r.get("row") or 0), str(r.get("column")), int(r.get("part") or 0))):
+        rec = by_line.get((str(part.get("sheet")), int(part.get("row") or 0)))
+        column = str(part.get("column"))
+        if rec is not None and isinstance(rec.get(column), str):
+            rec[column] += str(part.get("text") or "")
     if repeat_rows:
         problems.extend(_merge_repeats(sheets, repeat_rows))
     order = {e.name: i for i, e in enumerate(ENTITIES)}

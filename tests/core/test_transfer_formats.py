@@ -193,3 +193,25 @@ def test_cli_imports_with_map_and_encoding_and_exports_xlsx(tmp_path, capsys):
     assert s.count("organisation") == before + 1
     assert any(r["name"] == "Казанский университет" for r in s.list("organisation", {"country": "RU"}))
     s.close()
+
+
+def test_xlsx_values_longer_than_an_excel_cell_come_back_whole(store, make_store, tmp_path):
+    """Excel refuses cells past 32 767 characters; a shipped form definition is longer."""
+    from fieldapp.forms import xlsform
+    from fieldapp.paths import resources_dir
+
+    definition = xlsform.import_xlsform(resources_dir() / "forms" / "project_proposal.xlsx")
+    assert len(json.dumps(definition)) > 32767
+    fid = store.insert("form_definition", {"form_id": "proposal", "version": 1, "title": "Proposal", "definition": definition})
+    fam = store.catalog.codes("practice_family")[0]
+    long_text = "Le zaï, pratique ancienne du Yatenga. " * 2500
+    pid = store.insert("practice", {"title": "Zaï", "family": fam, "country": "BF", "description": long_text})
+    path = tmp_path / "long.xlsx"
+    transfer.export_xlsx(store, ["form_definition", "practice"], path)
+    wb = load_workbook(path)
+    assert all(len(str(c.value or "")) <= 32767 for ws in wb.worksheets for row in ws.iter_rows() for c in row)
+    assert "_continued" in wb.sheetnames
+    target = make_store("long-target")
+    assert import_file(target, "practice", path).problems == []
+    assert target.get("form_definition", fid)["definition"] == definition
+    assert target.get("practice", pid)["description"] == long_text
