@@ -6,9 +6,9 @@ Nothing in the file says which, and each of those bytes decodes "successfully" i
 others, so a fixed fallback (what the importer did: cp1252 with replacement characters)
 silently garbles three of the six UN languages.
 
-Why charset-normalizer rather than our own scoring: we tried a script-share heuristic
-(the share of decoded letters in the script a code page is for) and it fails exactly on
-the hard cases: Cyrillic bytes read as cp1252 are all Latin letters ("Ìèíèñòåðñòâî"),
+Why charset-normalizer rather than our own scoring: a script-share heuristic (the share
+of decoded letters in the script a code page is for), the obvious thing to write, fails
+exactly on the hard cases: Cyrillic bytes read as cp1252 are all Latin letters ("Ìèíèñòåðñòâî"),
 and cp1251 bytes read as gb18030 are valid rare ideographs. charset-normalizer measures
 both the mess of each decoding (odd symbols, case changes inside words) and its
 coherence with letter frequencies of real languages, which separates those cases; it is
