@@ -287,9 +287,14 @@ class Documents(QObject):
         return self.calculator
 
     def _calculator_follows(self, practice_id: str | None) -> None:
-        if self.calculator is not None:
-            row = self.store.get("practice", practice_id) if practice_id else None
-            self.calculator.set_practice(practice_id, row["title"] if row else "")
+        """The calculator fills the practice being edited (its title read off the UI thread)."""
+        if self.calculator is None:
+            return
+        self.calculator.set_practice(practice_id)
+        if practice_id:
+            store, calc = self.store, self.calculator
+            self.bridge.read(lambda: (store.get("practice", practice_id) or {}).get("title", ""),
+                             lambda title: calc.practice_id == practice_id and calc.set_practice(practice_id, title))
 
 
 __all__ = ["Documents"]
