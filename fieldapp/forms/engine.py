@@ -542,6 +542,8 @@ class FormState:
     def _display(self, name: str, chain: tuple[str, ...], idx: Indices, lang: str | None = None) -> Value:
         """An answer as a label shows it: numbers in the reader's locale (Babel), a choice
         by its label, several choices joined by commas."""
+        if name.startswith("last-saved#"):
+            return expressions.to_string(_Context(self, (), ()).last_saved(name[11:]))
         v = self._lookup(name, chain, idx)
         v = v[0] if isinstance(v, NodeSet) and v else ("" if isinstance(v, NodeSet) else v)
         lang = lang or self.language

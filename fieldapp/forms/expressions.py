@@ -736,8 +736,9 @@ _LABEL_REF_RE = re.compile(r"\$\{([^}]*)\}")
 
 
 def label_references(text: str) -> list[str]:
-    """The ${names} written in a label or hint, where they show the current answers."""
-    return [m.group(1).strip() for m in _LABEL_REF_RE.finditer(text or "")]
+    """The ${names} written in a label or hint, where they show the current answers
+    (${last-saved#name} names `name`: it shows the last saved submission's answer)."""
+    return [m.group(1).strip().removeprefix("last-saved#") for m in _LABEL_REF_RE.finditer(text or "")]
 
 
 def render_label(text: str, lookup: Callable[[str], Value]) -> str:

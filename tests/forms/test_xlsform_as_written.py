@@ -231,6 +231,7 @@ def test_last_saved_values_and_repeat_counts(xlsform):
     fixes how many entries a repeat has."""
     path = xlsform([
         {"type": "text", "name": "village", "label": "Village", "default": "${last-saved#village}"},
+        {"type": "note", "name": "before", "label": "Last time: ${last-saved#village}"},
         {"type": "integer", "name": "n", "label": "How many plots?"},
         {"type": "begin repeat", "name": "plots", "label": "Plot", "repeat_count": "${n}"},
         {"type": "decimal", "name": "area", "label": "Area", "default": "1.5"}, {"type": "end repeat"},
@@ -239,7 +240,7 @@ def test_last_saved_values_and_repeat_counts(xlsform):
     first = FormState(result["definition"])
     assert first.value("village") is None  # nothing saved yet, as in ODK
     state = FormState(result["definition"], last_saved={"village": "Kolda"})
-    assert state.value("village") == "Kolda"
+    assert state.value("village") == "Kolda" and state.label("before") == "Last time: Kolda"
     state.set_answer("n", 3)
     assert state.repeat_count("plots") == 3 and state.value("plots[3]/area") == 1.5
     state.set_answer("n", 1)
