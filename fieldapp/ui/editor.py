@@ -107,6 +107,7 @@ class RecordEditor(QWidget):
         self.undo_stack = QUndoStack(self)
         self.inputs: dict[str, FieldInput] = {}
         self.messages: dict[str, QLabel] = {}
+        self.field_rows: dict[str, QHBoxLayout] = {}  # each input's row, for buttons beside it (map picker)
         self._build()
         bridge.changed.connect(self._on_store_changed)
         self.clear()
@@ -181,6 +182,7 @@ class RecordEditor(QWidget):
             row = QHBoxLayout()
             row.setContentsMargins(0, 0, 0, 0)
             row.addWidget(inp.widget, 1)
+            self.field_rows[f.name] = row
             if f.unit and f.unit != "bytes":
                 row.addWidget(QLabel(f.unit))
             cell_layout.addLayout(row)

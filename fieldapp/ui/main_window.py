@@ -19,6 +19,9 @@ from fieldapp.ui.display import moment_text, number_text
 from fieldapp.ui.documents_menu import Documents
 from fieldapp.ui.help_menu import add_help_menu
 from fieldapp.ui.list_page import ListPage
+from fieldapp.ui.map_area import MapArea
+from fieldapp.ui.dashboard_area import DashboardArea
+from fieldapp.ui.map_picker import attach_location_picker
 from fieldapp.ui.search_box import SearchBox
 from fieldapp.ui.settings import Settings, SettingsDialog
 from fieldapp.ui.sync_page import SyncPage
@@ -104,6 +107,11 @@ class MainWindow(QMainWindow):
         self.meetings_stack.addWidget(self.capture)
         self.capture.back.connect(lambda: self.meetings_stack.setCurrentIndex(0))
 
+        self.map_area = MapArea(self.bridge)
+        self.map_area.open_record.connect(self.open_record)
+        self.dashboard = DashboardArea(self.bridge)
+        self.location_pickers = [attach_location_picker(self.pages[n].editor) for n in ("practice", "organisation")]
+
         self.sync_page = SyncPage()
         self.sync_page.open_settings.connect(self.open_settings)
 
@@ -120,8 +128,10 @@ class MainWindow(QMainWindow):
             (_("Projects & Forms"), projects, QStyle.StandardPixmap.SP_FileDialogContentsView),
             (_("Meetings"), self.meetings_stack, QStyle.StandardPixmap.SP_FileDialogListView),
             (_("Sync"), self.sync_page, QStyle.StandardPixmap.SP_BrowserReload),
+            (_("Map"), self.map_area, QStyle.StandardPixmap.SP_DriveNetIcon),
+            (_("Dashboard"), self.dashboard, QStyle.StandardPixmap.SP_FileDialogInfoView),
         )
-        self.area_keys = ("practices", "people", "projects", "meetings", "sync")
+        self.area_keys = ("practices", "people", "projects", "meetings", "sync", "map", "dashboard")
         for i, (label, widget, icon) in enumerate(areas):
             item = QListWidgetItem(style.standardIcon(icon), label)
             item.setToolTip(f"{label} (Ctrl+{i + 1})")
