@@ -17,6 +17,7 @@ organisation's coordinates, and building the FormState) runs off the UI thread.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Callable
 
@@ -41,6 +42,7 @@ from fieldapp.ui.form_inputs import AttachmentQuestion, GeopointQuestion
 from fieldapp.ui.form_rows import ERROR_STYLE, HINT_STYLE, InstanceRow, QuestionRow, RepeatRow, Row, make_row
 
 AUTOSAVE_MS = 300
+log = logging.getLogger(__name__)
 Key = tuple[str, str]  # (item kind, path)
 
 
@@ -569,6 +571,15 @@ class FormFiller(QWidget):
             change = self.state.set_answer(row.path, row.input.value())
         except FormStateError as e:
             row.set_message(str(e))
+            return
+        except Exception as e:  # noqa: BLE001 - a fault in the form's rules must not lose the answer
+            # The engine stores the answer before it recomputes what depends on it, so
+            # the answer is there: save it, redraw everything, and say what went wrong.
+            log.exception("re-evaluating the form after answering %s failed", row.path)
+            self._mark_dirty()
+            self._render(full=True)
+            row.set_message(_("Your answer is kept, but a rule of the form could not be worked out: {reason}").format(
+                reason=e))
             return
         self._mark_dirty()
         self._render(change=change, source=row.path)

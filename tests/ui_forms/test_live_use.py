@@ -54,3 +54,36 @@ def test_ctrl_page_down_from_every_text_question_raises_nothing(qtbot, store, br
             qtbot.keyClicks(edit.viewport() if hasattr(edit, "viewport") else edit, "1")
             qtbot.keyClick(edit, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
             assert f.page != index, row.path
+
+
+def test_an_impossible_date_typed_in_a_form_is_kept_autosaved_and_reported(qtbot, store, bridge, tmp_path):
+    from fieldapp.forms.versions import publish_to_store
+    from fieldapp.forms.xlsform import import_xlsform
+    from fieldapp.forms.xlsform_writer import write_xlsform
+
+    path = write_xlsform(tmp_path / "visit.xlsx", [
+        {"type": "begin group", "name": "visit", "label": "Visit"},
+        {"type": "text", "name": "visited_on", "label": "Day of the visit (YYYY-MM-DD)"},
+        {"type": "calculate", "name": "days_since", "calculation": "today() - ${visited_on}"},
+        {"type": "note", "name": "since", "label": "Days since the visit: ${days_since}"},
+        {"type": "text", "name": "notes", "label": "Notes"},
+        {"type": "end group"},
+    ], settings={"form_id": "visit", "form_title": "Field visit"})
+    publish_to_store(store, import_xlsform(path))
+    area = make_area(qtbot, bridge)
+    sid = start(qtbot, area, form_id="visit", title="Visit to Yatenga")
+    f = area.filler
+    area.activateWindow()
+    qtbot.waitUntil(area.isActiveWindow, timeout=5000)
+    edit = f.row_for("visited_on").input.edit
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(edit, "2025-02-30")  # raised TypeError in the evaluator before
+    assert f.state.value("visited_on") == "2025-02-30"
+    qtbot.waitUntil(lambda: answers_in_db(store, sid).get("visited_on") == "2025-02-30", timeout=5000)  # autosaved
+    assert f.state.value("days_since") in (None, "")  # no number of days for a day that does not exist
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(edit, "28")  # 2025-02-28: a real day, the calculation comes back
+    assert edit.text() == "2025-02-28", (edit.text(), edit.cursorPosition())
+    qtbot.waitUntil(lambda: answers_in_db(store, sid).get("visited_on") == "2025-02-28", timeout=5000)
+    assert isinstance(f.state.value("days_since"), (int, float)) and f.state.value("days_since") > 0
