@@ -18,6 +18,7 @@ from fieldapp.ui.child_model import ChildTableModel
 from fieldapp.ui.display import choice_label, record_title
 from fieldapp.ui.editor import ERROR_STYLE
 from fieldapp.ui.record_model import VALUE_ROLE
+from fieldapp.ui.wheel_guard import guard as guard_wheel
 
 
 class ChoiceDelegate(QStyledItemDelegate):
@@ -38,6 +39,7 @@ class ChoiceDelegate(QStyledItemDelegate):
         if f.kind != fs.CHOICE:
             return super().createEditor(parent, option, index)
         combo = QComboBox(parent)
+        guard_wheel(combo)
         if not f.required:
             combo.addItem("", None)
         for code, label in self._options(f):

@@ -26,6 +26,7 @@ from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import choice_label
 from fieldapp.ui.form_filler import FormFiller
 from fieldapp.ui.pickers import CodeCombo
+from fieldapp.ui.wheel_guard import guard as guard_wheel
 
 LIST_LIMIT = 2000  # submissions shown at once (newest first); the search box finds the others
 
@@ -77,6 +78,7 @@ class NewSubmissionDialog(QDialog):
         self.setWindowTitle(_("New submission"))
         form = QFormLayout(self)
         self.template = QComboBox()
+        guard_wheel(self.template)
         for row in templates:
             self.template.addItem(_("{title} (version {version})").format(title=template_title(row),
                                                                           version=row["version"]), row["id"])

@@ -39,6 +39,7 @@ from fieldapp.i18n import _, language
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import choice_label
 from fieldapp.ui.form_inputs import AttachmentQuestion, GeopointQuestion
+from fieldapp.ui.wheel_guard import guard as guard_wheel
 from fieldapp.ui.form_rows import ERROR_STYLE, HINT_STYLE, InstanceRow, QuestionRow, RepeatRow, Row, make_row
 
 AUTOSAVE_MS = 300
@@ -99,6 +100,7 @@ class ReviewBox(QFrame):
         row = QHBoxLayout(self.editor)
         row.setContentsMargins(0, 0, 0, 0)
         self.state = QComboBox()
+        guard_wheel(self.state)
         self.state.setAccessibleName(_("Review state"))
         self.state.addItem(_("Not reviewed yet"), None)
         for code in SUBMISSION_REVIEW:

@@ -87,3 +87,38 @@ def test_an_impossible_date_typed_in_a_form_is_kept_autosaved_and_reported(qtbot
     assert edit.text() == "2025-02-28", (edit.text(), edit.cursorPosition())
     qtbot.waitUntil(lambda: answers_in_db(store, sid).get("visited_on") == "2025-02-28", timeout=5000)
     assert isinstance(f.state.value("days_since"), (int, float)) and f.state.value("days_since") > 0
+
+
+def test_wheel_over_the_form_filler_choices_scrolls_the_page_and_changes_no_answer(qtbot, store, bridge):
+    from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QScrollBar, QWidget
+
+    from tests.ui.live_use_helpers import wheel_over
+
+    area = make_area(qtbot, bridge)
+    sid = start(qtbot, area)
+    f = area.filler
+    f.jump_to("country")
+    f.set_answer("country", "BF")
+    settle(qtbot, bridge)
+    before = dict(f.state.to_answers())
+    bar = f.scroll.verticalScrollBar()
+    moves: list[int] = []
+    bar.valueChanged.connect(moves.append)
+    checked = 0
+    for index in [p.index for p in f.state.pages() if p.visible]:
+        f.go_to_page(index)
+        for w in f.rows_box.findChildren(QWidget):
+            if isinstance(w, (QComboBox, QAbstractSpinBox)) and not isinstance(w, QScrollBar) and w.isVisibleTo(f):
+                f.scroll.ensureWidgetVisible(w)
+                moves.clear()
+                wheel_over(w, -1)
+                wheel_over(w, 1)
+                assert moves or bar.maximum() == 0, w
+                checked += 1
+    assert checked >= 3  # country, currency, the dates...
+    settle(qtbot, bridge)
+    after = dict(f.state.to_answers())
+    for key in ("started", "ended"):  # the form's own timestamps
+        before.pop(key, None), after.pop(key, None)
+    assert after == before
+    assert answers_in_db(store, sid).get("country") == "BF"

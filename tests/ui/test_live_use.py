@@ -1,0 +1,69 @@
+"""What broke when a correspondent and a facilitator used the window (issue 13), each
+checked the way they met it: wheel turns, mouse clicks and keys at 1280×800."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QScrollBar, QWidget
+
+from tests.ui.conftest import settle
+from tests.ui.live_use_helpers import wheel_over
+
+GUARDED = (QComboBox, QAbstractSpinBox, QAbstractSlider)
+
+
+def _guarded(root: QWidget) -> list[QWidget]:
+    """Combo boxes, spin boxes and sliders a value hangs on (scroll bars scroll)."""
+    return [w for w in root.findChildren(QWidget)
+            if isinstance(w, GUARDED) and not isinstance(w, QScrollBar) and w.isVisibleTo(root)]
+
+
+def test_wheel_over_every_combo_of_every_editor_changes_nothing_and_scrolls_the_page(qtbot, window, store, sample):
+    window.resize(1280, 800)
+    sizes = {}
+    for name, page in window.pages.items():
+        if page.editor.read_only:
+            continue
+        ids = store.ids(name)
+        if not ids:
+            continue
+        editor = page.editor
+        window.open_record(name, ids[0])
+        qtbot.waitUntil(lambda: editor.row_id == ids[0] and editor.scroll.isVisible(), timeout=15000)
+        settle(qtbot, window.bridge)
+        before = store.get(name, ids[0])
+        shown = {n: inp.raw() for n, inp in editor.inputs.items()}
+        widgets = _guarded(editor.scroll.widget())
+        assert widgets, name
+        bar = editor.scroll.verticalScrollBar()
+        moves: list[int] = []
+        bar.valueChanged.connect(moves.append)
+        for w in widgets:
+            editor.scroll.ensureWidgetVisible(w)
+            moves.clear()
+            for steps in (-1, 1):
+                wheel_over(w, steps)
+            scrolled = bool(moves) or bar.maximum() == 0
+            assert scrolled, (name, w)  # the turns went to the page
+        settle(qtbot, window.bridge)
+        assert {n: inp.raw() for n, inp in editor.inputs.items()} == shown, name
+        after = store.get(name, ids[0])
+        assert after["updated_at"] == before["updated_at"], name  # nothing written
+        sizes[name] = len(widgets)
+    assert sizes.get("practice", 0) >= 5
+
+
+def test_a_focused_combo_still_takes_the_wheel(qtbot, window, store, sample):
+    page = window.page_for("practice")
+    editor = page.editor
+    pid = sample["practices"][0]
+    window.open_record("practice", pid)
+    qtbot.waitUntil(lambda: editor.row_id == pid, timeout=15000)
+    combo = editor.inputs["family"].widget
+    assert isinstance(combo, QComboBox)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    combo.setFocus(Qt.FocusReason.TabFocusReason)  # tabbed into: now the wheel is meant for it
+    qtbot.waitUntil(combo.hasFocus, timeout=5000)
+    index = combo.currentIndex()
+    wheel_over(combo, -1)
+    assert combo.currentIndex() != index
