@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
-    QFormLayout, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+    QFormLayout, QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget,
 )
 
 from fieldapp.core import fieldspec as fs
@@ -26,6 +26,7 @@ from fieldapp.i18n import _
 from fieldapp.ui import dialogs
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import record_title
+from fieldapp.ui.elided_label import ElidedLabel
 from fieldapp.ui.field_inputs import FieldInput, make_input
 from fieldapp.ui.lookup import make_lookup
 
@@ -117,14 +118,11 @@ class RecordEditor(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         header = QHBoxLayout()
         header.setContentsMargins(8, 6, 8, 0)
-        self.heading = QLabel()
-        self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.heading = ElidedLabel()  # one line: a heading that wraps would move every field
         font = self.heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.heading.setFont(font)
-        self.heading.setWordWrap(True)
-        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state = QLabel()
         self.state.setObjectName("saveState")
         self.undo_action = self.undo_stack.createUndoAction(self, _("Undo"))

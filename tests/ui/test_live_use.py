@@ -67,3 +67,36 @@ def test_a_focused_combo_still_takes_the_wheel(qtbot, window, store, sample):
     index = combo.currentIndex()
     wheel_over(combo, -1)
     assert combo.currentIndex() != index
+
+
+def _field_tops(editor) -> dict[str, int]:
+    window = editor.window()
+    return {n: inp.widget.mapTo(window, inp.widget.rect().topLeft()).y() for n, inp in editor.inputs.items()
+            if inp.widget.isVisible()}
+
+
+def test_the_editor_does_not_jump_under_the_cursor_at_the_first_save_of_a_new_record(qtbot, window, store, codes):
+    window.resize(1280, 800)
+    window.activateWindow()
+    for name, values in (("practice", {"title": "Half-moons with compost and a very long title that fills the line",
+                                       "family": codes["practice_family"][0], "country": "BF"}),
+                         ("meeting", {"title": "Regional workshop on forest soils in West Africa, Abidjan, May 2023",
+                                      "starts_on": "2023-05-10"})):
+        page = window.page_for(name)
+        editor = page.editor
+        qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: editor.is_draft and editor.scroll.isVisible(), timeout=5000)
+        qtbot.wait(50)
+        before = _field_tops(editor)
+        heading_height = editor.heading.height()
+        required = [f.name for f in editor.entity.fields if f.required and f.default is None]
+        for field_name in required:
+            inp = editor.inputs[field_name]
+            inp.show(values[field_name])
+            inp.finished.emit()
+        qtbot.waitUntil(lambda: editor.row_id is not None and not editor.is_draft, timeout=5000)
+        settle(qtbot, window.bridge)
+        qtbot.wait(50)
+        assert editor.heading.height() == heading_height, name
+        assert _field_tops(editor) == before, name  # every field stays where the pointer is
+        assert values["title"][:20] in editor.heading.toolTip()
