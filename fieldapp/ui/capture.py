@@ -170,12 +170,17 @@ class CaptureView(QWidget):
         self.person_add = QPushButton(_("Register"))
         for combo in (self.person_gender, self.person_age):
             _compact(combo)
-        self.person_name.setMinimumWidth(180)
-        self.person_org.setMinimumWidth(120)
-        for w, stretch in ((self.person_name, 3), (self.person_org, 2), (self.person_gender, 0), (self.person_age, 0),
-                           (self.person_add, 0)):
-            entry.addWidget(w, stretch)
+        # Two lines, so that each text field keeps room for a name on a laptop screen
+        # with large system fonts: who (name, organisation), then gender, age, Register.
+        entry.addWidget(self.person_name, 3)
+        entry.addWidget(self.person_org, 2)
         people_layout.addLayout(entry)
+        details = QHBoxLayout()
+        for w in (self.person_gender, self.person_age):
+            details.addWidget(w)
+        details.addStretch(1)
+        details.addWidget(self.person_add)
+        people_layout.addLayout(details)
         self.contacts = ContactCompleter(self.bridge, self.person_name)
         self.contacts.contact_picked.connect(self._contact_picked)
         self.person_name.returnPressed.connect(self._enter_in_name)
@@ -210,8 +215,10 @@ class CaptureView(QWidget):
         _compact(self.decision_outcome)
         self.decision_outcome.setAccessibleName(_("Outcome"))
         self.decision_add = QPushButton(_("Add"))
-        d_entry.addWidget(self.decision_text, 1)
+        dl.addWidget(self.decision_text)  # the whole width: a decision is a sentence
+        d_entry.addWidget(QLabel(_("Outcome:")))
         d_entry.addWidget(self.decision_outcome)
+        d_entry.addStretch(1)
         d_entry.addWidget(self.decision_add)
         dl.addLayout(d_entry)
         self.decisions = ChildPanel(self.bridge, "decision", quick_field="text", placeholder="", quick_line=False,
@@ -235,9 +242,9 @@ class CaptureView(QWidget):
         self.action_due.edit.setAccessibleName(_("Due date"))
         self.action_due.setToolTip(_("Due date"))
         self.action_add = QPushButton(_("Add"))
-        a_entry.addWidget(self.action_text, 3)
-        a_entry.addWidget(self.action_owner, 2)
-        a_entry.addWidget(self.action_due, 1)
+        al.addWidget(self.action_text)  # the whole width; owner and due date below
+        a_entry.addWidget(self.action_owner, 1)
+        a_entry.addWidget(self.action_due)
         a_entry.addWidget(self.action_add)
         al.addLayout(a_entry)
         self.actions = ChildPanel(self.bridge, "action_item", quick_field="text", placeholder="", quick_line=False,
@@ -271,9 +278,16 @@ class CaptureView(QWidget):
         pl.addWidget(self.captured, 1)
         self.practice_add.clicked.connect(self.capture_practice)
         self.tabs.addTab(practice, _("Capture a practice"))
+        # Tab titles are never cut ("Capture a…"): when they do not fit, arrows scroll them.
+        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
+        self.tabs.setUsesScrollButtons(True)
+        self.tabs.tabBar().setExpanding(False)
         splitter.addWidget(self.tabs)
+        splitter.setChildrenCollapsible(False)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([1, 1])  # halves, whatever the entry rows would ask for
+        self.splitter = splitter
         self._panels = (self.participants, self.agenda, self.decisions, self.actions, self.captured)
         self._set_enabled(False)
         self._update_counts()

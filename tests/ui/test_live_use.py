@@ -100,3 +100,58 @@ def test_the_editor_does_not_jump_under_the_cursor_at_the_first_save_of_a_new_re
         assert editor.heading.height() == heading_height, name
         assert _field_tops(editor) == before, name  # every field stays where the pointer is
         assert values["title"][:20] in editor.heading.toolTip()
+
+
+def _open_capture(qtbot, window, meeting_id):
+    window.open_record("meeting", meeting_id)
+    qtbot.waitUntil(lambda: window.pages["meeting"].editor.row_id == meeting_id, timeout=15000)
+    qtbot.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    capture = window.capture
+    qtbot.waitUntil(lambda: capture.meeting_id == meeting_id and capture.person_name.isEnabled(), timeout=15000)
+    return capture
+
+
+def _capture_text_fields(capture) -> dict[str, QWidget]:
+    fields = {"name": capture.person_name, "organisation": capture.person_org, "decision": capture.decision_text,
+              "action": capture.action_text, "owner": capture.action_owner}
+    return fields | {f"practice {n}": inp.widget for n, inp in capture.practice_inputs.items()}
+
+
+def _assert_roomy(qtbot, capture) -> None:
+    for index in range(capture.tabs.count()):
+        capture.tabs.setCurrentIndex(index)
+        qtbot.wait(20)
+        for label, w in _capture_text_fields(capture).items():
+            if w.isVisible():
+                assert w.width() >= 160, (label, w.width())
+        bar = capture.tabs.tabBar()
+        text = capture.tabs.tabText(index)
+        assert bar.tabRect(index).width() >= bar.fontMetrics().horizontalAdvance(text), text  # never "Capture a…"
+
+
+def test_capture_mode_leaves_room_to_type_at_1280_by_800_even_with_large_fonts(qtbot, window, sample):
+    window.resize(1280, 800)
+    capture = _open_capture(qtbot, window, sample["meeting"])
+    _assert_roomy(qtbot, capture)
+    app = QApplication.instance()
+    font = app.font()
+    try:
+        larger = type(font)(font)
+        larger.setPointSizeF(font.pointSizeF() * 1.3)  # a facilitator's larger system font
+        app.setFont(larger)
+        qtbot.wait(50)
+        window.resize(1280, 800)
+        _assert_roomy(qtbot, capture)
+    finally:
+        app.setFont(font)
+
+
+def test_wheel_over_capture_mode_choices_changes_nothing(qtbot, window, store, sample):
+    capture = _open_capture(qtbot, window, sample["meeting"])
+    capture.tabs.setCurrentIndex(1)
+    combos = [capture.person_gender, capture.person_age, capture.decision_outcome]
+    shown = [c.currentIndex() for c in combos]
+    for combo in combos:
+        wheel_over(combo, -1)
+        wheel_over(combo, -1)
+    assert [c.currentIndex() for c in combos] == shown
