@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QCompleter, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSplitter, QTabWidget,
+    QApplication, QCompleter, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSplitter, QTabWidget,
     QVBoxLayout, QWidget,
 )
 
@@ -28,6 +28,25 @@ from fieldapp.ui.pickers import CodeCombo, OptionalDateEdit
 PARTICIPANT = entity("meeting_participant")
 
 
+class ClickThrough(QObject):
+    """A click outside a completion popup closes it and lands where it was aimed.
+
+    Qt's popup swallows that click: the keyboard stayed in the name field, so what the
+    person then typed for the organisation became the participant's name."""
+
+    def eventFilter(self, popup: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() != QEvent.Type.MouseButtonPress or not isinstance(popup, QWidget):
+            return False
+        where = event.globalPosition().toPoint()
+        if popup.rect().contains(popup.mapFromGlobal(where)):
+            return False
+        popup.hide()
+        target = QApplication.widgetAt(where)
+        if target is not None and target.focusPolicy() & Qt.FocusPolicy.ClickFocus:
+            target.setFocus(Qt.FocusReason.MouseFocusReason)
+        return True
+
+
 class ContactCompleter(QCompleter):
     """Completes a person's name from the contacts (FTS, off the UI thread); remembers
     which contact was picked."""
@@ -43,6 +62,8 @@ class ContactCompleter(QCompleter):
         self.contact: dict | None = None
         self.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         edit.setCompleter(self)
+        self._click_through = ClickThrough(self)
+        self.popup().installEventFilter(self._click_through)  # after QCompleter's own: runs first
         self._timer = QTimer(self, singleShot=True, interval=120)
         self._timer.timeout.connect(self._ask)
         edit.textEdited.connect(self._typed)

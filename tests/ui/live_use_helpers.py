@@ -31,3 +31,14 @@ def wheel_over(widget: QWidget, steps: int = -1) -> QWidget:
                 break
             receiver = receiver.parentWidget()
     return target
+
+
+def click(widget: QWidget, button: Qt.MouseButton = Qt.MouseButton.LeftButton) -> None:
+    """Click the middle of `widget` through its window, as the window system delivers a
+    click: an open popup (completion list, menu) gets it first, as on a real screen.
+    (qtbot.mouseClick hands the click to the widget itself, past any popup.)"""
+    from PySide6.QtTest import QTest
+
+    window = widget.window()
+    QTest.mouseClick(window.windowHandle(), button, Qt.KeyboardModifier.NoModifier,
+                     widget.mapTo(window, widget.rect().center()))

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QScrollBar, QWidget
 
 from tests.ui.conftest import settle
-from tests.ui.live_use_helpers import wheel_over
+from tests.ui.live_use_helpers import click, wheel_over
 
 GUARDED = (QComboBox, QAbstractSpinBox, QAbstractSlider)
 
@@ -155,3 +155,24 @@ def test_wheel_over_capture_mode_choices_changes_nothing(qtbot, window, store, s
         wheel_over(combo, -1)
         wheel_over(combo, -1)
     assert [c.currentIndex() for c in combos] == shown
+
+
+def test_clicking_organisation_while_name_suggestions_are_open_moves_there(qtbot, window, store, sample):
+    window.resize(1280, 800)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    capture = _open_capture(qtbot, window, sample["meeting"])
+    qtbot.mouseClick(capture.person_name, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(capture.person_name, "Asha")
+    popup = capture.contacts.popup()
+    qtbot.waitUntil(popup.isVisible, timeout=15000)
+    click(capture.person_org)  # the pointer goes to the next field (the open list gets the click first)
+    qtbot.waitUntil(lambda: not popup.isVisible(), timeout=5000)
+    qtbot.waitUntil(capture.person_org.hasFocus, timeout=5000)  # the keyboard followed the click
+    qtbot.keyClicks(QApplication.focusWidget(), "ICRISAT")
+    assert capture.person_org.text() == "ICRISAT"
+    assert capture.person_name.text() == "Asha"
+    qtbot.keyClick(capture.person_org, Qt.Key.Key_Return)
+    settle(qtbot, window.bridge)
+    [person] = store.children("meeting_participant", sample["meeting"])
+    assert (person["name"], person["organisation_name"]) == ("Asha", "ICRISAT")
