@@ -20,6 +20,8 @@ from shiboken6 import isValid
 
 from fieldapp.core.store import Order
 from fieldapp.forms.definition import text_in
+from fieldapp.forms.engine import FormState
+from fieldapp.forms.errors import FormStateError
 from fieldapp.forms.versions import latest_definition, new_submission, publish_shipped
 from fieldapp.i18n import _, language
 from fieldapp.ui.bridge import StoreBridge
@@ -53,6 +55,27 @@ def template_title(row: dict) -> str:
     if isinstance(title, dict):
         return text_in(title, language(), (row.get("definition") or {}).get("default_language")) or row["title"]
     return row.get("title") or row.get("form_id") or ""
+
+
+# Questions a new submission's dialog answers already: the form's own question of that
+# name (when it has one and it is still empty) gets what the dialog was told.
+DIALOG_QUESTIONS = ("project_title", "country", "region")
+
+
+def prefill_answers(definition: dict, answers: dict, given: dict[str, Any], lang: str | None) -> dict:
+    """`answers` with the dialog's title, country and the country's region put into the
+    form's questions of the same name (so finalising does not ask for them again)."""
+    state = FormState(definition, answers, language=lang)
+    for name, value in given.items():
+        if value in (None, "") or name not in state.form.meta:
+            continue
+        try:
+            path = state.path_of(name)
+            if state.value(path) in (None, ""):
+                state.set_answer(path, value)
+        except FormStateError:
+            continue  # a repeat's question, a calculation, or not relevant yet: left to the person
+    return state.to_answers()
 
 
 def _load_lists(store) -> dict[str, Any]:
@@ -289,6 +312,9 @@ class FormsArea(QWidget):
 
         def create() -> str:
             values = new_submission(definition_id, row, title, project_id=project_id, language=lang)
+            region = store.catalog.region_of_country(country) if country else None
+            values["answers"] = prefill_answers(row["definition"], values["answers"],
+                                                {"project_title": title, "country": country, "region": region}, lang)
             if country:
                 values["country"] = country
             return store.insert("form_submission", values)

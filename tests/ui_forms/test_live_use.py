@@ -122,3 +122,41 @@ def test_wheel_over_the_form_filler_choices_scrolls_the_page_and_changes_no_answ
         before.pop(key, None), after.pop(key, None)
     assert after == before
     assert answers_in_db(store, sid).get("country") == "BF"
+
+
+def test_the_new_submission_dialogs_title_and_country_are_carried_into_the_form(qtbot, store, bridge):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from fieldapp.ui.form_area import NewSubmissionDialog
+
+    area = make_area(qtbot, bridge)
+    qtbot.waitUntil(lambda: any(t["form_id"] == "project_proposal" for t in area.templates()), timeout=15000)
+    typed = {}
+
+    def fill_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, NewSubmissionDialog)
+        index = dialog.template.findText("Project proposal", Qt.MatchFlag.MatchStartsWith)
+        dialog.template.setCurrentIndex(index)
+        qtbot.keyClicks(dialog.title_edit, "Zai pits in the Yatenga")
+        qtbot.mouseClick(dialog.country.lineEdit(), Qt.MouseButton.LeftButton)
+        qtbot.keyClicks(dialog.country.lineEdit(), "Burkina Faso")
+        typed["country"] = dialog.country.raw()
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(200, fill_dialog)
+    with qtbot.waitSignal(area.filler.opened, timeout=15000) as opened:
+        area.new_submission()
+    assert typed["country"] == "BF"
+    f = area.filler
+    assert f.state.value("project_title") == "Zai pits in the Yatenga"
+    assert f.state.value("country") == "BF"
+    assert f.state.value("region") == "AFR"  # follows from the country
+    f.jump_to("project_title")
+    assert f.row_for("project_title").input.edit.text() == "Zai pits in the Yatenga"  # on screen too
+    problems = {p.name for p in f.finalise()}
+    assert problems and not problems & {"project_title", "country", "region"}
+    row = store.get("form_submission", opened.args[0])
+    assert (row["title"], row["country"], row["answers"]["country"]) == ("Zai pits in the Yatenga", "BF", "BF")
