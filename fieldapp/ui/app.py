@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -36,9 +37,11 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def generate_demo(window: MainWindow, scale: int) -> None:
+def generate_demo(window: MainWindow, scale: int, *, submissions: bool = True,
+                  then: Callable[[], None] | None = None) -> None:
     """Fill the database with demo data if it holds no practice, on the writer thread
-    (the window is already up and stays responsive), then refresh the lists."""
+    (the window is already up and stays responsive), then refresh the lists and call
+    `then` (whether data was made or not)."""
     try:
         demo = importlib.import_module("fieldapp.core.demo")
     except ImportError:
@@ -49,7 +52,7 @@ def generate_demo(window: MainWindow, scale: int) -> None:
     def fill_if_empty() -> bool:
         if store.count("practice"):
             return False
-        demo.generate(store, scale=scale, seed=1)
+        demo.generate(store, scale=scale, seed=1, submissions=submissions)
         return True
 
     def done(generated: bool) -> None:
@@ -58,9 +61,13 @@ def generate_demo(window: MainWindow, scale: int) -> None:
             window.refresh_all()
         else:
             window.statusBar().clearMessage()
+        if then is not None:
+            then()
 
     def failed(exc: BaseException) -> None:
         window.statusBar().showMessage(_("Could not generate demo data: {reason}").format(reason=exc), 15000)
+        if then is not None:
+            then()
 
     window.statusBar().showMessage(_("Preparing demo data…"))
     window.bridge.write(fill_if_empty, on_done=done, on_error=failed)

@@ -45,3 +45,39 @@ def test_the_demo_service_is_skipped_when_asked_or_frozen(monkeypatch):
     assert wants_demo_service(["fieldapp"]) and not wants_demo_service(["fieldapp", "--no-server"])
     monkeypatch.setattr("sys.frozen", True, raising=False)
     assert not wants_demo_service(["fieldapp"])
+
+
+def test_a_newcomer_sees_a_full_window_within_10_s_then_the_sync_sends_nothing(qtbot, store, tmp_path):
+    """make run on a fresh install: the demo records used to arrive only by the initial
+    sync of 5 782 records, 40-50 s later. Same scale as `make run`."""
+    import time
+
+    from fieldapp.cli import DEFAULT_UI_DEMO_SCALE
+    from fieldapp.core.demo import generate_rows
+
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    started = time.monotonic()
+    window = MainWindow(store, settings)
+    qtbot.addWidget(window)
+    services = WindowServices(window, settings.q)
+    finished = []
+    services.controller.finished.connect(finished.append)
+    try:
+        window.resize(1280, 800)
+        window.show()
+        services.start_demo_service(tmp_path / "demo-server", then_generate_locally=DEFAULT_UI_DEMO_SCALE,
+                                    scale=DEFAULT_UI_DEMO_SCALE)
+        practices = window.pages["practice"].model
+        qtbot.waitUntil(lambda: practices.rowCount() > 0 and store.count("practice") >= 1900, timeout=10_000)
+        full_after = time.monotonic() - started
+        assert full_after < 10, full_after
+        assert not finished  # full before the initial sync is over
+        qtbot.waitUntil(lambda: bool(finished), timeout=180_000)
+        result = finished[0]
+        assert result.ok and result.pushed == 0 and result.rejected == 0 and result.conflicts == 0
+        expected = {name: len(rows) for name, rows in generate_rows(scale=DEFAULT_UI_DEMO_SCALE, seed=1).items()}
+        assert {name: store.count(name) for name in expected} == expected  # the same rows, once each
+        assert store.pending_count() == 0 and store.count("form_definition") == 2
+    finally:
+        services.shutdown()
+        qtbot.waitUntil(window.bridge.idle, timeout=10_000)
