@@ -20,6 +20,7 @@ from fieldapp.i18n import _
 from fieldapp.paths import APP_AUTHOR, APP_NAME, default_data_dir
 from fieldapp.ui.i18n_qt import apply_language
 from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.quit_signals import QuitOnSignals
 from fieldapp.ui.settings import Settings
 from fieldapp.ui.theme import app_icon, apply_theme
 from fieldapp.ui.window_setup import WindowServices, wants_demo_service
@@ -84,7 +85,11 @@ def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None
     store = Store(data_dir)
     window = MainWindow(store, settings)
     services = WindowServices(window, settings.q)
-    window.show()
+    if window.screen_too_small:
+        window.showMaximized()
+    else:
+        window.show()
+    quitter = QuitOnSignals(app)  # kill / logout / Ctrl+C: through the clean-up below, demo service included
     if os.environ.get(READY_ENV):
         def report() -> None:
             window.repaint()  # populated means painted: the first screen's rows are fetched
@@ -99,6 +104,7 @@ def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None
     try:
         return app.exec()
     finally:
+        quitter.restore()
         services.shutdown()
         window.shutdown()
         window.close()  # quit from a menu or a signal leaves it open otherwise

@@ -35,7 +35,7 @@ from fieldapp.forms.definition import Repeat
 from fieldapp.forms.engine import Change, FormState, Item, Problem
 from fieldapp.forms.errors import FormStateError, VersionError
 from fieldapp.forms.versions import open_submission
-from fieldapp.i18n import _, language
+from fieldapp.i18n import _, language, ngettext
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import choice_label
 from fieldapp.ui.form_inputs import AttachmentQuestion, GeopointQuestion
@@ -388,7 +388,8 @@ class FormFiller(QWidget):
                 item.setHidden(not page.visible)
                 label = self._page_label(page)
                 if per_page.get(page.index):
-                    label = _("{page} ({n} to fix)").format(page=label, n=per_page[page.index])
+                    label = ngettext("{page} ({n} to fix)", "{page} ({n} to fix)", per_page[page.index]).format(
+                        page=label, n=per_page[page.index])
                 if item.text() != label:
                     item.setText(label)
                     item.setForeground(QColor("#c62828") if per_page.get(page.index) else self.palette().text())
@@ -744,8 +745,10 @@ class FormFiller(QWidget):
         if problems:
             self._list_problems(problems)
             self.problems.setVisible(True)
-            self.notice.setText(_("The submission cannot be finalised yet: {n} answers need attention. Click one to "
-                                  "go to it.").format(n=len(problems)))
+            self.notice.setText(ngettext(
+                "The submission cannot be finalised yet: {n} answer needs attention. Click it to go to it.",
+                "The submission cannot be finalised yet: {n} answers need attention. Click one to go to it.",
+                len(problems)).format(n=len(problems)))
             self.notice.setVisible(True)
             self._render(full=True)
             return problems

@@ -23,6 +23,15 @@ from fieldapp.ui.sync_page import SyncPage
 from fieldapp.ui.theme import app_icon
 
 LAST_SYNC_META = "last_sync_at"  # written by the sync engine (later issue)
+DEFAULT_SIZE = QSize(1280, 800)  # a facilitator's laptop: every screen is laid out for at least this
+SCREEN_SHARE = 0.85  # of a larger screen's free area, on first start
+
+
+def initial_size(available: QSize) -> QSize:
+    """The window's size on first start: most of a large screen (1360×850 on 1600×1000),
+    never less than DEFAULT_SIZE (a smaller screen gets the window maximised instead)."""
+    return QSize(max(DEFAULT_SIZE.width(), int(available.width() * SCREEN_SHARE)),
+                 max(DEFAULT_SIZE.height(), int(available.height() * SCREEN_SHARE)))
 
 
 class MainWindow(QMainWindow):
@@ -35,7 +44,9 @@ class MainWindow(QMainWindow):
         self.bridge = StoreBridge(store, self)
         self.setWindowTitle(_("Field App"))
         self.setWindowIcon(app_icon())
-        self.resize(1280, 800)
+        screen = self.screen().availableGeometry()
+        self.resize(initial_size(screen.size()))
+        self.move(screen.center() - self.rect().center())
         self.undo_group = QUndoGroup(self)
         self.pages: dict[str, ListPage] = {}
         self._ready_sent = False
@@ -49,7 +60,13 @@ class MainWindow(QMainWindow):
         self.go(0)
         geometry = self.settings.q.value("window/geometry")
         if geometry is not None:
-            self.restoreGeometry(geometry)
+            self.restoreGeometry(geometry)  # the size the person left it at (Qt keeps it on a screen)
+
+    @property
+    def screen_too_small(self) -> bool:
+        """Whether the screen cannot hold DEFAULT_SIZE: then the window opens maximised."""
+        free = self.screen().availableGeometry().size()
+        return free.width() < DEFAULT_SIZE.width() or free.height() < DEFAULT_SIZE.height()
 
     # ------------------------------------------------------------------ pages
     def _list(self, entity_name: str, **kw) -> ListPage:
@@ -214,7 +231,8 @@ class MainWindow(QMainWindow):
     def _build_status(self) -> None:
         status = self.statusBar()
         self.online_label = QLabel(_("Offline · sync not configured"))
-        self.online_label.setToolTip(_("Sync arrives with a later version; everything is kept on this computer."))
+        self.online_label.setToolTip(_("Everything is kept on this computer. To share it, log in to a sync server "
+                                       "in the Sync area."))
         self.pending_label = QLabel()
         self.last_sync_label = QLabel()
         self.saving_label = QLabel()

@@ -81,3 +81,64 @@ def test_a_newcomer_sees_a_full_window_within_10_s_then_the_sync_sends_nothing(q
     finally:
         services.shutdown()
         qtbot.waitUntil(window.bridge.idle, timeout=10_000)
+
+
+def _children(pid: int) -> set[int]:
+    """Child processes of `pid` (Linux /proc)."""
+    from pathlib import Path
+
+    out: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out |= {int(p) for p in (task / "children").read_text().split()}
+        except OSError:
+            pass
+    return out
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_sigterm_to_the_app_stops_the_demo_service_too(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FIELDAPP_TOKEN_FILE="1", HOME=str(tmp_path),
+               XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "share"))
+    app = subprocess.Popen([sys.executable, "-m", "fieldapp.cli", "--data-dir", str(tmp_path / "data"),
+                            "--demo-if-empty"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        login = tmp_path / "data" / "demo-server" / "demo-login.json"
+        deadline = time.monotonic() + 150
+        service = None
+        while time.monotonic() < deadline and service is None and app.poll() is None:
+            time.sleep(0.5)
+            kids = _children(app.pid)
+            for kid in kids:
+                try:
+                    cmd = open(f"/proc/{kid}/cmdline", "rb").read().split(b"\0")
+                except OSError:
+                    continue
+                if b"serve" in cmd and login.exists():
+                    port = cmd[cmd.index(b"--port") + 1].decode()
+                    try:
+                        if requests.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).ok:
+                            service = kid
+                    except requests.RequestException:
+                        pass
+        assert service is not None, "the demo service did not come up"
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(60) == 0  # a clean exit through the app's own clean-up
+        for _ in range(100):
+            if not os.path.exists(f"/proc/{service}") or open(f"/proc/{service}/stat").read().split()[2] == "Z":
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the demo service outlived the app")
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(10)
