@@ -437,6 +437,8 @@ class RecordEditor(QWidget):
             return
         self._update_state()
         if self._inflight == 0:
+            if self.row_id:
+                self._refresh_from_store(self.row_id)  # what the store derived (a region from the country)
             self.saved.emit()
 
     def _update_state(self) -> None:
@@ -526,6 +528,9 @@ class RecordEditor(QWidget):
         fields the person is not typing in."""
         if entity_name != self.entity.name or row_id != self.row_id or self._inflight:
             return
+        self._refresh_from_store(row_id)
+
+    def _refresh_from_store(self, row_id: str) -> None:
         gen = self._generation
         store, name = self.store, self.entity.name
 

@@ -18,7 +18,7 @@ from fieldapp.ui.child_panel import ChildPanel
 from fieldapp.ui.display import moment_text, number_text
 from fieldapp.ui.list_page import ListPage
 from fieldapp.ui.search_box import SearchBox
-from fieldapp.ui.settings import Settings, SettingsDialog
+from fieldapp.ui.settings import LANGUAGES, Settings, SettingsDialog
 from fieldapp.ui.sync_page import SyncPage
 from fieldapp.ui.theme import app_icon
 
@@ -93,10 +93,11 @@ class MainWindow(QMainWindow):
 
         organisations = self._list("organisation")
         contacts_inline = ChildPanel(self.bridge, "contact", quick_field="full_name",
-                                     placeholder=_("New contact's name, then Enter"),
+                                     placeholder=_("New contact's name, then Enter"), openable=True,
                                      extra_values=lambda _t: {"country": organisations.editor.values.get("country")})
         organisations.editor.add_section(_("Contacts"), contacts_inline)
         organisations.editor.record_changed.connect(contacts_inline.set_parent_id)
+        contacts_inline.open_requested.connect(lambda rid: self.open_record("contact", rid))
         self.contacts_inline = contacts_inline
         people = self._tabs(organisations, self._list("contact"))
 
@@ -333,8 +334,18 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self.store.data_dir, self)
+        before = self.settings.language
         if dialog.exec():
             self.refresh_status()
+            if self.settings.language != before:
+                self.language_notice()
+
+    def language_notice(self) -> None:
+        """The window is not retranslated live: say so where the person looks next."""
+        name = dict(LANGUAGES).get(self.settings.language, self.settings.language)
+        self.statusBar().showMessage(
+            _("{language} will be used from the next start of Field App: close it and open it again.").format(
+                language=name))
 
     def _about(self) -> None:
         QMessageBox.about(self, _("About Field App"),

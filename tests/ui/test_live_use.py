@@ -176,3 +176,166 @@ def test_clicking_organisation_while_name_suggestions_are_open_moves_there(qtbot
     settle(qtbot, window.bridge)
     [person] = store.children("meeting_participant", sample["meeting"])
     assert (person["name"], person["organisation_name"]) == ("Asha", "ICRISAT")
+
+
+# ----------------------------------------------------------------------------- item 11: the smaller things
+def test_counts_use_plural_forms(qtbot):
+    from fieldapp.syncing.command import describe
+    from fieldapp.syncing.engine import SyncResult
+
+    one = describe(SyncResult(ok=True, conflicts=1, rejected=1))
+    assert "1 conflict to settle" in one and "1 change refused" in one and "(s)" not in one
+    assert "2 conflicts to settle" in describe(SyncResult(ok=True, conflicts=2))
+
+
+def test_stc_meeting_is_spelt_as_the_initiative_does(qtbot, window, sample):
+    combo = window.pages["meeting"].editor.inputs["meeting_type"].widget
+    labels = [combo.itemText(i) for i in range(combo.count())]
+    assert "STC meeting" in labels and "Stc meeting" not in labels
+
+
+def test_the_offline_tooltip_says_how_to_sync(qtbot, window):
+    tip = window.online_label.toolTip()
+    assert "later version" not in tip and "Sync area" in tip
+
+
+def _conflict(store, practice_id: str) -> str:
+    import uuid
+
+    from fieldapp.core.tables import TABLES
+    from sqlalchemy import insert
+
+    title = store.get("practice", practice_id)["title"]
+    cid = str(uuid.uuid4())
+    sides = [{"value": title, "author": "amina", "hlc": "1795300000000:00000:laptop-amina", "device": "laptop-amina"},
+             {"value": title + " (revised)", "author": "amina", "hlc": "1795300600000:00000:office-pc",
+              "device": "office-pc"}]
+    with store.transaction() as conn:
+        conn.execute(insert(TABLES["conflict"]).values(
+            id=cid, entity="practice", row_id=practice_id, field="title", sides=sides,
+            provisional=sides[1]["value"], opened_at="2026-11-20T10:00:00Z", status="open"))
+    return cid
+
+
+def test_conflict_sides_name_the_device_and_a_settled_one_says_so_once(qtbot, store, sample, bridge):
+    from PySide6.QtWidgets import QGroupBox, QPushButton
+
+    from fieldapp.ui.conflicts_view import ConflictsInbox
+
+    _conflict(store, sample["practices"][0])
+    inbox = ConflictsInbox(bridge)
+    qtbot.addWidget(inbox)
+    inbox.resize(1000, 600)
+    inbox.show()
+    qtbot.waitUntil(lambda: inbox.list.count() == 1, timeout=10_000)
+    assert inbox.heading.text().startswith("1 conflict needs a decision")
+    titles = [b.title() for b in inbox.detail.findChildren(QGroupBox) if "amina" in b.title()]
+    assert any("laptop-amina" in t for t in titles) and any("office-pc" in t for t in titles)  # same account, two devices
+    keep = next(b for b in inbox.detail.findChildren(QPushButton) if b.text() == "Keep this value")
+    qtbot.mouseClick(keep, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: inbox.list.count() == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: "Settled" in inbox.message.text(), timeout=10_000)
+    assert "merged by itself" not in inbox.heading.text()  # not both "no conflicts: merged" and "Settled."
+
+
+def test_the_region_derived_from_the_country_is_shown_once_saved(qtbot, window, store):
+    page = window.page_for("organisation")
+    editor = page.editor
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: editor.is_draft, timeout=5000)
+    required = {"name": "Reseau Sahel Sols Vivants", "org_type": store.catalog.codes("org_type")[0], "country": "BF"}
+    for name in [f.name for f in editor.entity.fields if f.required and f.default is None]:
+        editor.inputs[name].show(required[name])
+        editor.inputs[name].finished.emit()
+    editor.inputs["country"].show("BF")
+    editor.inputs["country"].finished.emit()
+    qtbot.waitUntil(lambda: editor.row_id is not None, timeout=5000)
+    settle(qtbot, window.bridge)
+    assert store.get("organisation", editor.row_id)["region"] == "AFR"
+    qtbot.waitUntil(lambda: editor.inputs["region"].raw() == "AFR", timeout=5000)  # on screen, not only saved
+
+
+def test_opening_a_search_hit_selects_it_in_its_list(qtbot, window, store, codes):
+    ids = [store.insert("practice", {"title": f"Cover crop trial {i:03d}", "family": codes["practice_family"][0],
+                                     "country": "KE"}) for i in range(120)]
+    target = store.insert("practice", {"title": "Zzyzx terraces", "family": codes["practice_family"][0],
+                                       "country": "KE"})
+    window.refresh_all()
+    page = window.page_for("practice")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 124, timeout=15000)
+    window.go(1)  # somewhere else, as a person would be
+    box = window.search
+    box.setFocus()
+    qtbot.keyClicks(box, "zzyzx")
+    qtbot.waitUntil(lambda: bool(box.results.hits), timeout=15000)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.editor.row_id == target, timeout=15000)
+    qtbot.waitUntil(lambda: page.view.currentIndex().isValid(), timeout=15000)
+    row = page.view.currentIndex().row()
+    assert page.model.row_id(row) == target
+    rect = page.view.visualRect(page.view.currentIndex())
+    assert page.view.viewport().rect().intersects(rect)  # scrolled to where it is
+    assert ids
+
+
+def test_a_contact_opens_in_full_from_its_organisation(qtbot, window, store, sample):
+    window.open_record("organisation", sample["organisation"])
+    panel = window.contacts_inline
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=15000)
+    assert panel.open_button.isVisible()
+    panel.view.selectRow(0)
+    qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
+    contacts = window.pages["contact"]
+    qtbot.waitUntil(lambda: contacts.editor.row_id is not None, timeout=15000)
+    assert window.current_page() is contacts and contacts.isVisible()
+    assert contacts.editor.inputs["full_name"].raw() == "Asha Rao"
+
+
+def test_a_language_change_says_it_needs_a_restart(qtbot, window, settings):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from fieldapp.ui.settings import SettingsDialog
+
+    def choose_french() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, SettingsDialog)
+        dialog.language.setCurrentIndex(dialog.language.findData("fr"))
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(200, choose_french)
+    window.open_settings()
+    assert settings.language == "fr"
+    assert "Français" in window.statusBar().currentMessage() and "next start" in window.statusBar().currentMessage()
+
+
+def test_the_window_opens_at_a_size_that_uses_a_1600_by_1000_screen(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": 1600, "height": 1000,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from fieldapp.ui.app import make_app\n"
+        "from fieldapp.core.store import Store\n"
+        "from fieldapp.ui.main_window import MainWindow\n"
+        "from fieldapp.ui.settings import Settings\n"
+        "app = make_app([])\n"
+        "folder = Path(sys.argv[1])\n"
+        "store = Store(folder / 'data')\n"
+        "w = MainWindow(store, Settings(QSettings(str(folder / 's.ini'), QSettings.Format.IniFormat)))\n"
+        "w.show(); app.processEvents()\n"
+        "print(app.primaryScreen().size().width(), w.width(), w.height())\n"
+        "w.close(); store.close()\n")
+    env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}")
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, capture_output=True, text=True,
+                         timeout=120)
+    screen, width, height = map(int, out.stdout.split()[-3:])
+    assert screen == 1600
+    assert (width, height) == (1360, 850)  # was 1110×690

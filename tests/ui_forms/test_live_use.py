@@ -160,3 +160,17 @@ def test_the_new_submission_dialogs_title_and_country_are_carried_into_the_form(
     assert problems and not problems & {"project_title", "country", "region"}
     row = store.get("form_submission", opened.args[0])
     assert (row["title"], row["country"], row["answers"]["country"]) == ("Zai pits in the Yatenga", "BF", "BF")
+
+
+def test_one_answer_to_fix_is_said_in_the_singular(qtbot, store, bridge):
+    from .conftest import PROPOSAL, fill
+
+    area = make_area(qtbot, bridge)
+    start(qtbot, area)
+    f = area.filler
+    fill(f, {k: v for k, v in PROPOSAL.items() if k != "declaration"})
+    problems = f.finalise()
+    assert len(problems) == 1
+    assert "1 answer needs attention" in f.notice.text()
+    labels = [f.page_list.item(i).text() for i in range(f.page_list.count())]
+    assert any(label.endswith("(1 to fix)") for label in labels)
