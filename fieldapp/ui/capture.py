@@ -9,14 +9,14 @@ from typing import Any
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QApplication, QCompleter, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSplitter, QTabWidget,
+    QApplication, QCompleter, QFormLayout, QHeaderView, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSplitter, QTabWidget,
     QVBoxLayout, QWidget,
 )
 
 from fieldapp.core.counts import Attendance, attendance
 from fieldapp.core.fieldspec import ValidationError
 from fieldapp.core.schema import AGE_GROUPS, DECISION_OUTCOMES, GENDERS, entity
-from fieldapp.i18n import _
+from fieldapp.i18n import _, ngettext
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.child_panel import ChildPanel
 from fieldapp.ui.display import choice_label, date_text
@@ -310,6 +310,8 @@ class CaptureView(QWidget):
         splitter.setSizes([1, 1])  # halves, whatever the entry rows would ask for
         self.splitter = splitter
         self._panels = (self.participants, self.agenda, self.decisions, self.actions, self.captured)
+        for panel in self._panels:  # columns share the pane's width: no sideways scrolling in the room
+            panel.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self._set_enabled(False)
         self._update_counts()
 
@@ -390,10 +392,15 @@ class CaptureView(QWidget):
         other = a.by_gender.get("other", 0)
         undisclosed = a.by_gender.get("undisclosed", 0)
         pct = lambda n: f"{round(100 * a.share(n))} %"  # noqa: E731
-        self.counts.setText(
-            _("{total} participants · {women} women ({wp}) · {men} men · {other} other · {undisclosed} not said · "
-              "{youth} youth ({yp})").format(total=a.total, women=a.women, wp=pct(a.women), men=a.men, other=other,
-                                             undisclosed=undisclosed, youth=a.youth, yp=pct(a.youth)))
+        parts = (  # each count with its own plural form ("1 man", "2 men")
+            ngettext("{n} participant", "{n} participants", a.total).format(n=a.total),
+            ngettext("{n} woman ({share})", "{n} women ({share})", a.women).format(n=a.women, share=pct(a.women)),
+            ngettext("{n} man", "{n} men", a.men).format(n=a.men),
+            ngettext("{n} other", "{n} other", other).format(n=other),
+            ngettext("{n} not said", "{n} not said", undisclosed).format(n=undisclosed),
+            ngettext("{n} youth ({share})", "{n} youth ({share})", a.youth).format(n=a.youth, share=pct(a.youth)),
+        )
+        self.counts.setText(" · ".join(parts))
         self.counts_changed.emit(a)
 
     # ------------------------------------------------------------------ decisions, actions

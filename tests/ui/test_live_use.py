@@ -339,3 +339,11 @@ def test_the_window_opens_at_a_size_that_uses_a_1600_by_1000_screen(tmp_path):
     screen, width, height = map(int, out.stdout.split()[-3:])
     assert screen == 1600
     assert (width, height) == (1360, 850)  # was 1110×690
+
+
+def test_attendance_counts_say_one_man_not_one_men(qtbot, window, sample):
+    capture = _open_capture(qtbot, window, sample["meeting"])
+    capture.register("Kofi Mensah", gender="male", age_group="youth")
+    qtbot.waitUntil(lambda: capture.attendance.total == 1, timeout=15000)
+    text = capture.counts.text()
+    assert text.startswith("1 participant · 0 women") and "1 man" in text and "1 men" not in text
