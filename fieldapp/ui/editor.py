@@ -282,7 +282,8 @@ class RecordEditor(QWidget):
             value = self.values[f.name]
             inp.show(value, self.ref_titles.get(value, "") if f.kind == fs.REF and value else "")
             self._message(f.name, None)
-        self._show_deleted(bool(row.get("deleted")))
+        if switching or bool(row.get("deleted")) != self.is_deleted:
+            self._show_deleted(bool(row.get("deleted")))  # else the banner keeps its hint ("Undo restores it")
         self._update_heading()
         if switching:
             self.scroll.verticalScrollBar().setValue(0)
