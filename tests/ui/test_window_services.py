@@ -110,10 +110,10 @@ def test_sigterm_to_the_app_stops_the_demo_service_too(tmp_path):
                XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "share"))
     app = subprocess.Popen([sys.executable, "-m", "fieldapp.cli", "--data-dir", str(tmp_path / "data"),
                             "--demo-if-empty"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    service = None
     try:
         login = tmp_path / "data" / "demo-server" / "demo-login.json"
         deadline = time.monotonic() + 150
-        service = None
         while time.monotonic() < deadline and service is None and app.poll() is None:
             time.sleep(0.5)
             kids = _children(app.pid)
@@ -142,3 +142,5 @@ def test_sigterm_to_the_app_stops_the_demo_service_too(tmp_path):
         if app.poll() is None:
             app.kill()
             app.wait(10)
+        if service is not None and os.path.exists(f"/proc/{service}"):
+            os.kill(service, signal.SIGKILL)  # a failed run leaves nothing behind
