@@ -22,7 +22,7 @@ from fieldapp.core.store import Order
 from fieldapp.forms.definition import text_in
 from fieldapp.forms.engine import FormState
 from fieldapp.forms.errors import FormStateError
-from fieldapp.forms.versions import latest_definition, new_submission, publish_shipped
+from fieldapp.forms.versions import device_context, latest_definition, new_submission, publish_shipped
 from fieldapp.i18n import _, language
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import choice_label
@@ -311,7 +311,8 @@ class FormsArea(QWidget):
         store, lang = self.store, language()
 
         def create() -> str:
-            values = new_submission(definition_id, row, title, project_id=project_id, language=lang)
+            values = new_submission(definition_id, row, title, project_id=project_id, language=lang,
+                                    **device_context(store, row["form_id"]))
             region = store.catalog.region_of_country(country) if country else None
             values["answers"] = prefill_answers(row["definition"], values["answers"],
                                                 {"project_title": title, "country": country, "region": region}, lang)
