@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from fieldapp import __version__, diagnostics
-from fieldapp.i18n import _
+from fieldapp.i18n import _, ngettext
 from fieldapp.paths import default_data_dir
 
 DEFAULT_UI_DEMO_SCALE = 2000
@@ -260,7 +260,7 @@ def _check(store, args, out: TextIO) -> int:
     if problems:
         for p in problems:
             print(p, file=out)
-        print(_("{n} problem(s) found.").format(n=len(problems)), file=out)
+        print(ngettext("{n} problem found.", "{n} problems found.", len(problems)).format(n=len(problems)), file=out)
         return 1
     print(_("No problems found."), file=out)
     return 0
