@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from sqlalchemy import Connection, Engine, and_, create_engine, event, func, insert, not_, select, text, update
 
+from fieldapp.paths import make_private_dir, make_private_file
 from fieldapp.core import migrate, search
 from fieldapp.core.fieldspec import REF, Entity, FieldError, ValidationError, validate
 from fieldapp.core.hlc import HybridClock
@@ -61,9 +62,8 @@ class Store:
     """A data folder: `fieldapp.sqlite`, `files/` (attachments by SHA-256), `backups/`."""
 
     def __init__(self, data_dir: Path | str, *, author: str | None = None):
-        self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db_path = self.data_dir / DB_NAME
+        self.data_dir = make_private_dir(Path(data_dir))  # 0700: it holds every contact
+        self.db_path = make_private_file(self.data_dir / DB_NAME)  # 0600, and so its -wal/-shm
         self.files_dir = self.data_dir / "files"
         self.engine: Engine = create_engine(f"sqlite:///{self.db_path}")
         event.listen(self.engine, "connect", _on_connect)
@@ -328,9 +328,13 @@ class Store:
             row = conn.execute(select(t).where(t.c.id == conflict["row_id"])).mappings().first()
             if row is not None:
                 search.index_row(conn, e, dict(row))
+            # The version the person decided on: the server refuses a resolution made on
+            # a value that has changed since (it would overwrite a newer value unseen).
+            versions = dict((row or {}).get("field_versions") or {})
+            base = {conflict["field"]: int(versions.get(conflict["field"], 0))}
             conn.execute(insert(TABLES["outbox"]).values(
                 op_id=self._next_op_id(conn), entity=e.name, row_id=conflict["row_id"], kind="resolve", fields=fields,
-                base={}, hlc=stamp, created_at=now))
+                base=base, hlc=stamp, created_at=now))
             conn.execute(update(c).where(c.c.id == conflict_id).values(
                 status="resolved", resolved_at=now, resolved_by=self.author, resolution=fields))
             self.set_meta("clock", stamp, conn)
