@@ -501,6 +501,28 @@ class Store:
         conn.execute(insert(o).values(op_id=self._next_op_id(conn), entity=e.name, row_id=row_id, kind=kind,
                                       fields=fields, base=base, hlc=stamp, created_at=now))
 
+    def queue_resend(self, conn: Connection, entity_name: str, row_id: str, fields: dict[str, Any], stamp: str) -> str:
+        """Queue `fields` of a row again as a new upsert based on version 0, inside the
+        caller's transaction (the sync engine, after the service was restored from a
+        backup that lost them): the server applies what it lost, finds the same value
+        where nothing was lost, and keeps both values where someone wrote since."""
+        op_id = self._next_op_id(conn)
+        conn.execute(insert(TABLES["outbox"]).values(
+            op_id=op_id, entity=entity(entity_name).name, row_id=row_id, kind="upsert", fields=dict(fields),
+            base={k: 0 for k in fields}, hlc=stamp, created_at=utcnow()))
+        return op_id
+
+    def skip_op_counter(self, conn: Connection, at_least: int) -> None:
+        """Move the operation counter forward to `at_least` (never back): after this
+        data folder was restored from a backup, its old counters were used already."""
+        value = conn.execute(text("SELECT value FROM meta WHERE key = 'op_counter'")).scalar()
+        if value is None or int(value) < at_least:
+            self.set_meta("op_counter", str(int(at_least)), conn)
+
+    def next_op_id(self, conn: Connection) -> str:
+        """A new operation id of this device, inside the caller's transaction."""
+        return self._next_op_id(conn)
+
     def _next_op_id(self, conn: Connection) -> str:
         """device id + a counter that never goes back, even when acknowledged operations
         leave the outbox (the server deduplicates by op id forever)."""
