@@ -13,7 +13,8 @@ Request (JSON, optionally gzip with `Content-Encoding: gzip`)::
      "cursor": "1234" | null,           # the cursor of the last reply applied; null: from the start
      "limit": 2000,                     # optional page size (1..5000)
      "ops": [                           # the outbox, oldest first (at most MAX_OPS)
-       {"op_id": "<device id>:<counter>",   # unique per operation, forever; dedup key
+       {"op_id": "<device id>:<counter>",   # unique per operation and device, forever; the server
+                                            #   deduplicates per (user, device, op_id)
         "entity": "practice",               # a table of the one schema
         "row_id": "<uuid>",                 # made by the client when the row was created
         "kind": "upsert" | "delete" | "restore" | "resolve",
@@ -22,8 +23,10 @@ Request (JSON, optionally gzip with `Content-Encoding: gzip`)::
                                             #   {"_deleted": true|false} for delete-vs-edit
         "base": {"title": 17, ...},         # upsert: the server version each field's edit was
                                             #   based on (0: never synced);
-                                            #   delete/restore: {"_row": version of the row}
-        "hlc": "0001700000000000:00000:<device id>"}]}   # hybrid logical clock stamp
+                                            #   delete/restore: {"_row": version of the row};
+                                            #   resolve: each field's version the person decided on
+        "hlc": "0001700000000000:00000:<device id>"}]}   # hybrid logical clock stamp; its node is
+                                                         #   the sending device, or the op is refused
 
 Response (JSON, gzip when the client sends `Accept-Encoding: gzip`)::
 
@@ -61,19 +64,33 @@ the cursor (new to the reader: created by someone else, moved into one of its re
 Statuses. `applied`: done (also when nothing needed doing: same value, already deleted).
 `conflict`: both values are kept in a Conflict (listed in `conflicts`); the row holds the
 provisional value (latest clock wins; for `_deleted` the row stays alive), given in
-`values`. `duplicate`: this op_id was applied before; `versions`/`values` are the ones
-answered then. `rejected`: nothing changed, `reason` says why (codes: forbidden,
-out_of_scope, not_found, missing_ref, required, choice, clock_ahead, ...); a rejected op is
-not remembered, so a resend is judged again. Drop every answered op from the outbox.
+`values`. `duplicate`: this user and device sent this op_id, with this content, before;
+`versions`/`values` are the ones answered then (emptied if the row has since left what
+the sender may read). `rejected`: nothing changed, `reason` is "<code>: <message>" and
+`field` the field concerned. Codes of what depends on the server's state: forbidden,
+out_of_scope, not_found (also for a row the sender may not read), missing_ref (also for a
+reference to a row the sender may not read), required, choice, clock_ahead,
+op_id_reused (this op_id was used before for other content: send the change again under
+a new op_id), no_conflict / base_required / stale (a resolution needs an open conflict
+and the field's current version as its base; `values`/`versions` then hold the server's),
+not_stored (the database refused it). Codes of an op no correct client of this schema
+sends, judged per op too so one bad op never blocks the rest of an outbox (`field` is
+the field, or "entity", "hlc", "base.<name>"): unknown_entity, unknown_field, type
+(values must have their field's JSON type: no "5" for a number, no number for a text),
+not_json (NaN, Infinity), too_long, range, one_line, email, url, bad_text, bad_sha256,
+bad_clock (unreadable, or its node is not the sending device). A rejected op is not
+remembered, so a resend is judged again. Drop every answered op from the outbox (set the
+rejected ones aside for the person, with their reason).
 
 What makes the whole request a 4xx instead (nothing applied, nothing read): a body that is
 not JSON (400 malformed_json), shapes not matching these models (422 invalid, `field` is
-the JSON path, e.g. "ops[3].row_id"), an op no correct client of this schema can send
-(422 with `field` "ops[i].fields.<name>": unknown_entity, unknown_field, type, too_long,
-range, one_line, email, url, bad_text, bad_sha256, bad_clock), ops from another device
-than `device` (422 mixed_devices), a body over the size limits (413 too_large, also for a
-gzip body inflating past the limit), other encodings than gzip (415), no or a bad token
-(401). Every error body is {"error": code, "message": text for people, "field": ...}.
+the JSON path, e.g. "ops[3].row_id"; numbers and flags of the envelope are strict: no
+"10" for `limit`), ops from another device than `device` (422 mixed_devices), a cursor
+ahead of the server's feed (409 cursor_ahead: the service was restored from a backup;
+sync again from a null cursor and send again the changes this device made), a body over
+the size limits (413 too_large, also for a gzip body inflating past the limit), other
+encodings than gzip (415), no or a bad token (401). Every error body is
+{"error": code, "message": text for people, "field": ...}; answers are strict JSON.
 
 Client rules. Send at most MAX_OPS ops per request, oldest first; the same op_id on a
 resend. Apply the reply in one local transaction: first `results` in order (store
@@ -87,11 +104,14 @@ field's version as last received (0 for a row created locally).
 
 Other endpoints: POST /v1/login {username, password} -> {token, expires_at, user};
 then `Authorization: Bearer <token>` everywhere. POST /v1/logout, GET /v1/me,
-GET /v1/health. Attachments: POST /v1/blobs/missing {sha256: [...]} -> {missing: [...]};
-GET /v1/blobs/{sha256}/upload -> {offset, size, complete}; PUT /v1/blobs/{sha256} with
+GET /v1/health. Attachments: POST /v1/blobs/missing {sha256: [...]} -> {missing: [...]}
+(the ones *you* have not sent whole: sending the bytes is the proof of possession that
+lets readers of your records fetch them); GET /v1/blobs/{sha256}/upload -> {offset,
+size, complete} (of your own upload); PUT /v1/blobs/{sha256} with
 `Content-Range: bytes START-END/TOTAL` (409 + `Upload-Offset` header when START is not
-the server's offset; 422 hash_mismatch restarts at 0); GET /v1/blobs/{sha256} with
-optional `Range: bytes=START-END` (206).
+the server's offset; 422 hash_mismatch restarts at 0; an empty file is one PUT with no
+bytes and `Content-Range: bytes */0`); GET /v1/blobs/{sha256} with optional
+`Range: bytes=START-END` (206; an empty file comes whole, 200).
 """
 from __future__ import annotations
 
