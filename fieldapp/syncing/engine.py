@@ -118,7 +118,9 @@ class SyncEngine:
                 restart.start_over(self.store, CURSOR_KEY)
                 continue
             page = apply_reply(self.store, ops, reply)
-            restart.reissue_reused(self.store, reply.get("results", []))
+            if restart.reissue_reused(self.store, reply.get("results", [])) and not started_over:
+                started_over = True  # this folder was restored: fetch what it wrote since its backup
+                restart.pull_everything(self.store, self.transport, CURSOR_KEY, self.page_limit)
             result.add(page, len(ops))
             t = self.transport.traffic
             state.ops_sent += len(ops)

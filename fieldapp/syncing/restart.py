@@ -12,7 +12,10 @@ This data folder was restored from a backup (`op_id_reused`): its operation coun
 back, so new operations reuse ids the server already holds for other changes, which the
 server refuses rather than drop. `reissue_reused` moves the counter past any value used
 before (to the wall clock in milliseconds, far beyond a counter that counts one by one)
-and gives those operations new ids, so they are sent again on the same sync.
+and gives those operations new ids, so they are sent again on the same sync. The folder
+also lacks the rows it wrote after the backup, which the server never echoes to the
+device that wrote them: `pull_everything` then asks for every row once without naming
+the device (so nothing is left out as "its own").
 """
 from __future__ import annotations
 
@@ -76,3 +79,20 @@ def reissue_reused(store: Store, results: list[dict]) -> int:
             conn.execute(update(o).where(o.c.op_id == old).values(
                 op_id=store.next_op_id(conn), state="pending", error=None, sent_at=None))
     return len(reused)
+
+
+def pull_everything(store: Store, transport, cursor_key: str, page_limit: int | None = None) -> int:
+    """Pull every row in scope from the start, own writes included (no `device` in the
+    request, no ops), applying each page with its cursor; returns the changes received."""
+    from fieldapp.syncing.apply import apply_reply
+
+    received, cursor = 0, None
+    while True:
+        request: dict = {"cursor": cursor, "ops": [], "compact": True}
+        if page_limit:
+            request["limit"] = page_limit
+        reply = transport.sync(request)
+        received += apply_reply(store, [], reply).received
+        cursor = store.meta(cursor_key)
+        if not reply.get("more"):
+            return received

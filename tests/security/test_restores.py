@@ -68,3 +68,4 @@ def test_a_restored_client_folder_never_loses_edits_to_reused_op_ids(desktop, li
     assert live.row("practice", third)["title"] == "Third, typed after the restore"  # not swallowed as a duplicate
     assert live.row("practice", second)["title"] == "Second, synced then lost locally"  # nor overwritten
     assert again.pending_count() == 0 and not again.rejected()
+    assert again.get("practice", second)["title"] == "Second, synced then lost locally"  # back on the laptop
