@@ -162,8 +162,8 @@ class BlobStore:
         return self._write_chunk(sha, user, start, end, total, data, part)
 
     def _begin_chunk(self, sha: str, user: Principal, start: int, total: int, part: Path) -> int | None:
-        """Check the chunk against the upload's state; None when the blob is complete."""
-        b, up = TABLES["blobs"], TABLES["blob_uploads"]
+        """Check the chunk against the upload's state; None when this user holds the blob."""
+        up = TABLES["blob_uploads"]
         with write_conn(self.engine) as conn, conn.begin():
             if self.holds(conn, sha, user):
                 return None
@@ -185,7 +185,7 @@ class BlobStore:
 
     def _write_chunk(self, sha: str, user: Principal, start: int, end: int, total: int, data: bytes,
                      part: Path) -> Status:
-        b, up = TABLES["blobs"], TABLES["blob_uploads"]
+        up = TABLES["blob_uploads"]
         with (open(part, "r+b") if part.exists() else _private_file(part)) as fh:
             fh.seek(start)
             fh.write(data)
