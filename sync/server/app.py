@@ -188,13 +188,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 raise ApiError(422, "mixed_devices", "every op of a request comes from the request's device",
                                f"ops[{i}].op_id")
         cursor = int(body.cursor or 0)
-        top = storage.feed_position()
-        if cursor > top:
+        if storage.cursor_is_ahead(cursor):
             # The service was restored from a backup older than this client's last sync:
             # answering from `cursor` would skip every row written since the restore.
-            raise ApiError(409, "cursor_ahead", f"your cursor ({cursor}) is ahead of the server's feed ({top}): the "
-                           "service was restored from a backup; sync again from the start and re-send your changes",
-                           "cursor")
+            raise ApiError(409, "cursor_ahead", f"your cursor ({cursor}) comes from before the service was restored "
+                           "from a backup: sync again from the start and re-send your changes", "cursor")
         # An op no correct client sends is answered as that op's `rejected` result by the
         # storage (check_op_shape), so the rest of the outbox still syncs.
         results = storage.apply_ops(user, body.ops) if body.ops else []

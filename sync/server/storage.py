@@ -166,6 +166,34 @@ class Storage:
             c = TABLES["feed_counter"]
             conn.execute(update(c).where(c.c.id == 1).values(pos=positions.last))
 
+    RESTORE_GAP = 10**6  # positions skipped after a restore, beyond the last one handed out before it
+
+    def mark_restored(self, handed_out_before: int | None = None) -> tuple[int, int]:
+        """Record that the database was just restored from a backup: every position after
+        the restored counter, up to what the lost history may have handed out
+        (`handed_out_before`, or a wide margin when unknown), is a cursor from that lost
+        history; the counter jumps past them so none is handed out again."""
+        lost_until = max(handed_out_before or 0, 0)
+        with write_conn(self.engine) as conn, conn.begin():
+            positions = self._lock_feed(conn)
+            start = positions.last
+            until = max(lost_until, start) + (self.RESTORE_GAP if handed_out_before is not None else 10**12)
+            conn.execute(insert(TABLES["feed_restores"]).values(after_pos=start, until_pos=until, restored_at=utcnow()))
+            positions.last = until
+            self._release_feed(conn, positions, start)
+        return start, until
+
+    def cursor_is_ahead(self, cursor: int) -> bool:
+        """Was `cursor` handed out by a history a restore threw away (or never at all)?"""
+        if cursor <= 0:
+            return False
+        r = TABLES["feed_restores"]
+        with self.engine.connect() as conn:
+            top = int(conn.execute(select(TABLES["feed_counter"].c.pos).where(TABLES["feed_counter"].c.id == 1)).scalar() or 0)
+            if cursor > top:
+                return True
+            return conn.execute(select(r.c.id).where(r.c.after_pos < cursor, r.c.until_pos >= cursor)).first() is not None
+
     def feed_position(self) -> int:
         c = TABLES["feed_counter"]
         with self.engine.connect() as conn:

@@ -48,6 +48,16 @@ def build_server_metadata() -> MetaData:
     # One row: the last feed position handed out. Writers lock it for their whole
     # transaction, so positions are assigned in commit order (see storage.py).
     Table("feed_counter", md, Column("id", Integer, primary_key=True), Column("pos", BigInteger, nullable=False))
+    # Each restore from a backup: positions (after_pos, until_pos] were handed out by the
+    # history the restore threw away and are never handed out again (the counter jumps
+    # past them), so a client holding a cursor in that range is told it is ahead.
+    Table(
+        "feed_restores", md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("after_pos", BigInteger, nullable=False),
+        Column("until_pos", BigInteger, nullable=False),
+        Column("restored_at", String(40), nullable=False),
+    )
     feed = Table(
         "feed", md,
         Column("pos", BigInteger, primary_key=True, autoincrement=False),
@@ -143,5 +153,5 @@ def build_server_metadata() -> MetaData:
 
 METADATA = build_server_metadata()
 TABLES = METADATA.tables
-BOOKKEEPING = ("feed_counter", "feed", "users", "tokens", "login_failures", "ops", "conflicts", "blobs", "blob_holders",
+BOOKKEEPING = ("feed_counter", "feed_restores", "feed", "users", "tokens", "login_failures", "ops", "conflicts", "blobs", "blob_holders",
                "blob_uploads")

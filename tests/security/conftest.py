@@ -162,7 +162,11 @@ def backup_tables(engine) -> dict[str, list[dict]]:
 
 
 def restore_tables(engine, backup: dict[str, list[dict]]) -> None:
-    """Put the backup back as it was: whatever was written since is gone."""
+    """Put the backup back as it was (whatever was written since is gone), then record
+    the restore as `fieldapp-server restore` does."""
+    from sync.server.storage import Storage
+
+    handed_out = Storage(engine).feed_position()
     from sqlalchemy import insert
 
     from sync.server.db import write_conn
@@ -174,3 +178,4 @@ def restore_tables(engine, backup: dict[str, list[dict]]) -> None:
         for name, rows in backup.items():
             if rows:
                 conn.execute(insert(TABLES[name]), rows)
+    Storage(engine).mark_restored(handed_out)
