@@ -46,8 +46,9 @@ def default_data_dir() -> Path:
 
 def make_private_dir(path: Path, *, tighten: bool = True) -> Path:
     """Create `path` (and its parents) readable by the owner only (0700), and with
-    `tighten` narrow it when it exists already with wider rights: a data folder holds every contact's email
-    and phone, which other accounts of the machine must not read. On Windows the
+    `tighten` narrow it when it exists already with wider rights: a data folder holds
+    every contact's email and phone, which other accounts of the machine must not read.
+    On Windows the
     per-user profile folders are already private by their ACL, and POSIX modes mean
     nothing there, so nothing more is done."""
     path = Path(path)

@@ -50,6 +50,7 @@ def test_reads_of_another_region_reveal_nothing(world, role, home):
     else:
         assert c.get(f"/v1/blobs/{eur.sha}/upload", headers=dev.headers).status_code == 403
     assert not leaks(c.get("/v1/me", headers=dev.headers).content, "EUR")
+    assert c.get("/v1/metrics", headers=dev.headers).status_code == 403  # the service's figures are not theirs
 
 
 @pytest.mark.parametrize("role, home", ATTACKERS, ids=[f"{r}-{h}" for r, h in ATTACKERS])

@@ -123,3 +123,34 @@ def test_an_op_the_server_refuses_is_set_aside_and_the_outbox_keeps_syncing(desk
     assert live.row("practice", later)["title"] == "Typed after"
     store.update("practice", later, {"summary": "and the next sync works too"})
     assert engine.sync().ok and live.row("practice", later)["summary"] == "and the next sync works too"
+
+
+def test_a_write_the_database_refuses_is_one_rejected_op_never_a_500(world):
+    """Whatever a check did not foresee (here a rule the operator added to the database),
+    the op the database refuses is answered `rejected` alone and the batch goes on."""
+    from sync.server.db import write_conn
+
+    server = world.server
+    engine = server.backend.engine
+    dev = world.dev("correspondent", "AFR")
+    if engine.dialect.name == "sqlite":
+        add = ("CREATE TRIGGER refuse_forbidden BEFORE INSERT ON practice WHEN NEW.title = 'Forbidden' "
+               "BEGIN SELECT RAISE(ABORT, 'refused by the operator'); END")
+        drop = "DROP TRIGGER refuse_forbidden"
+    else:
+        add = "ALTER TABLE practice ADD CONSTRAINT refuse_forbidden CHECK (title <> 'Forbidden') NOT VALID"
+        drop = "ALTER TABLE practice DROP CONSTRAINT refuse_forbidden"
+    with write_conn(engine) as conn, conn.begin():
+        conn.exec_driver_sql(add)
+    try:
+        before, bad, after = (str(uuid.uuid4()) for _ in range(3))
+        results = dev.sync(dev.op("practice", before, fields=practice(title="Before")),
+                           dev.op("practice", bad, fields=practice(title="Forbidden")),
+                           dev.op("practice", after, fields=practice(title="After")))["results"]
+    finally:
+        with write_conn(engine) as conn, conn.begin():
+            conn.exec_driver_sql(drop)
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"], results
+    assert results[1]["reason"].startswith("not_stored:")
+    assert server.row("practice", bad) is None
+    assert server.row("practice", before)["title"] == "Before" and server.row("practice", after)["title"] == "After"
