@@ -75,10 +75,19 @@ def test_the_operators_backup_and_restore_commands_end_to_end(tmp_path, make_sto
     """The same story with the real thing: `fieldapp-server serve` as a process, its
     `backup` while it runs, `restore` while it is stopped (SQLite; the PostgreSQL half of
     this story is the logical restore above)."""
+    import subprocess
+    import sys
+
     from fieldapp.syncing.engine import SyncEngine
     from fieldapp.syncing.transport import RetryPolicy, Transport
-    from sync.server.cli import main
     from tests.server.test_end_to_end import free_port, start_server, stop_server
+
+    def main(args: list[str]) -> int:
+        """`fieldapp-server ...` as the operator runs it: its own process."""
+        done = subprocess.run([sys.executable, "-m", "sync.server.cli", *args], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=180)
+        assert done.returncode == 0, done.stderr
+        return done.returncode
 
     db, blobs_dir = f"sqlite:///{tmp_path / 'srv' / 'server.sqlite'}", tmp_path / "srv" / "blobs"
     common = ["--db", db, "--blobs", str(blobs_dir)]
