@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from fieldapp import __version__, diagnostics
-from fieldapp.i18n import _
+from fieldapp.i18n import _, ngettext
 from fieldapp.paths import default_data_dir
 
 DEFAULT_UI_DEMO_SCALE = 2000
@@ -66,17 +66,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help=_("number of records per kind"))
     _data_dir_option(p)
 
-    p = sub.add_parser("export", help=_("write one kind of record as CSV or JSON"))
+    formats = ("csv", "json", "xlsx", "geojson")
+    p = sub.add_parser("export", help=_("write one kind of record as CSV, JSON, XLSX or GeoJSON"))
     _data_dir_option(p)
     p.add_argument("entity", metavar="ENTITY")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--output", "-o", type=Path, metavar="FILE", help=_("file to write (default: standard output)"))
+    p.add_argument("--format", choices=formats, default="csv")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE",
+                   help=_("file to write (default: standard output; XLSX needs a file)"))
 
-    p = sub.add_parser("import", help=_("read one kind of record from CSV or JSON; every row is checked first"))
+    p = sub.add_parser("import", help=_("read records from CSV, JSON, XLSX or GeoJSON; every row is checked first"))
     _data_dir_option(p)
-    p.add_argument("entity", metavar="ENTITY")
+    p.add_argument("entity", metavar="ENTITY", help=_("the kind of record (a workbook may hold several, one per sheet)"))
     p.add_argument("file", type=Path, metavar="FILE")
-    p.add_argument("--format", choices=("csv", "json"), help=_("default: from the file name and content"))
+    p.add_argument("--format", choices=formats, help=_("default: from the file name and content"))
+    p.add_argument("--encoding", metavar="NAME",
+                   help=_("the CSV file's encoding, e.g. cp1251 (default: detected, with a warning when unsure)"))
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                   help=_("put a column into a field (repeatable); COLUMN= leaves the column out"))
     p.add_argument("--skip-invalid", action="store_true", help=_("import the good rows and leave out the bad ones"))
 
     p = sub.add_parser("check", help=_("check the database (SQLite integrity and the store's own rules)"))
@@ -90,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all-attachments", action="store_true",
                    help=_("also download every attachment of your regions (before a trip with no network)"))
     p.add_argument("--insecure", action="store_true", help=_("allow plain http to a machine other than this one"))
+
+    p = sub.add_parser("dashboard", help=_("the 4 per 1000 dashboard's figures (CSV, or JSON with --json)"))
+    _data_dir_option(p)
+    p.add_argument("--json", action="store_true", help=_("print the figures as one JSON document"))
+    p.add_argument("--region", metavar="CODE", help=_("only this region (AFR, MENA, EUR, ...)"))
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help=_("only records dated on or after this day"))
+    p.add_argument("--until", dest="date_until", metavar="YYYY-MM-DD", help=_("only records dated on or before this day"))
+    p.add_argument("--period", choices=("month", "quarter", "year"), default="year",
+                   help=_("the step of the figures over time (default: %(default)s)"))
 
     p = sub.add_parser("form", help=_("project form templates"))
     _data_dir_option(p)
@@ -187,9 +202,18 @@ def _export(store, args, out: TextIO) -> int:
 
     if not _known_entity(args.entity):
         return 2
+    if args.format not in transfer.formats_for(args.entity):
+        print(_("{entity} records have no coordinates: GeoJSON is for organisations and practices").format(entity=args.entity), file=sys.stderr)
+        return 2
+    if args.format == "xlsx" and not args.output:
+        print(_("XLSX is a binary file: give it a name with --output"), file=sys.stderr)
+        return 2
     if args.output:
-        with args.output.open("w", encoding="utf-8", newline="") as f:
-            n = transfer.export(store, args.entity, args.format, f)
+        if args.format == "xlsx":
+            n = transfer.export(store, args.entity, args.format, args.output)
+        else:
+            with args.output.open("w", encoding="utf-8", newline="") as f:
+                n = transfer.export(store, args.entity, args.format, f)
         print(_("{n} rows written to {file}").format(n=n, file=args.output), file=sys.stderr)
     else:
         transfer.export(store, args.entity, args.format, out)
@@ -201,8 +225,20 @@ def _import(store, args, out: TextIO) -> int:
 
     if not _known_entity(args.entity):
         return 2
+    from fieldapp.core import transfer_mapping
+
     try:
-        result = transfer.import_file(store, args.entity, args.file, fmt=args.format, skip_invalid=args.skip_invalid)
+        mapping = transfer_mapping.parse_cli(args.map)
+    except ValueError as exc:
+        print(_("--map takes COLUMN=FIELD, not {value}").format(value=exc), file=sys.stderr)
+        return 2
+    try:
+        source = transfer.read_source(args.file, args.entity, fmt=args.format, encoding=args.encoding)
+        if source.detection is not None and source.detection.unsure:
+            print(source.detection.warning, file=sys.stderr)
+        mappings = {args.entity: mapping} if mapping else None
+        plans = transfer.check_source(store, source, mappings=mappings)
+        result = transfer.apply_checked(store, source, plans, skip_invalid=args.skip_invalid)
     except FileNotFoundError:
         print(_("No such file: {file}").format(file=args.file), file=sys.stderr)
         return 2
@@ -224,7 +260,7 @@ def _check(store, args, out: TextIO) -> int:
     if problems:
         for p in problems:
             print(p, file=out)
-        print(_("{n} problem(s) found.").format(n=len(problems)), file=out)
+        print(ngettext("{n} problem found.", "{n} problems found.", len(problems)).format(n=len(problems)), file=out)
         return 1
     print(_("No problems found."), file=out)
     return 0
@@ -261,8 +297,32 @@ def _window(data_dir: Path, args, extra: list[str]) -> int:
     return int(run(data_dir, demo_scale=DEFAULT_UI_DEMO_SCALE if args.demo_if_empty else None, argv=ui_argv))
 
 
+def _dashboard(store, args, out: TextIO) -> int:
+    import json
+
+    from fieldapp.core import dashboard
+
+    try:
+        flt = dashboard.DashboardFilter(region=args.region, date_from=args.date_from, date_until=args.date_until,
+                                        period=args.period)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.region and not store.catalog.has("region", args.region):
+        print(_("unknown region {code!r}; known: {codes}").format(
+            code=args.region, codes=", ".join(store.catalog.codes("region"))), file=sys.stderr)
+        return 2
+    figures = dashboard.compute(store, flt)
+    if args.json:
+        json.dump(figures, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(dashboard.to_csv(figures))
+    return 0
+
+
 COMMANDS = {"demo": _demo, "search": _search, "stats": _stats, "export": _export, "import": _import, "check": _check,
-            "sync": _sync}
+            "sync": _sync, "dashboard": _dashboard}
 
 
 # --------------------------------------------------------------------------- helpers
