@@ -87,17 +87,17 @@ def _ready_engine(settings: Settings, *, migrate_sqlite: bool = True):
 
 
 def _password(args: argparse.Namespace) -> str:
-    """From --password-stdin (one line), FIELDAPP_SERVER_PASSWORD, --password (visible in
-    the process list: avoid), or asked twice at a terminal."""
+    """From --password-stdin (one line), --password (visible in the process list: avoid),
+    FIELDAPP_SERVER_PASSWORD, or asked twice at a terminal."""
     if getattr(args, "password_stdin", False):
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise SystemExit("no password on standard input")
         return password
-    if os.environ.get(PASSWORD_ENV):
-        return os.environ[PASSWORD_ENV]
     if args.password:
         return args.password
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
     if not sys.stdin.isatty():
         raise SystemExit(f"no password: pass --password-stdin with it on standard input, or set {PASSWORD_ENV}")
     first = getpass.getpass("Password: ")

@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     argon_memory_kib: int = Field(64 * 1024, ge=8, description="argon2 memory per password check")
     argon_parallelism: int = Field(2, gt=0, description="argon2 lanes")
     login_window_s: int = Field(15 * 60, gt=0, description="window over which failed logins are counted")
-    login_max_per_account: int = Field(5, gt=0, description="failed logins per account before it is slowed down")
+    login_max_per_account: int = Field(5, gt=0, description="failed logins from one address for one account before that pair "
+                                                  "is locked (the account as a whole is only slowed down)")
     login_max_per_address: int = Field(30, gt=0, description="failed logins per client address before it is slowed down")
     login_lock_s: int = Field(60, ge=0, description="first delay after too many failures; doubles, at most an hour")
     login_failure_delay_s: float = Field(0.5, ge=0, description="delay per recent failure, at most 2 s")
