@@ -208,17 +208,6 @@ def language_name(code: str | None, lang: str | None = None) -> str:
     return _iso_catalog("iso639-3", loc.language).gettext(entry.name)
 
 
-def record_text(row: dict, field: str, lang: str | None = None) -> Any:
-    """A record's `field` in the reader's language when the record carries a version in
-    it (`translations`: {lang: {field: text}}), else the text as written."""
-    code = normalize(lang or language()) or (lang or language())
-    if row.get("language") != code:
-        version = (row.get("translations") or {}).get(code) or {}
-        if version.get(field):
-            return version[field]
-    return row.get(field)
-
-
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
