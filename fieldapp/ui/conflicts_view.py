@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from fieldapp.core import fieldspec as fs
 from fieldapp.core.hlc import Stamp
 from fieldapp.core.schema import BY_NAME
+from fieldapp.core.translations import field_label
 from fieldapp.i18n import _, language
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import record_title, value_text
@@ -81,7 +82,7 @@ class ConflictsInbox(QWidget):
         for c in self.conflicts:
             e = BY_NAME.get(c["entity"])
             label = _(e.label) if e else c["entity"]
-            fld = _("Deleted or kept") if c["field"] == DELETED else _(e.field(c["field"]).label) if e and e.has(c["field"]) else c["field"]
+            fld = _("Deleted or kept") if c["field"] == DELETED else field_label(e.field(c["field"])) if e and e.has(c["field"]) else c["field"]
             item = QListWidgetItem(f"{label} “{record_title(e, c['_row']) if e else c['row_id']}” · {fld}")
             self.list.addItem(item)
         self.list.blockSignals(False)
@@ -112,7 +113,7 @@ class ConflictsInbox(QWidget):
             self._show_delete(c)
             return
         f = e.field(c["field"])
-        self.detail_layout.addWidget(QLabel(_("{field} was changed in two places:").format(field=_(f.label))))
+        self.detail_layout.addWidget(QLabel(_("{field} was changed in two places:").format(field=field_label(f))))
         for side in c["sides"]:
             box = QGroupBox(_("By {author}, {when}").format(author=side.get("author") or _("someone"), when=when_text(side.get("hlc"))))
             row = QHBoxLayout(box)
