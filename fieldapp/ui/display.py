@@ -102,6 +102,12 @@ def record_title(e: fs.Entity, row: dict | None) -> str:
     return _("(untitled)")
 
 
+def left_to_right(text: str) -> str:
+    """Latin codes kept in their order inside a right-to-left layout ('FR · es⚠' would
+    otherwise show its mark on the wrong side in Arabic): a left-to-right isolate."""
+    return f"\u2066{text}\u2069" if text else text
+
+
 def language_tag(code: str) -> str:
     """The mark of a text shown in another language than the reader's: '[FR]'."""
     return f"[{code.upper()}]"

@@ -17,7 +17,7 @@ from fieldapp.core.schema import BY_NAME, entity
 from fieldapp.core.store import Order
 from fieldapp.i18n import _
 from fieldapp.ui.bridge import StoreBridge
-from fieldapp.ui.display import field_text, list_fields, record_title, value_text
+from fieldapp.ui.display import field_text, left_to_right, list_fields, record_title, value_text
 
 log = logging.getLogger(__name__)
 PAGE = 100
@@ -285,7 +285,7 @@ class RecordTableModel(QAbstractTableModel):
             if row is None:
                 return None
             if role == Qt.ItemDataRole.DisplayRole:
-                return translations.languages_text(self.entity, row)
+                return left_to_right(translations.languages_text(self.entity, row))
             return translations.languages_tooltip(self.entity, row, formatting.language_name)
         f = self.field_at(col)
         if f is None:

@@ -105,3 +105,21 @@ def test_field_label_names_the_language(lang):
     label = tr.field_label(PRACTICE.translation("title", lang), {"es": "español", "ar": "العربية"}.get)
     assert label == f"Title ({ {'es': 'español', 'ar': 'العربية'}[lang] })"
     assert tr.field_label(PRACTICE.field("title")) == "Title"
+
+
+def test_exports_and_imports_carry_translations_as_columns(store, make_store, tmp_path):
+    import io
+
+    from fieldapp.core import transfer
+
+    pid = _practice(store, title_es="Acolchado")
+    out = io.StringIO()
+    assert transfer.export_csv(store, "practice", out) == 1
+    header = out.getvalue().splitlines()[0].split(",")
+    assert "title_es" in header and "translations" not in header
+    path = tmp_path / "practices.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    other = make_store("other")
+    transfer.import_file(other, "practice", path)
+    [row] = other.rows("practice", other.ids("practice"))
+    assert row["id"] == pid and row["title_es"] == "Acolchado" and row["title"] == "Paillage des résidus"

@@ -147,7 +147,7 @@ def test_list_and_header_read_in_the_interface_language_with_a_mark_otherwise(qt
 
     assert title(french) == "Acolchado de rastrojos"
     languages = model.index(model.row_of(french), model.languages_column).data()
-    assert languages == "FR · es"  # partial Spanish translation (no summary yet)
+    assert languages == "\u2066FR · es\u2069"  # partial Spanish translation (no summary yet), kept left to right
     page.open_record(french)
     qtbot.waitUntil(lambda: page.editor.heading.text().endswith("Acolchado de rastrojos"), timeout=15000)
     # "available in my language": both read in Spanish; in Arabic, neither
@@ -162,6 +162,12 @@ def test_list_and_header_read_in_the_interface_language_with_a_mark_otherwise(qt
     assert "French" in model.index(model.row_of(french), title_col).data(Qt.ItemDataRole.ToolTipRole)
     assert title(spanish) == "Siembra directa [ES]"
     qtbot.waitUntil(lambda: page.editor.heading.text().endswith("Paillage des résidus [FR]"), timeout=15000)
+    # the original title changes: the Spanish one is marked as older, still shown in Spanish
+    store.update("practice", french, {"title": "Paillage des résidus de mil"})
+    languages_cell = lambda: model.index(model.row_of(french), model.languages_column).data()  # noqa: E731
+    qtbot.waitUntil(lambda: languages_cell() == "\u2066FR · es" + tr.STALE_MARK + "\u2069", timeout=15000)
+    assert "older than the original" in model.index(model.row_of(french), model.languages_column).data(
+        Qt.ItemDataRole.ToolTipRole)
     speak("ar")
     page.readable_filter.setChecked(True)
     qtbot.waitUntil(lambda: model.is_loaded and model.rowCount() == 0, timeout=15000)
