@@ -13,7 +13,7 @@ import gettext
 import unicodedata
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Callable, Iterable, Sequence, TypeVar
 
 import pycountry
 from babel import Locale, UnknownLocaleError

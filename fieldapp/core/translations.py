@@ -14,7 +14,7 @@ Qt-free: lists, the editor, search hits and exports use the same answers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from sqlalchemy import Table, and_, or_
 from sqlalchemy.sql.elements import ColumnElement
@@ -220,6 +220,3 @@ def field_label(f: Field, name_of=None) -> str:
         from fieldapp.core.formatting import language_name as name_of  # Babel names, lazily
     return _("{field} ({language})").format(field=_(f.label), language=name_of(f.language))
 
-
-def translated_entities(entities: Iterable[Entity]) -> list[Entity]:
-    return [e for e in entities if e.translated]

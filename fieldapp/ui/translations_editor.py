@@ -133,7 +133,10 @@ class TranslationsPanel(QWidget):
 
     # ------------------------------------------------------------------ state
     def row(self) -> dict:
-        """What the editor shows, with the clocks last read from the store."""
+        """What the editor shows, with the clocks last read from the store (a draft not
+        yet created: what is typed in its inputs)."""
+        if self.editor.is_draft:
+            return {name: inp.raw() for name, inp in self.editor.inputs.items()}
         return dict(self.editor.values) | {"field_clocks": self._clocks}
 
     def refresh(self) -> None:
