@@ -129,7 +129,18 @@ class TranslationsPanel(QWidget):
         self._clocks: dict = {}
         editor.loaded.connect(self.refresh)
         editor.saved.connect(self.refresh)
-        editor.record_changed.connect(lambda _rid: self.refresh())
+        editor.record_changed.connect(self._record_changed)
+
+    def _record_changed(self, _row_id: str | None) -> None:
+        """A new record is written in the interface language unless the person says
+        otherwise (the schema's fixed default would tag a Spanish text as English)."""
+        editor, name = self.editor, self.entity.language_field
+        reader = tr.reader_language()
+        field = self.entity.field(name)
+        if (editor.is_draft and name not in editor.defaults and editor.store.catalog.has(field.ref_list or "", reader)
+                and editor.inputs[name].raw() in (None, "", field.default)):
+            editor.inputs[name].show(reader)
+        self.refresh()
 
     # ------------------------------------------------------------------ state
     def row(self) -> dict:

@@ -204,3 +204,25 @@ def test_translations_editor_exists_for_every_translated_entity(qtbot, bridge):
         assert set(e.translations.pages["es"].originals) == {f.name for f in e.entity.translatable_fields}
     assert RecordEditor(bridge, "organisation").translations is None
     assert PRACTICE.translation("title", "es").name in RecordEditor(bridge, "practice").inputs
+
+
+def test_a_new_record_is_written_in_the_interface_language(qtbot, bridge, store, speak):
+    speak("es")
+    editor = RecordEditor(bridge, "practice")  # built in Spanish: its pickers speak it
+    qtbot.addWidget(editor)
+    editor.show()
+    editor.new()
+    assert editor.inputs["language"].raw() == "es"
+    assert editor.translations.tabs.tabText(editor.translations.tabs.indexOf(
+        editor.translations.pages["es"])).endswith("(original)")
+    _type(qtbot, editor, "title", "Siembra directa")
+    with qtbot.waitSignal(editor.created, timeout=15000) as created:
+        for name, label in (("family", store.catalog.label("practice_family", "reduced_tillage", "es")),
+                            ("country", "Argentina")):
+            combo = editor.inputs[name].widget
+            combo.setFocus()
+            combo.lineEdit().clear()
+            qtbot.keyClicks(combo.lineEdit(), label)
+            combo.lineEdit().editingFinished.emit()
+    settle(qtbot, bridge)
+    assert store.get("practice", created.args[0])["language"] == "es"
