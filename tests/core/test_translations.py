@@ -123,3 +123,26 @@ def test_exports_and_imports_carry_translations_as_columns(store, make_store, tm
     transfer.import_file(other, "practice", path)
     [row] = other.rows("practice", other.ids("practice"))
     assert row["id"] == pid and row["title_es"] == "Acolchado" and row["title"] == "Paillage des résidus"
+
+
+def test_practice_sheet_and_minutes_read_in_the_readers_language(store):
+    from fieldapp import i18n
+    from fieldapp.core import meeting_minutes, practice_sheet
+
+    pid = _practice(store, title_es="Acolchado de residuos", summary_es="Cubrir el suelo con paja")
+    mid = store.insert("meeting", {"title": "Atelier d'Abidjan", "starts_on": "2023-05-16", "country": "CI",
+                                   "language": "fr", "title_es": "Taller de Abiyán"})
+    store.insert("meeting_practice", {"meeting_id": mid, "practice_id": pid})
+    try:
+        i18n.set_language("es")
+        sheet = practice_sheet.build(store, pid)
+        assert sheet.title == "Acolchado de residuos" and sheet.record_language == "es"
+        assert "Cubrir el suelo con paja" in sheet.html and "Couvrir" not in sheet.html
+        minutes = meeting_minutes.read(store, mid)
+        assert minutes.title == "Taller de Abiyán" and minutes.practices == ["Acolchado de residuos"]
+        i18n.set_language("en")
+        sheet = practice_sheet.build(store, pid)
+        assert sheet.title == "Paillage des résidus" and sheet.record_language == "fr"
+        assert "Shown as written, in French" in sheet.html  # marked as such
+    finally:
+        i18n.set_language("en")
