@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from fieldapp.core.formatting import format_decimal
 from fieldapp.core.store import Store
-from fieldapp.i18n import _
+from fieldapp.i18n import _, ngettext
 from fieldapp.syncing import blobs, credentials
 from fieldapp.syncing.engine import SyncEngine, SyncResult, status
 from fieldapp.syncing.transport import AuthRequired, ServerRefused, Transport, TransportError
@@ -56,9 +56,11 @@ def describe(result: SyncResult) -> str:
     n = format_decimal
     parts = [_("Sync done: {sent} sent, {received} received").format(sent=n(result.pushed), received=n(result.received))]
     if result.conflicts:
-        parts.append(_("{n} conflict(s) to settle").format(n=n(result.conflicts)))
+        parts.append(ngettext("{n} conflict to settle", "{n} conflicts to settle", result.conflicts).format(
+            n=n(result.conflicts)))
     if result.rejected:
-        parts.append(_("{n} change(s) refused by the server").format(n=n(result.rejected)))
+        parts.append(ngettext("{n} change refused by the server", "{n} changes refused by the server",
+                              result.rejected).format(n=n(result.rejected)))
     return ", ".join(parts) + "."
 
 
@@ -82,7 +84,7 @@ def sync_command(store: Store, out: TextIO, *, server: str | None, user: str | N
             result = SyncEngine(store, transport).sync()
         if result.ok and all_attachments:
             got = blobs.download_all(store, transport)
-            print(_("{n} attachment(s) downloaded").format(n=got), file=out)
+            print(ngettext("{n} attachment downloaded", "{n} attachments downloaded", got).format(n=got), file=out)
     except AuthRequired as exc:
         print(_("error: login refused: {reason}").format(reason=exc.message), file=out)
         return 1
