@@ -126,6 +126,7 @@ class TranslationsPanel(QWidget):
             self.tabs.addTab(page, language_name(lang))
         layout.addWidget(self.tabs)
         self._shown_for: str | None = "?"
+        self._draft = False
         self._clocks: dict = {}
         editor.loaded.connect(self.refresh)
         editor.saved.connect(self.refresh)
@@ -135,6 +136,9 @@ class TranslationsPanel(QWidget):
         """A new record is written in the interface language unless the person says
         otherwise (the schema's fixed default would tag a Spanish text as English)."""
         editor, name = self.editor, self.entity.language_field
+        if self._draft and editor.row_id is not None:
+            self._shown_for = editor.row_id  # a draft just created here: nothing may move under the pointer
+        self._draft = editor.is_draft
         reader = tr.reader_language()
         field = self.entity.field(name)
         if (editor.is_draft and name not in editor.defaults and editor.store.catalog.has(field.ref_list or "", reader)
