@@ -1,7 +1,7 @@
 """Moving the old single `translations` JSON field of practices ({lang: {field: text}})
 into the per-language fields that replaced it (`title_es`, `summary_ar`...).
 
-Run once by the client's revision 0005 and the server's s0003, each on its own
+Run once by the client's revision 0005 and the server's s0004, each on its own
 database, so both replicas hold the same values afterwards without a sync: the moved
 fields take the version, clock (and, on the server, author and device) the old field
 had. A value already in a new field wins over the old document. The old column is

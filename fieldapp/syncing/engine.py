@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Callable
 
 from fieldapp.core.store import Store, utcnow
-from fieldapp.syncing import blobs
+from fieldapp.syncing import blobs, restart
 from fieldapp.syncing.apply import CURSOR_KEY, PageSummary, apply_reply, take_batch
 from fieldapp.syncing.transport import AuthRequired, ServerRefused, Transport, TransportError
 
@@ -100,6 +100,7 @@ class SyncEngine:
             return result
 
     def _records(self, result: SyncResult, state: Progress, progress, cancel) -> None:
+        started_over = False
         while True:
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
@@ -108,8 +109,18 @@ class SyncEngine:
                        "compact": True}
             if self.page_limit:
                 request["limit"] = self.page_limit
-            reply = self.transport.sync(request)
+            try:
+                reply = self.transport.sync(request)
+            except ServerRefused as exc:
+                if exc.error != restart.CURSOR_AHEAD or started_over:
+                    raise
+                started_over = True  # the service was restored: from scratch, our changes again
+                restart.start_over(self.store, CURSOR_KEY)
+                continue
             page = apply_reply(self.store, ops, reply)
+            if restart.reissue_reused(self.store, reply.get("results", [])) and not started_over:
+                started_over = True  # this folder was restored: fetch what it wrote since its backup
+                restart.pull_everything(self.store, self.transport, CURSOR_KEY, self.page_limit)
             result.add(page, len(ops))
             t = self.transport.traffic
             state.ops_sent += len(ops)

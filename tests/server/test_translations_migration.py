@@ -1,4 +1,4 @@
-"""Server revision s0003 moves the old practice `translations` documents into the
+"""Server revision s0004 moves the old practice `translations` documents into the
 per-language fields with the old field's version, clock, author and device, as the
 clients' revision 0005 does, so replicas agree without a sync (SQLite, and PostgreSQL
 when FIELDAPP_TEST_PG_URL is set, in a database of its own)."""

@@ -4,7 +4,7 @@ the version, clock, author and device of the old field, as every client's own
 revision 0005 does, so replicas agree without a sync and a new client's first sync
 gets them.
 
-Revision ID: s0003
+Revision ID: s0004
 """
 from alembic import op
 
@@ -12,8 +12,8 @@ from fieldapp.core import legacy_translations
 from fieldapp.core.reconcile import reconcile
 from sync.server.tables import METADATA, TABLES
 
-revision = "s0003"
-down_revision = "s0002"
+revision = "s0004"
+down_revision = "s0003"
 branch_labels = None
 depends_on = None
 
