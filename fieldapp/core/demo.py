@@ -999,7 +999,8 @@ class _Generator:
                 t_title = self.render(titles[t_index][other], c, s, other)
                 t_extra = extra | {"family": FAMILY_ADJ[family][other], "title_cap": t_title[:1].upper() + t_title[1:],
                                    "soc": _num(soc, other), "s0": _num(s0, other), "s1": _num(s1, other), "area": _num(area, other)}
-                translations = {LANGS[other]: {"title": t_extra["title_cap"], "summary": self.render(summary_t[other], c, s, other, **t_extra)}}
+                translations = {f"title_{LANGS[other]}": t_extra["title_cap"],
+                                f"summary_{LANGS[other]}": self.render(summary_t[other], c, s, other, **t_extra)}
             status = self.pick(REVIEW_WEIGHTS)
             lat, lon = self.point(c)
             row_id = self.uid()
@@ -1023,7 +1024,7 @@ class _Generator:
                 "maintenance_cost": round(rng.uniform(5, 300), 0) if rng.random() < 0.5 else None,
                 "currency": c[10] if rng.random() < 0.5 else "USD",
                 "links": [f"https://wocat.net/en/database/technologies/{rng.randrange(1000, 9999)}"] if rng.random() < 0.2 else None,
-                "organisation_id": self.orgs[org_index][0], "language": LANGS[lang], "translations": translations,
+                "organisation_id": self.orgs[org_index][0], "language": LANGS[lang], **(translations or {}),
                 "objectives": ["B2"] + (["A3"] if rng.random() < 0.4 else []) + (["C2"] if rng.random() < 0.3 else []),
                 "review_status": status,
                 "review_comment": rng.choice(RETURN_COMMENTS)[lang] if status == "returned" else None,
@@ -1060,7 +1061,7 @@ class _Generator:
                 "end_date": (start + dt.timedelta(days=365 * rng.randrange(2, 6))).isoformat() if status in ("ongoing", "completed") else None,
                 "budget": float(rng.randrange(20, 2000) * 1000), "currency": rng.choice(("EUR", "USD", c[10])),
                 "summary": " ".join(self.render(t[lang], c, s, lang, **extra) for t in PROJECT_SUMMARY),
-                "objectives": sorted({"A2", rng.choice(("B2", "C2", "E1", "D2", "A5"))}),
+                "objectives": sorted({"A2", rng.choice(("B2", "C2", "E1", "D2", "A5"))}), "language": LANGS[lang],
             })
         return rows
 
@@ -1095,7 +1096,7 @@ class _Generator:
                      "objectives": ["D2"] + (["A3"] if rng.random() < 0.5 else [])}
             meeting_id = self.uid()
             region = self.region(code)
-            m |= {"id": meeting_id, "region": region}
+            m |= {"id": meeting_id, "region": region, "language": LANGS[lang]}
             out["meeting"].append(m)
             ends = dt.date.fromisoformat(m["ends_on"] or m["starts_on"])
             pool_key = c[11] if c else "anglo"

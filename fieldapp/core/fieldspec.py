@@ -11,10 +11,10 @@ import datetime as dt
 import json
 import math
 import re
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass, field as dc_field, replace
 from typing import Any, Callable, Iterable, Mapping
 
-from fieldapp.i18n import N_, _
+from fieldapp.i18n import LANGUAGES, N_, _
 
 # Field kinds. Each maps to one SQL storage type and one validator below.
 TEXT = "text"  # one line
@@ -65,6 +65,9 @@ class Field:
     help: str = ""
     unit: str = ""
     wocat: str = ""  # the WOCAT/QCAT question this aligns with, for reviewers and exports
+    translatable: bool = False  # a reader may want it in their language: the entity grows a copy per language
+    translation_of: str | None = None  # on such a copy: the field it translates ...
+    language: str | None = None  # ... and the language it is written in
 
     def __post_init__(self) -> None:
         assert self.kind in KINDS, self.kind
@@ -73,6 +76,8 @@ class Field:
             assert (self.choices is None) != (self.ref_list is None), f"{self.name}: choices xor ref_list"
         if self.kind == REF:
             assert self.ref, f"{self.name}: REF needs ref="
+        if self.translatable:
+            assert self.kind in (TEXT, LONGTEXT), f"{self.name}: only text is translatable"
 
     @property
     def is_list(self) -> bool:
@@ -102,9 +107,17 @@ class Entity:
     order_by: str | None = None  # default list order
     admin_only: bool = False  # writes by administrators only (reference data, form templates)
     reviewed: tuple[str, ...] = ()  # fields only reviewers may set (review status, comment)
+    language_field: str = "language"  # the language the record is written in (with translatable fields)
     _by_name: dict[str, Field] = dc_field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Each translatable field gets one ordinary field per language (`title_es`...):
+        # a translation then syncs, merges and conflicts field by field like any other
+        # value, so two people translating into two languages never collide.
+        copies = tuple(translation_copy(f, lang) for f in self.fields if f.translatable for lang in TRANSLATION_LANGUAGES)
+        if copies:
+            assert any(f.name == self.language_field for f in self.fields), f"{self.name}: translatable without {self.language_field}"
+            object.__setattr__(self, "fields", self.fields + copies)
         names = [f.name for f in self.fields]
         assert len(names) == len(set(names)), f"{self.name}: duplicate field"
         assert not set(names) & set(META_COLUMNS), f"{self.name}: field shadows a meta column"
@@ -129,6 +142,39 @@ class Entity:
     @property
     def searchable(self) -> bool:
         return any(f.search for f in self.fields)
+
+    @property
+    def own_fields(self) -> list[Field]:
+        """The fields as declared, without the per-language copies (what a form shows)."""
+        return [f for f in self.fields if f.translation_of is None]
+
+    @property
+    def translatable_fields(self) -> list[Field]:
+        return [f for f in self.fields if f.translatable]
+
+    @property
+    def translated(self) -> bool:
+        return any(f.translatable for f in self.fields)
+
+    def translation(self, name: str, lang: str) -> Field:
+        """The copy of field `name` in language `lang` (KeyError when there is none)."""
+        return self._by_name[translation_name(name, lang)]
+
+
+# The languages a record can be translated into: the six UN languages the interface
+# speaks (fieldapp.i18n), so every reader finds the record in their own.
+TRANSLATION_LANGUAGES: tuple[str, ...] = LANGUAGES
+
+
+def translation_name(name: str, lang: str) -> str:
+    return f"{name}_{lang}"
+
+
+def translation_copy(f: Field, lang: str) -> Field:
+    """The field holding `f` in language `lang`: same kind, limits and search part,
+    never required (a record need not exist in every language)."""
+    return replace(f, name=translation_name(f.name, lang), required=False, default=None, wocat="", help="",
+                   translatable=False, translation_of=f.name, language=lang)
 
 
 # Columns every synced row carries besides its own fields, on the client and the server.

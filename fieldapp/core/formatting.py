@@ -13,7 +13,7 @@ import gettext
 import unicodedata
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Callable, Iterable, Sequence, TypeVar
 
 import pycountry
 from babel import Locale, UnknownLocaleError
@@ -206,17 +206,6 @@ def language_name(code: str | None, lang: str | None = None) -> str:
     if entry is None:
         return code
     return _iso_catalog("iso639-3", loc.language).gettext(entry.name)
-
-
-def record_text(row: dict, field: str, lang: str | None = None) -> Any:
-    """A record's `field` in the reader's language when the record carries a version in
-    it (`translations`: {lang: {field: text}}), else the text as written."""
-    code = normalize(lang or language()) or (lang or language())
-    if row.get("language") != code:
-        version = (row.get("translations") or {}).get(code) or {}
-        if version.get(field):
-            return version[field]
-    return row.get(field)
 
 
 def _fold(text: str) -> str:

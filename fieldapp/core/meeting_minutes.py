@@ -14,9 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldapp.core import formatting
+from fieldapp.core import formatting, translations
 from fieldapp.core.document_html import choice_text, esc, heading, isolated, page, paragraphs, table, value_text
-from fieldapp.core.schema import ACTION_ITEM, MEETING
+from fieldapp.core.schema import ACTION_ITEM, MEETING, PRACTICE
 from fieldapp.i18n import _, language, ngettext
 
 PARTICULARS = ("meeting_type", "starts_on", "ends_on", "place", "country", "organisers")
@@ -102,18 +102,19 @@ def read(store: Any, meeting_id: str) -> Minutes:
         action_rows.append([a["text"], owner, value_text(due, a.get("due_on"), cat), choice_text(a.get("status"))])
     particulars = [(_(MEETING.field(n).label), value_text(MEETING.field(n), row.get(n), cat)) for n in PARTICULARS]
     return Minutes(
-        title=row["title"],
+        title=translations.title_of(MEETING, row).text,  # in the reader's language when it has one
         subtitle=_("Minutes · {type} · {date}").format(type=choice_text(row.get("meeting_type")),
                                                        date=formatting.format_date(row["starts_on"], language())),
         particulars=[(label, text) for label, text in particulars if text],
-        summary=row.get("summary") or "",
+        summary=translations.read(MEETING, row, "summary").text or "",
         attendance=attendance(participants),
         participants=[[p.get("name") or "", p.get("organisation_name") or "", choice_text(p.get("gender")),
                        choice_text(p.get("age_group"))] for p in participants],
         agenda=agenda,
         decisions=[(d["text"], choice_text(d["outcome"])) for d in decisions],
         actions=action_rows,
-        practices=[t for t in ((store.get("practice", c["practice_id"]) or {}).get("title", "") for c in captured) if t],
+        practices=[translations.title_of(PRACTICE, p).text for p in (store.get("practice", c["practice_id"]) for c in captured)
+                   if p and p.get("title")],
         headers={
             "participants": [_("Name"), _("Organisation"), _("Gender"), _("Age group")],
             "decisions": [_("Decision"), _("Outcome")],

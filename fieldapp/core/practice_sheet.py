@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fieldapp.core import attachments, formatting
+from fieldapp.core import attachments, formatting, translations
 from fieldapp.core.document_html import (
     choice_text, esc, facts, heading, impact_scale, page, paragraphs, value_text,
 )
@@ -68,7 +68,9 @@ def build(store: Any, practice_id: str) -> SheetContent:
     body: list[str] = []
 
     def text_section(title: str, name: str) -> None:
-        block = paragraphs(row.get(name), lang)
+        # In the reader's language when the practice has it, else as written (core/translations.py).
+        reading = translations.read(e, row, name)
+        block = paragraphs(reading.text, reading.language or lang)
         if block:
             body.append(heading(title) + block)
 
@@ -131,5 +133,13 @@ def build(store: Any, practice_id: str) -> SheetContent:
     ) if t)
     footer = (f'<hr/><p style="color:#777777; font-size:7pt">{esc(_("4 per 1000 Initiative · practice sheet"))} · '
               f'{esc(formatting.format_date(str(row["updated_at"])[:10], language()))} · {esc(row["id"])}</p>')
-    title = row["title"]
-    return SheetContent(title, page(title, subtitle, "".join(body) + footer), lang, practice_id, location, photos)
+    reading = translations.title_of(e, row)
+    if reading.translated:
+        subtitle += " · " + _("Translated from {language}").format(language=formatting.language_name(lang))
+    elif reading.fallback and reading.language:
+        subtitle += " · " + _("Shown as written, in {language}: there is no version in {reader} yet").format(
+            language=formatting.language_name(reading.language),
+            reader=formatting.language_name(translations.reader_language()))
+    title = reading.text
+    return SheetContent(title, page(title, subtitle, "".join(body) + footer), reading.language or lang, practice_id,
+                        location, photos)

@@ -58,6 +58,12 @@ def _lat_lon() -> tuple[Field, Field]:
     )
 
 
+def _written_in(default: str | None = None) -> Field:
+    """The language the record's own text is in; its translatable fields (marked
+    `translatable=True`) get one copy per UN language beside it (fieldspec.Entity)."""
+    return Field("language", CHOICE, N_("Written in"), ref_list="language", default=default)
+
+
 def _media_fields(owner: str) -> tuple[Field, ...]:
     """Attachment metadata; the bytes live apart, addressed by SHA-256 (DESIGN.md 7)."""
     return (
@@ -88,12 +94,12 @@ REFERENCE = Entity(
 PRACTICE = Entity(
     "practice", N_("Practice"), N_("Practices"), order_by="title", reviewed=("review_status", "review_comment"),
     fields=(
-        Field("title", TEXT, N_("Title"), required=True, search="title", wocat="name"),
-        Field("summary", LONGTEXT, N_("Summary"), search="body", max_length=2000, wocat="definition"),
-        Field("description", LONGTEXT, N_("Description"), search="body", wocat="description"),
+        Field("title", TEXT, N_("Title"), required=True, search="title", wocat="name", translatable=True),
+        Field("summary", LONGTEXT, N_("Summary"), search="body", max_length=2000, wocat="definition", translatable=True),
+        Field("description", LONGTEXT, N_("Description"), search="body", wocat="description", translatable=True),
         Field("family", CHOICE, N_("Practice family"), required=True, ref_list="practice_family"),
         Field("conceptual_basis", CHOICE, N_("Conceptual basis"), choices=CONCEPTUAL_BASES),
-        Field("results", LONGTEXT, N_("Results obtained"), search="body"),
+        Field("results", LONGTEXT, N_("Results obtained"), search="body", translatable=True),
         Field("soc_impact", SCORE, N_("Impact on soil organic carbon"), wocat="impacts.soil_organic_matter"),
         Field("soil_health_impact", SCORE, N_("Impact on soil health"), wocat="impacts.soil"),
         Field("yield_impact", SCORE, N_("Impact on yields"), wocat="impacts.crop_production"),
@@ -116,8 +122,7 @@ PRACTICE = Entity(
         Field("currency", TEXT, N_("Currency"), max_length=3),
         Field("links", URLS, N_("Tutorials and links")),
         Field("organisation_id", REF, N_("Contributed by"), ref="organisation"),
-        Field("language", CHOICE, N_("Written in"), ref_list="language", default="en"),
-        Field("translations", JSON, N_("Other languages"), help=N_("Title and summary per language code")),
+        _written_in(default="en"),
         Field("objectives", MULTI, N_("Strategic objectives"), ref_list="strategic_objective"),
         Field("review_status", CHOICE, N_("Review status"), choices=REVIEW_STATUSES, default="draft"),
         Field("review_comment", LONGTEXT, N_("Reviewer's comment")),
@@ -167,7 +172,7 @@ CONTACT = Entity(
 PROJECT = Entity(
     "project", N_("Project"), N_("Projects"), order_by="title", reviewed=("status",),
     fields=(
-        Field("title", TEXT, N_("Title"), required=True, search="title"),
+        Field("title", TEXT, N_("Title"), required=True, search="title", translatable=True),
         Field("holder_id", REF, N_("Holder organisation"), ref="organisation"),
         _country(required=True),
         _region(),
@@ -177,7 +182,8 @@ PROJECT = Entity(
         Field("end_date", DATE, N_("End date")),
         Field("budget", DECIMAL, N_("Budget"), minimum=0),
         Field("currency", TEXT, N_("Currency"), max_length=3, default="EUR"),
-        Field("summary", LONGTEXT, N_("Summary"), search="body"),
+        Field("summary", LONGTEXT, N_("Summary"), search="body", translatable=True),
+        _written_in(),
         Field("objectives", MULTI, N_("Strategic objectives"), ref_list="strategic_objective"),
     ),
 )
@@ -215,7 +221,7 @@ FORM_SUBMISSION = Entity(
 MEETING = Entity(
     "meeting", N_("Meeting"), N_("Meetings"), order_by="starts_on",
     fields=(
-        Field("title", TEXT, N_("Title"), required=True, search="title"),
+        Field("title", TEXT, N_("Title"), required=True, search="title", translatable=True),
         Field("meeting_type", CHOICE, N_("Type"), required=True, choices=MEETING_TYPES, default="workshop"),
         Field("starts_on", DATE, N_("Start"), required=True),
         Field("ends_on", DATE, N_("End")),
@@ -223,7 +229,8 @@ MEETING = Entity(
         _country(),
         _region(),
         Field("organisers", TEXT, N_("Organisers"), search="body"),
-        Field("summary", LONGTEXT, N_("Summary"), search="body"),
+        Field("summary", LONGTEXT, N_("Summary"), search="body", translatable=True),
+        _written_in(),
         Field("objectives", MULTI, N_("Strategic objectives"), ref_list="strategic_objective"),
     ),
 )

@@ -2,6 +2,8 @@
 
 One FTS5 table holds a document per searchable row: its title fields and its body
 fields. `remove_diacritics 2` folds accents, so "agroecologie" finds "agroécologie".
+Translations are fields like any other (`title_es` feeds the title part, `summary_es`
+the body), so a record is found by any of its languages and named in the reader's.
 bm25 weights the title ten times the body so a title hit ranks first. The store keeps
 the index current inside the same transaction as every write.
 """
@@ -14,6 +16,7 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import Connection, text
 
+from fieldapp.core import translations
 from fieldapp.core.fieldspec import Entity
 from fieldapp.core.schema import BY_NAME, SEARCHED
 
@@ -33,9 +36,10 @@ DDL = (
 class Hit:
     entity: str
     row_id: str
-    title: str
+    title: str  # in the reader's language when the record has it
     snippet: str
     rank: float
+    title_language: str | None = None  # set when the title is shown as written, in another language
 
 
 def create(conn: Connection) -> None:
@@ -139,8 +143,10 @@ CANDIDATES = 1000
 
 
 def search(
-    conn: Connection, user_text: str, *, entities: Iterable[str] | None = None, limit: int = 20, offset: int = 0
+    conn: Connection, user_text: str, *, entities: Iterable[str] | None = None, limit: int = 20, offset: int = 0,
+    lang: str | None = None,
 ) -> list[Hit]:
+    """Ranked hits for what a person typed; titles in `lang` (default: the interface's)."""
     query = fts_query(user_text)
     if query is None:
         return []
@@ -172,10 +178,11 @@ def search(
     """
     params.update(q=query, qt=f"title : ({query})", cap=CANDIDATES, lim=limit, off=offset)
     rows = conn.execute(text(sql), params).all()
-    titles = _real_titles(conn, [(r[0], r[1]) for r in rows])
+    titles = _real_titles(conn, [(r[0], r[1]) for r in rows], lang)
     words = [w.lower() for w in _TOKEN.findall(fold(user_text))]
     last_is_prefix = query.endswith("*")
-    return [Hit(r[0], r[1], titles.get(r[1], r[2]), snippet(r[3] or "", words, last_is_prefix), r[4]) for r in rows]
+    return [Hit(r[0], r[1], titles.get(r[1], (r[2], None))[0], snippet(r[3] or "", words, last_is_prefix), r[4],
+                titles.get(r[1], (r[2], None))[1]) for r in rows]
 
 
 def _plain(word: str) -> str:
@@ -219,19 +226,28 @@ def snippet(body: str, words: list[str], last_is_prefix: bool, tokens: int = SNI
     return ("…" if lo > 0 else "") + text_ + ("…" if hi < len(spans) else "")
 
 
-def _real_titles(conn: Connection, hits: list[tuple[str, str]]) -> dict[str, str]:
-    """The index holds folded text ("oeuvre" for "œuvre"); show people the title as typed."""
-    out: dict[str, str] = {}
+def _real_titles(conn: Connection, hits: list[tuple[str, str]], lang: str | None) -> dict[str, tuple[str, str | None]]:
+    """The index holds folded text ("oeuvre" for "œuvre"); show people the title as typed,
+    in their language when the record has it (else as written, with its language)."""
+    out: dict[str, tuple[str, str | None]] = {}
     by_entity: dict[str, list[str]] = {}
     for name, row_id in hits:
         by_entity.setdefault(name, []).append(row_id)
     for name, ids in by_entity.items():
         e = BY_NAME[name]
-        cols = [f.name for f in e.search_fields("title")]
         marks = ", ".join(f":i{n}" for n in range(len(ids)))
+        params = {f"i{n}": v for n, v in enumerate(ids)}
+        if e.translated:
+            cols = [e.title, e.language_field, *(f.name for f in e.fields if f.translation_of == e.title)]
+            sql = f"SELECT id, {', '.join(cols)} FROM {name} WHERE id IN ({marks})"
+            for row in conn.execute(text(sql), params).mappings():
+                reading = translations.title_of(e, row, lang)
+                out[row["id"]] = (str(reading.text or ""), reading.language if reading.fallback else None)
+            continue
+        cols = [f.name for f in e.search_fields("title")]
         sql = f"SELECT id, {', '.join(cols)} FROM {name} WHERE id IN ({marks})"
-        for row in conn.execute(text(sql), {f"i{n}": v for n, v in enumerate(ids)}):
-            out[row[0]] = " ".join(str(v) for v in row[1:] if v)
+        for row in conn.execute(text(sql), params):
+            out[row[0]] = (" ".join(str(v) for v in row[1:] if v), None)
     return out
 
 

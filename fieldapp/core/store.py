@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 from sqlalchemy import Connection, Engine, and_, create_engine, event, func, insert, not_, select, text, update
 
 from fieldapp.paths import make_private_dir, make_private_file
-from fieldapp.core import migrate, search
+from fieldapp.core import migrate, search, translations
 from fieldapp.core.fieldspec import REF, Entity, FieldError, ValidationError, validate
 from fieldapp.core.hlc import HybridClock
 from fieldapp.core.reference import Catalog, shipped_rows
@@ -166,6 +166,8 @@ class Store:
                 clauses.append(col >= value)
             elif op == "lte":
                 clauses.append(col <= value)
+            elif op == "readable":  # {"language__readable": "es"}: written in, or translated into, it
+                clauses.append(translations.readable_clause(e, t, value))
             elif op == "contains":  # a code inside a MULTI field (JSON array)
                 clauses.append(text(f"EXISTS (SELECT 1 FROM json_each({e.name}.{name}) WHERE value = :c_{name})").bindparams(**{f"c_{name}": value}))
             elif op:
@@ -210,7 +212,8 @@ class Store:
         list model needs to show 100 000 rows without loading them.
 
         Filters: {field: value}, {field: [values]}, {field__gte/lte: bound},
-        {field__contains: code} for multi-choice fields."""
+        {field__contains: code} for multi-choice fields, {language__readable: code} for
+        records a reader of that language can read (core/translations.py)."""
         e = entity(entity_name)
         t = TABLES[e.name]
         stmt = select(t.c.id)
@@ -260,9 +263,10 @@ class Store:
         assert e.parent, f"{e.name} has no parent"
         return self.list(e.name, {e.parent: parent_id}, include_deleted=include_deleted)
 
-    def search(self, query: str, *, entities: Iterable[str] | None = None, limit: int = 20, offset: int = 0) -> list[search.Hit]:
+    def search(self, query: str, *, entities: Iterable[str] | None = None, limit: int = 20, offset: int = 0,
+               lang: str | None = None) -> list[search.Hit]:
         with self.engine.connect() as conn:
-            return search.search(conn, query, entities=entities, limit=limit, offset=offset)
+            return search.search(conn, query, entities=entities, limit=limit, offset=offset, lang=lang)
 
     def stats(self) -> dict[str, int]:
         """Live (not deleted) rows per entity."""

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from fieldapp.core import fieldspec as fs
 from fieldapp.core.hlc import Stamp
 from fieldapp.core.schema import BY_NAME
+from fieldapp.core.translations import field_label
 from fieldapp.i18n import _, language, ngettext
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import record_title, value_text
@@ -99,7 +100,7 @@ class ConflictsInbox(QWidget):
         for c in self.conflicts:
             e = BY_NAME.get(c["entity"])
             label = _(e.label) if e else c["entity"]
-            fld = _("Deleted or kept") if c["field"] == DELETED else _(e.field(c["field"]).label) if e and e.has(c["field"]) else c["field"]
+            fld = _("Deleted or kept") if c["field"] == DELETED else field_label(e.field(c["field"])) if e and e.has(c["field"]) else c["field"]
             item = QListWidgetItem(f"{label} “{record_title(e, c['_row']) if e else c['row_id']}” · {fld}")
             self.list.addItem(item)
         self.list.blockSignals(False)
@@ -137,7 +138,7 @@ class ConflictsInbox(QWidget):
             return
         f = e.field(c["field"])
         # the field's name after a colon: no past participle to agree with it (fr "Titre a été modifié")
-        self.detail_layout.addWidget(QLabel(_("Changed in two places: {field}").format(field=_(f.label))))
+        self.detail_layout.addWidget(QLabel(_("Changed in two places: {field}").format(field=field_label(f))))
         for side in c["sides"]:
             box = QGroupBox(side_text(side))
             row = QHBoxLayout(box)

@@ -11,7 +11,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
 
 from fieldapp.core import fieldspec as fs
-from fieldapp.core import formatting
+from fieldapp.core import formatting, translations
 from fieldapp.core.fieldspec import Field
 from fieldapp.core.reference import Catalog
 from fieldapp.i18n import N_, _, language
@@ -94,17 +94,45 @@ def value_text(f: Field, value: Any, catalog: Catalog, *, ref_title: str | None 
 
 def list_fields(e: fs.Entity) -> list[Field]:
     """The fields a list shows as columns: every field short enough for a cell, in
-    schema order (never a hand-written list)."""
-    return [f for f in e.fields if f.kind not in LIST_HIDDEN_KINDS]
+    schema order (never a hand-written list); translations show through their original."""
+    return [f for f in e.fields if f.kind not in LIST_HIDDEN_KINDS and f.translation_of is None]
 
 
 def record_title(e: fs.Entity, row: dict | None) -> str:
+    """A record's name in the reader's language when it has one, else as written."""
     if not row:
         return ""
-    title = row.get(e.title)
+    title = translations.title_of(e, row).text if e.translated else row.get(e.title)
     if isinstance(title, str) and title.strip():
         return " ".join(title.split())[:120]
     return _("(untitled)")
+
+
+def left_to_right(text: str) -> str:
+    """Latin codes kept in their order inside a right-to-left layout ('FR · es⚠' would
+    otherwise show its mark on the wrong side in Arabic): a left-to-right isolate."""
+    return f"\u2066{text}\u2069" if text else text
+
+
+def language_tag(code: str) -> str:
+    """The mark of a text shown in another language than the reader's: '[FR]'."""
+    return f"[{code.upper()}]"
+
+
+def field_text(e: fs.Entity, row: dict, f: Field, catalog: Catalog) -> tuple[str, str]:
+    """A translatable field for a list cell or a heading, in the reader's language, else
+    as written followed by its language's tag; with a tooltip saying which."""
+    reading = translations.read(e, row, f.name)
+    text = value_text(f, reading.text, catalog)
+    if reading.translated:
+        written_in = translations.original_language(e, row)
+        return text, _("Translated from {language}").format(language=formatting.language_name(written_in)) if written_in else ""
+    if reading.fallback and reading.language:
+        tip = _("Shown as written, in {language}: there is no version in {reader} yet").format(
+            language=formatting.language_name(reading.language),
+            reader=formatting.language_name(translations.reader_language()))
+        return f"{formatting.bidi_isolate(text)} {language_tag(reading.language)}", tip
+    return text, ""
 
 
 def moment_text(iso: str, lang: str | None = None) -> str:

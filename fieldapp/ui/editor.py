@@ -19,13 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core import fieldspec as fs
+from fieldapp.core import translations
 from fieldapp.core.fieldspec import Field, ValidationError, check_value, coerce, validate
+from fieldapp.core.translations import field_label
 from fieldapp.core.schema import BY_NAME, entity
 from fieldapp.core.store import new_id
 from fieldapp.i18n import _
 from fieldapp.ui import dialogs
 from fieldapp.ui.bridge import StoreBridge
-from fieldapp.ui.display import record_title
+from fieldapp.ui.display import language_tag, record_title
 from fieldapp.ui.elided_label import ElidedLabel
 from fieldapp.ui.field_inputs import FieldInput, make_input
 from fieldapp.ui.lookup import make_lookup
@@ -40,7 +42,7 @@ def _empty(value: Any) -> bool:
 
 class FieldEdit(QUndoCommand):
     def __init__(self, editor: "RecordEditor", row_id: str, name: str, old: Any, new: Any, titles: tuple[str, str]):
-        super().__init__(_("Change {label}").format(label=_(editor.entity.field(name).label)))
+        super().__init__(_("Change {label}").format(label=field_label(editor.entity.field(name))))
         self.editor, self.row_id, self.name, self.old, self.new = editor, row_id, name, old, new
         self.old_title, self.new_title = titles
         self._first = True
@@ -165,35 +167,18 @@ class RecordEditor(QWidget):
         self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         lookup = make_lookup(self.bridge)
-        for f in self.entity.fields:
-            inp = make_input(f, self.store.catalog, lookup)
-            self.inputs[f.name] = inp
-            message = QLabel()
-            message.setStyleSheet(ERROR_STYLE)
-            message.setWordWrap(True)
-            message.hide()
-            self.messages[f.name] = message
-            cell = QWidget()
-            cell_layout = QVBoxLayout(cell)
-            cell_layout.setContentsMargins(0, 0, 0, 0)
-            cell_layout.setSpacing(1)
-            row = QHBoxLayout()
-            row.setContentsMargins(0, 0, 0, 0)
-            row.addWidget(inp.widget, 1)
-            self.field_rows[f.name] = row
-            if f.unit and f.unit != "bytes":
-                row.addWidget(QLabel(f.unit))
-            cell_layout.addLayout(row)
-            cell_layout.addWidget(message)
-            label = QLabel(_(f.label) + (" *" if f.required else ""))
-            label.setBuddy(inp.widget.focusProxy() or inp.widget)
-            if f.required:
-                label.setToolTip(_("Required"))
-                inp.widget.setAccessibleDescription(_("Required"))
-            self.form.addRow(label, cell)
-            inp.edited.connect(lambda n=f.name: self._on_edited(n))
-            inp.finished.connect(lambda n=f.name: self._on_finished(n))
+        for f in self.entity.own_fields:
+            self.form.addRow(*self.field_row(f, lookup))
         self.body_layout.addLayout(self.form)
+        self.translations = None
+        if self.entity.translated:
+            # The per-language copies of translatable fields: tabs beside the original,
+            # their inputs registered here so that loading, checks and undo treat them
+            # like any other field.
+            from fieldapp.ui.translations_editor import TranslationsPanel
+
+            self.translations = TranslationsPanel(self, lookup)
+            self.body_layout.addWidget(self.translations)
         self.extras = QVBoxLayout()
         self.body_layout.addLayout(self.extras)
         self.body_layout.addStretch(1)
@@ -205,6 +190,36 @@ class RecordEditor(QWidget):
         self.placeholder.setWordWrap(True)
         self.placeholder.setStyleSheet("color: palette(placeholder-text); padding: 24px;")
         outer.addWidget(self.placeholder, 1)
+
+    def field_row(self, f: Field, lookup) -> tuple[QLabel, QWidget]:
+        """The label and the cell (input, unit, message) of field `f`, wired to commit."""
+        inp = make_input(f, self.store.catalog, lookup)
+        self.inputs[f.name] = inp
+        message = QLabel()
+        message.setStyleSheet(ERROR_STYLE)
+        message.setWordWrap(True)
+        message.hide()
+        self.messages[f.name] = message
+        cell = QWidget()
+        cell_layout = QVBoxLayout(cell)
+        cell_layout.setContentsMargins(0, 0, 0, 0)
+        cell_layout.setSpacing(1)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(inp.widget, 1)
+        self.field_rows[f.name] = row
+        if f.unit and f.unit != "bytes":
+            row.addWidget(QLabel(f.unit))
+        cell_layout.addLayout(row)
+        cell_layout.addWidget(message)
+        label = QLabel(_(f.label) + (" *" if f.required else ""))
+        label.setBuddy(inp.widget.focusProxy() or inp.widget)
+        if f.required:
+            label.setToolTip(_("Required"))
+            inp.widget.setAccessibleDescription(_("Required"))
+        inp.edited.connect(lambda n=f.name: self._on_edited(n))
+        inp.finished.connect(lambda n=f.name: self._on_finished(n))
+        return label, cell
 
     def _tool(self, action: QAction, glyph: str, name: str) -> QToolButton:
         button = QToolButton()
@@ -513,6 +528,9 @@ class RecordEditor(QWidget):
         title = record_title(self.entity, self.values)
         if len(title) > 70:
             title = title[:69].rstrip() + "…"
+        reading = translations.title_of(self.entity, self.values) if self.entity.translated else None
+        if title and reading is not None and reading.fallback and reading.language:
+            title = f"{title} {language_tag(reading.language)}"  # shown as written, in another language
         self.heading.setText(f"{_(self.entity.label)}: {title}" if title else _(self.entity.label))
         self.heading.setToolTip(record_title(self.entity, self.values))
 

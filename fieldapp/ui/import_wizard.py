@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core import encodings, transfer, transfer_mapping
 from fieldapp.core.schema import ENTITIES, entity
+from fieldapp.core.translations import field_label
 from fieldapp.i18n import _, ngettext
 from fieldapp.ui.display import number_text
 
@@ -282,7 +283,7 @@ class ImportWizard(QDialog):
             box.addItem(_("— leave out —"), None)
             e = entity(table.entity)
             for target in transfer_mapping.targets(e):
-                box.addItem(_("Identifier (id)") if target == "id" else f"{_(e.field(target).label)} ({target})", target)
+                box.addItem(_("Identifier (id)") if target == "id" else f"{field_label(e.field(target))} ({target})", target)
             box.setCurrentIndex(max(0, box.findData(suggestion.field)) if suggestion.field else 0)
             self.mapping_table.setCellWidget(r, 2, box)
             self.mapping_boxes[(table.entity, suggestion.header)] = box

@@ -7,11 +7,12 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSplitter, QTableView,
+    QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSplitter, QTableView,
     QVBoxLayout, QWidget,
 )
 
 from fieldapp.core import fieldspec as fs
+from fieldapp.core.formatting import language_name
 from fieldapp.core.search import SEARCHED_NAMES
 from fieldapp.i18n import _, language, ngettext
 from fieldapp.ui.display import choice_label, number_text
@@ -126,6 +127,13 @@ class ListPage(QWidget):
                 combo.picked.connect(self.apply_filters)
                 self.filter_widgets[name] = combo
                 flow.addWidget(combo)
+        self.readable_filter: QCheckBox | None = None
+        if self.entity.translated:
+            # Records a reader of the interface language can read: written in it or translated.
+            self.readable_filter = QCheckBox(_("Available in {language}").format(language=language_name(language())))
+            self.readable_filter.setToolTip(_("Only records written in, or translated into, the language of the interface"))
+            self.readable_filter.toggled.connect(lambda _on: self.apply_filters())
+            flow.addWidget(self.readable_filter)
         left_layout.addWidget(filters)
 
         self.view = RecordView()
@@ -152,6 +160,10 @@ class ListPage(QWidget):
         title_col = self.model.column_of(self.entity.title)
         if title_col >= 0:
             hh.resizeSection(title_col, 280)
+        if self.model.languages_column > 0 and title_col >= 0:
+            # The languages a record exists in, at a glance: right after its title.
+            hh.moveSection(self.model.languages_column, title_col + 1)
+            hh.resizeSection(self.model.languages_column, 110)
         sort_col = self.model.column_of(self.entity.order_by or self.entity.title)
         hh.setSortIndicator(max(sort_col, 1), Qt.SortOrder.AscendingOrder)
         self.view.setSortingEnabled(True)  # runs the first query, sorted in SQL
@@ -217,6 +229,8 @@ class ListPage(QWidget):
             value = widget.raw()
             if value is not None:
                 filters[key] = value
+        if self.readable_filter is not None and self.readable_filter.isChecked():
+            filters[f"{self.entity.language_field}__readable"] = language()
         return filters
 
     def set_filter(self, key: str, value: Any) -> None:

@@ -12,11 +12,12 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from fieldapp.core import fieldspec as fs
+from fieldapp.core import formatting, translations
 from fieldapp.core.schema import BY_NAME, entity
 from fieldapp.core.store import Order
 from fieldapp.i18n import _
 from fieldapp.ui.bridge import StoreBridge
-from fieldapp.ui.display import list_fields, record_title, value_text
+from fieldapp.ui.display import field_text, left_to_right, list_fields, record_title, value_text
 
 log = logging.getLogger(__name__)
 PAGE = 100
@@ -45,7 +46,9 @@ def ref_titles(store, fields: list[fs.Field], rows: list[dict], known: Mapping) 
 
 class RecordTableModel(QAbstractTableModel):
     """Rows of one entity; column 0 marks rows changed since the last sync, the other
-    columns are the entity's list fields from the schema."""
+    columns are the entity's list fields from the schema, translatable ones in the
+    reader's language; entities with translations end with the languages each record
+    exists in (core/translations.py)."""
 
     loaded = Signal()  # ids arrived: the first screen, then the complete list (see `partial`)
     failed = Signal(str)  # the query kept failing (reason)
@@ -57,6 +60,7 @@ class RecordTableModel(QAbstractTableModel):
         self.store = bridge.store
         self.entity = entity(entity_name)
         self.fields = list_fields(self.entity)
+        self.languages_column = len(self.fields) + 1 if self.entity.translated else -1
         self.filters: dict[str, Any] = {}
         self.text_query: str | None = None
         self.order: Order | None = None
@@ -230,7 +234,7 @@ class RecordTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._ids)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.fields) + 1
+        return 0 if parent.isValid() else len(self.fields) + (2 if self.entity.translated else 1)
 
     def field_at(self, column: int) -> fs.Field | None:
         return self.fields[column - 1] if 1 <= column <= len(self.fields) else None
@@ -245,6 +249,13 @@ class RecordTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal:
             return None
         f = self.field_at(section)
+        if section == self.languages_column:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return _("Languages")
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return _("The original language first; lower case: partial translation; {mark}: older than the "
+                         "original's last change").format(mark=translations.STALE_MARK)
+            return None
         if role == Qt.ItemDataRole.DisplayRole:
             return _(f.label) if f else ""
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -269,6 +280,13 @@ class RecordTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.TextAlignmentRole:
                 return int(Qt.AlignmentFlag.AlignCenter)
             return None
+        if col == self.languages_column and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            row = self.record(index.row())
+            if row is None:
+                return None
+            if role == Qt.ItemDataRole.DisplayRole:
+                return left_to_right(translations.languages_text(self.entity, row))
+            return translations.languages_tooltip(self.entity, row, formatting.language_name)
         f = self.field_at(col)
         if f is None:
             return None
@@ -285,6 +303,9 @@ class RecordTableModel(QAbstractTableModel):
         value = row.get(f.name)
         if role == VALUE_ROLE:
             return value
+        if f.translatable:
+            text, tip = field_text(self.entity, row, f, self.store.catalog)
+            return tip or text if role == Qt.ItemDataRole.ToolTipRole else text
         title = self._titles.get((f.ref or "", value)) if f.kind == fs.REF and value else None
         return value_text(f, value, self.store.catalog, ref_title=title)
 
@@ -296,7 +317,7 @@ class RecordTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorting re-queries SQL (indexes do the work), never sorts in Python."""
         f = self.field_at(column)
-        if f is not None and f.kind in UNSORTABLE_KINDS:
+        if column == self.languages_column or (f is not None and f.kind in UNSORTABLE_KINDS):
             self.sort_refused.emit()  # a record id or a JSON list has no order a person would expect
             return
         name = f.name if f else "updated_at"

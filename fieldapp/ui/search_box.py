@@ -8,9 +8,11 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
+from fieldapp.core.formatting import bidi_isolate
 from fieldapp.core.schema import entity
 from fieldapp.core.search import Hit
 from fieldapp.i18n import _
+from fieldapp.ui.display import language_tag
 
 HITS = 20
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -38,7 +40,8 @@ class SearchResultsModel(QAbstractListModel):
             return None
         hit = self.hits[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{hit.title}  —  {_(entity(hit.entity).label)}"
+            title = f"{bidi_isolate(hit.title)} {language_tag(hit.title_language)}" if hit.title_language else hit.title
+            return f"{title}  —  {_(entity(hit.entity).label)}"
         if role == Qt.ItemDataRole.EditRole:
             return self.query
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -138,15 +138,6 @@ def test_sort_key_ignores_case_and_accents_first():
         [("c", "Afrique"), ("a", "Europe"), ("b", "Océanie")]
 
 
-def test_record_text_prefers_the_reader_language():
-    row = {"title": "Paillage", "language": "fr",
-           "translations": {"en": {"title": "Mulching"}, "es": {"summary": "Cubierta"}}}
-    assert fmt.record_text(row, "title", "en") == "Mulching"
-    assert fmt.record_text(row, "title", "fr") == "Paillage"
-    assert fmt.record_text(row, "title", "es") == "Paillage"  # no Spanish title: as written
-    assert fmt.record_text({"title": "X"}, "title", "ar") == "X"
-
-
 def test_arabic_date_inside_latin_text_stays_whole():
     """An Arabic date carries right-to-left marks; isolated, it cannot scramble the Latin
     title around it. Other languages are left untouched."""
