@@ -49,7 +49,8 @@ Response (JSON, gzip when the client sends `Accept-Encoding: gzip`)::
      "conflicts": [ Conflict, ... ],     # conflicts in your scope opened/changed/resolved
                                          #   since the cursor (status open or resolved)
      "cursor": "1300",                   # store with the applied page
-     "more": true}                       # true: call again at once (initial sync pages)
+     "more": true,                       # true: call again at once (initial sync pages)
+     "head": "5800"}                     # the feed's last position: progress of a paged sync
 
 Versions are positions in the server's change feed; "_row" is the row's latest change
 of any kind and "_deleted" the last change of its deleted flag. A change never echoes
@@ -208,6 +209,7 @@ class SyncResponse(BaseModel):
     conflicts: list[Conflict]
     cursor: str
     more: bool
+    head: str | None = None  # the feed's last position now: how far a paged sync has to go
 
 
 class ErrorBody(BaseModel):

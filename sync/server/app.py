@@ -27,7 +27,7 @@ from sync.server.accounts import AccountError, Accounts
 from sync.server.blobs import BlobError, BlobStore
 from sync.server.db import make_engine
 from sync.server.logs import log
-from sync.server.middleware import AccessLog, BodyLimit, CompressResponses
+from sync.server.middleware import AccessLog, BodyLimit, CompressResponses, ServerClock
 from sync.server.principal import Principal
 from sync.server.settings import Settings
 from sync.server.storage import Storage
@@ -291,4 +291,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                        chunk_max=settings.chunk_max)
     app.add_middleware(CompressResponses)
     app.add_middleware(AccessLog, enabled=settings.log_requests)
+    app.add_middleware(ServerClock)
     return app
