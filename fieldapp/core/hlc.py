@@ -83,10 +83,10 @@ class WallClock:
     def iso(self) -> str:
         return iso_of(self.now_ms())
 
-    def observe_server(self, server_ms: int, sent_wall: int, received_wall: int) -> int:
-        """Take the service's time from a reply (sent between `sent_wall` and
-        `received_wall` by our clock); returns the new offset."""
-        local = (sent_wall + received_wall) // 2
+    def observe_server(self, server_ms: int, round_trip_ms: int = 0) -> int:
+        """Take the service's time from a reply that took `round_trip_ms` to come back
+        (the service read its clock about half way); returns the new offset."""
+        local = self.wall() - round_trip_ms // 2
         self.offset_ms = server_ms - local
         self._anchor = self._drift_anchor()
         return self.offset_ms

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, and_, delete, false, or_, select, update
 
 from fieldapp.core import search
 from fieldapp.core.hlc import Stamp, iso_of
@@ -65,8 +65,9 @@ def restamp(store, *, op_ids: Iterable[str] | None = None) -> int:
                 new = Stamp(previous.millis, previous.counter + 1, store.device_id)
             if new != stamp:
                 conn.execute(update(o).where(o.c.seq == r.seq).values(hlc=str(new)))
-                _repair_row(store, conn, r.entity, r.row_id, r.fields or {}, r.hlc, new)
                 changed += 1
+            if eligible:
+                _repair_row(store, conn, r.entity, r.row_id, r.fields or {}, r.hlc, new)
             previous = max(previous, new) if previous is not None else new
         if changed and previous is not None:
             store.clock.observe(str(previous))
@@ -84,12 +85,15 @@ def _repair_row(store, conn: Connection, entity_name: str, row_id: str, fields: 
         return
     clocks = dict(row["field_clocks"] or {})
     values: dict = {}
-    if any(clocks.get(k) == old for k in fields):
+    if str(new) != old and any(clocks.get(k) == old for k in fields):
         values["field_clocks"] = clocks | {k: str(new) for k in fields if clocks.get(k) == old}
+    time = store.time
     for name in ("created_at", "updated_at"):
         millis = _millis_of_iso(row[name])
-        if millis is None or not store.time.plausible(millis):
-            values[name] = iso_of(new.millis)
+        if millis is None or not time.plausible(millis):
+            # when the offset explains the date, it was typed then; otherwise: now
+            shifted = None if millis is None else millis + time.offset_ms
+            values[name] = iso_of(shifted if shifted is not None and time.plausible(shifted) else time.now_ms())
     if values:
         conn.execute(update(t).where(t.c.id == row_id).values(**values))
         store.touched.append((e.name, row_id))
@@ -101,11 +105,14 @@ def set_aside(conn: Connection, op_id: str, state: str, reason: str | None) -> N
     conn.execute(update(o).where(o.c.op_id == op_id).values(state=state, error=reason))
 
 
-def requeue_waiting(store) -> int:
-    """Send `waiting` ops again (each sync does, first, in their original order)."""
+def requeue_waiting(store, codes: Iterable[str] = ()) -> int:
+    """Send `waiting` ops again (each sync does, first, in their original order), and
+    ops an older version set aside for a reason in `codes` that now retries by itself."""
     o = TABLES["outbox"]
+    legacy = or_(*[o.c.error.like(f"{code}:%") for code in codes]) if codes else false()
     with store.transaction() as conn:
-        return conn.execute(update(o).where(o.c.state == WAITING).values(state=PENDING)).rowcount or 0
+        return conn.execute(update(o).where(or_(o.c.state == WAITING, and_(o.c.state == REJECTED, legacy)))
+                            .values(state=PENDING)).rowcount or 0
 
 
 def forget_fixed(conn: Connection, acknowledged: dict) -> int:

@@ -118,12 +118,12 @@ class Store:
         with self._lock, self.engine.begin() as c:
             c.execute(stmt, {"k": key, "v": value})
 
-    def observe_server_time(self, server_ms: int, sent_wall: int, received_wall: int) -> int:
+    def observe_server_time(self, server_ms: int, round_trip_ms: int = 0) -> int:
         """The service's clock, read off one of its replies: keep the offset (stamps and
         record dates use the corrected time from now on), bring a clock that ran ahead
         back, and repair the stamps of edits not yet sent. Returns the offset in ms."""
         before = self.time.offset_ms
-        offset = self.time.observe_server(server_ms, sent_wall, received_wall)
+        offset = self.time.observe_server(server_ms, round_trip_ms)
         if abs(offset - before) >= 1000 or self.meta(OFFSET_KEY) is None:
             self.set_meta(OFFSET_KEY, str(offset))
         from fieldapp.core import outbox  # outbox builds on the store

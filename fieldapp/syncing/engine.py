@@ -29,6 +29,7 @@ from fieldapp.core.store import Store
 from fieldapp.i18n import _
 from fieldapp.syncing import blobs
 from fieldapp.syncing.apply import CURSOR_KEY, PageSummary, apply_reply, take_batch
+from fieldapp.syncing.refusals import SELF_HEALING
 from fieldapp.syncing.transport import AuthRequired, NotTheService, ServerRefused, Transport, TransportError
 
 MAX_OPS = 1000  # sync.protocol.MAX_OPS; kept here so the client never imports the server
@@ -116,7 +117,7 @@ class SyncEngine:
             state = Progress()
             try:
                 diskspace.ensure_room(self.store.data_dir, diskspace.SYNC_RESERVE)
-                outbox.requeue_waiting(self.store)
+                outbox.requeue_waiting(self.store, SELF_HEALING)
                 state.ops_total = self.store.pending_count()
                 self._know_the_time(state.ops_total)
                 self._records(result, state, progress, cancel)

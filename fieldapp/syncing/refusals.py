@@ -21,6 +21,7 @@ RETRY = "retry"  # waits; sent again by every sync
 ATTENTION = "attention"  # a person decides
 
 _ACTIONS = {"clock_ahead": RESTAMP, "missing_ref": RETRY}
+SELF_HEALING = tuple(_ACTIONS)  # codes whose changes are sent again without anyone acting
 
 # code: (what happened, what to do); marked for translation, translated when shown
 _WORDS = {

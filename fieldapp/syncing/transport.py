@@ -118,9 +118,8 @@ class Transport:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     traffic: Traffic = field(default_factory=Traffic)
     session: requests.Session = field(default_factory=requests.Session)
-    # called with (server ms, our wall ms when sent, our wall ms when answered)
-    on_server_time: Callable[[int, int, int], None] | None = None
-    wall: Callable[[], int] = field(default=lambda: int(time.time() * 1000))
+    # called with (the service's time in ms, the round trip in ms) after each reply
+    on_server_time: Callable[[int, int], None] | None = None
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -169,7 +168,7 @@ class Transport:
             if remaining <= 0:
                 break
             try:
-                sent_wall = self.wall()
+                sent = time.monotonic()
                 reply = self._once(method, path, body, hdrs, policy, started + policy.deadline)
             except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError, TimeoutError, zlib.error,
                     EOFError, OSError) as exc:  # a body cut mid-stream surfaces from urllib3 itself
@@ -179,7 +178,7 @@ class Transport:
                 if intruder is not None and reply.status < 500:
                     raise intruder
                 if intruder is None:
-                    self._tell_time(reply, sent_wall)
+                    self._tell_time(reply, sent)
                 if reply.status in ok and intruder is None:
                     return reply
                 if reply.status == 429 or reply.status >= 500:
@@ -199,12 +198,12 @@ class Transport:
             raise last_error
         raise TransportError(_("The server could not be reached: {reason}").format(reason=_describe(last_error)), last_status)
 
-    def _tell_time(self, reply: Reply, sent_wall: int) -> None:
+    def _tell_time(self, reply: Reply, sent: float) -> None:
         if self.on_server_time is None:
             return
         server_ms = server_time_of(reply.headers)
         if server_ms is not None:
-            self.on_server_time(server_ms, sent_wall, self.wall())
+            self.on_server_time(server_ms, int((time.monotonic() - sent) * 1000))
 
     def _once(self, method: str, path: str, body: bytes | None, headers: dict, policy: RetryPolicy, deadline: float) -> Reply:
         resp = self.session.request(
