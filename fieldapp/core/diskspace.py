@@ -80,7 +80,7 @@ def explain(exc: BaseException, folder: Path, needed: int = SYNC_RESERVE) -> Dis
         return exc
     if not is_disk_full(exc):
         return None
-    return DiskFull(folder, max(needed - free_bytes(folder), needed // 4))
+    return DiskFull(folder, max(needed - free_bytes(folder), needed // 4, MB))
 
 
 def low_space_warning(folder: Path, margin: int = WARN_BELOW) -> str | None:

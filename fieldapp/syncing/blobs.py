@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 from pathlib import Path
 from typing import Callable
 
@@ -94,7 +95,7 @@ def download(store: Store, transport: Transport, sha: str, size: int | None = No
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         return _fetch(store, transport, sha, target, part, done, progress)
-    except (OSError, OperationalError) as exc:
+    except (OSError, OperationalError, sqlite3.OperationalError) as exc:
         full = diskspace.explain(exc, store.files_dir, (size or 0) + diskspace.DOWNLOAD_RESERVE)
         if full is None:
             raise

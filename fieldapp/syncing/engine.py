@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import threading
 from dataclasses import asdict, dataclass, fields
 from typing import Callable
@@ -102,6 +103,7 @@ class SyncEngine:
         self.transport = transport
         self.page_limit = page_limit
         self.attachments = attachments
+        self.reserve = diskspace.SYNC_RESERVE  # free bytes a sync needs before each page
         if transport.on_server_time is None:
             transport.on_server_time = store.observe_server_time
         self._lock = threading.Lock()  # one sync at a time per data folder
@@ -116,7 +118,7 @@ class SyncEngine:
             before = (self.transport.traffic.requests, self.transport.traffic.bytes_up, self.transport.traffic.bytes_down)
             state = Progress()
             try:
-                diskspace.ensure_room(self.store.data_dir, diskspace.SYNC_RESERVE)
+                diskspace.ensure_room(self.store.data_dir, self.reserve)
                 outbox.requeue_waiting(self.store, SELF_HEALING)
                 state.ops_total = self.store.pending_count()
                 self._know_the_time(state.ops_total)
@@ -135,8 +137,8 @@ class SyncEngine:
                 result.error = str(exc.message if isinstance(exc, ServerRefused) else exc)
                 result.error_kind = ("refused" if isinstance(exc, ServerRefused) else
                                      "not_service" if isinstance(exc, NotTheService) else "network")
-            except (OperationalError, OSError) as exc:
-                full = diskspace.explain(exc, self.store.data_dir)
+            except (OperationalError, sqlite3.OperationalError, OSError) as exc:
+                full = diskspace.explain(exc, self.store.data_dir, self.reserve)
                 if full is None:
                     raise
                 result.error, result.error_kind = full.message, "disk_full"
@@ -156,7 +158,7 @@ class SyncEngine:
             self.store.set_meta(LAST_RESULT_KEY, json.dumps(asdict(result)))
             if result.ok:
                 self.store.set_meta(LAST_SYNC_KEY, result.finished_at)
-        except OperationalError as exc:  # a full disk: the result is still returned and shown
+        except (OperationalError, sqlite3.OperationalError) as exc:  # a full disk: the result is still shown
             if not diskspace.is_disk_full(exc):
                 raise
 
@@ -178,7 +180,7 @@ class SyncEngine:
         while True:
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
-            diskspace.ensure_room(self.store.data_dir, diskspace.SYNC_RESERVE)
+            diskspace.ensure_room(self.store.data_dir, self.reserve)
             ops = take_batch(self.store, batch_size)
             request = {"cursor": self.store.meta(CURSOR_KEY), "device": self.store.device_id, "ops": ops,
                        "compact": True}
