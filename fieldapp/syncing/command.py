@@ -124,3 +124,29 @@ def status_command(store: Store, out: TextIO) -> int:
         refusal = Refusal.parse(op.get("error"))
         print(f"  {op['entity']} {op['row_id']}: {refusal.what()} {refusal.detail}", file=out)
     return 0
+
+
+CLOCK_NOTICE_MS = 2 * 60 * 1000  # smaller differences are not worth a word
+
+
+def clock_sentence(offset_ms: int) -> str | None:
+    """"Your computer's clock is 3 hours ahead": said when the service's time and this
+    computer's differ by more than a couple of minutes (offset = service - computer)."""
+    if abs(offset_ms) < CLOCK_NOTICE_MS:
+        return None
+    import datetime as dt
+
+    from babel.dates import format_timedelta
+
+    from fieldapp.i18n import language
+    try:
+        span = format_timedelta(dt.timedelta(milliseconds=abs(offset_ms)), threshold=1, locale=language())
+    except Exception:  # noqa: BLE001 - an unknown locale: English words
+        span = format_timedelta(dt.timedelta(milliseconds=abs(offset_ms)), threshold=1, locale="en")
+    if offset_ms < 0:
+        text = _("Your computer's clock is {span} ahead of the service's.")
+    else:
+        text = _("Your computer's clock is {span} behind the service's.")
+    return text.format(span=span) + " " + _(
+        "Field App dates your records with the service's time, so nothing is refused; set the computer's date, "
+        "time and time zone right for your other programs.")
