@@ -129,9 +129,10 @@ def status_command(store: Store, out: TextIO) -> int:
 CLOCK_NOTICE_MS = 2 * 60 * 1000  # smaller differences are not worth a word
 
 
-def clock_sentence(offset_ms: int) -> str | None:
-    """"Your computer's clock is 3 hours ahead": said when the service's time and this
-    computer's differ by more than a couple of minutes (offset = service - computer)."""
+def clock_sentence(offset_ms: int, short: bool = False) -> str | None:
+    """"Your computer's clock is 3 hours ahead": said when the server's time and this
+    computer's differ by more than a couple of minutes (offset = server - computer);
+    `short`: that sentence alone (the status bar), else with what it means."""
     if abs(offset_ms) < CLOCK_NOTICE_MS:
         return None
     import datetime as dt
@@ -144,9 +145,11 @@ def clock_sentence(offset_ms: int) -> str | None:
     except Exception:  # noqa: BLE001 - an unknown locale: English words
         span = format_timedelta(dt.timedelta(milliseconds=abs(offset_ms)), threshold=1, locale="en")
     if offset_ms < 0:
-        text = _("Your computer's clock is {span} ahead of the service's.")
+        text = _("Your computer's clock is {span} ahead of the server's.")
     else:
-        text = _("Your computer's clock is {span} behind the service's.")
+        text = _("Your computer's clock is {span} behind the server's.")
+    if short:
+        return text.format(span=span)
     return text.format(span=span) + " " + _(
-        "Field App dates your records with the service's time, so nothing is refused; set the computer's date, "
+        "Field App dates your records with the server's time, so nothing is refused; set the computer's date, "
         "time and time zone right for your other programs.")

@@ -20,7 +20,7 @@ import json
 import re
 import sqlite3
 import threading
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Callable
 
 from sqlalchemy.exc import OperationalError
@@ -126,7 +126,7 @@ class SyncEngine:
                 if self.attachments:
                     state.phase = "attachments"
                     if progress:
-                        progress(state)
+                        progress(replace(state))
                     result.attachments_sent = blobs.upload_missing(self.store, self.transport)
                 result.ok = True
             except Cancelled:
@@ -150,7 +150,7 @@ class SyncEngine:
             self._remember(result)
             state.phase = "done"
             if progress:
-                progress(state)
+                progress(replace(state))
             return result
 
     def _remember(self, result: SyncResult) -> None:
@@ -211,7 +211,7 @@ class SyncEngine:
             state.feed(start, self._cursor_number(), _int(reply.get("head")), self.page_limit or DEFAULT_PAGE,
                        bool(reply.get("more")))
             if progress:
-                progress(state)
+                progress(replace(state))
             if not reply.get("more") and self.store.pending_count() == 0:
                 return
             if not reply.get("more") and not ops:

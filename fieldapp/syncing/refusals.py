@@ -25,21 +25,21 @@ SELF_HEALING = tuple(_ACTIONS)  # codes whose changes are sent again without any
 
 # code: (what happened, what to do); marked for translation, translated when shown
 _WORDS = {
-    "clock_ahead": (N_("The computer's clock was ahead of the service's."),
+    "clock_ahead": (N_("The computer's clock was ahead of the server's."),
                     N_("Nothing to do: the change is sent again with the right time.")),
-    "missing_ref": (N_("It refers to a record the service does not have yet (a form template, or a record not yet sent)."),
+    "missing_ref": (N_("It refers to a record the server does not have yet (a form template, or a record not yet sent)."),
                     N_("Nothing to do: it is sent again at every sync until that record is there.")),
     "forbidden": (N_("Your account may not make this change."),
                   N_("Ask an administrator for the right role, or discard the change.")),
     "out_of_scope": (N_("The record belongs to a region outside your account's regions."),
                      N_("Change the country or region in the record, ask an administrator to add the region "
                         "to your account, or discard the change.")),
-    "not_found": (N_("The record no longer exists on the service."),
+    "not_found": (N_("The record no longer exists on the server."),
                   N_("Discard the change, or open the record and enter it again as a new one.")),
-    "server_error": (N_("The service failed on this change."),
-                     N_("Retry later; if it keeps failing, tell the service's administrator.")),
+    "server_error": (N_("The server failed on this change."),
+                     N_("Retry later; if it keeps failing, tell the server's administrator.")),
 }
-_DEFAULT = (N_("The service did not accept a value."),
+_DEFAULT = (N_("The server did not accept a value."),
             N_("Open the record, correct the field named above; the change is sent again by itself."))
 
 

@@ -48,7 +48,7 @@ class NotTheService(TransportError):
 
     def __init__(self, detail: str, status: int | None = None):
         if status is not None and (status >= 500 or status == 407):
-            message = _("A proxy answered instead of the service (HTTP {status}): the service may be down, or a "
+            message = _("A proxy answered instead of the server (HTTP {status}): the server may be down, or a "
                         "network login page is in the way: open a browser, sign in, then sync again. "
                         "Your changes are kept.").format(status=status)
         else:
@@ -235,7 +235,7 @@ class Transport:
 
 
 def server_time_of(headers: dict[str, str]) -> int | None:
-    """The service's clock in ms from a reply's headers, if it says."""
+    """The server's clock in ms from a reply's headers, if it says."""
     raw = headers.get(SERVER_TIME_HEADER)
     if raw and raw.strip().isdigit():
         return int(raw.strip())

@@ -87,7 +87,7 @@ class NeedsAttention(QWidget):
         self.store = bridge.store
         self.cards: list[AttentionCard] = []
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(8, 8, 8, 8)
         self.heading = QLabel()
         self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
@@ -122,18 +122,20 @@ class NeedsAttention(QWidget):
         attention = [(op, rec) for op, rec in items if op["state"] == outbox.REJECTED]
         waiting = [(op, rec) for op, rec in items if op["state"] == outbox.WAITING]
         if not items:
-            self.heading.setText(_("Nothing needs attention: every change the service refused has been settled."))
+            self.heading.setText(_("Nothing needs attention: every change the server refused has been settled."))
         else:
             parts = []
             if attention:
-                parts.append(ngettext("{n} change was refused by the service and needs you.",
-                                      "{n} changes were refused by the service and need you.", len(attention))
+                parts.append(ngettext("{n} change was refused by the server and needs you.",
+                                      "{n} changes were refused by the server and need you.", len(attention))
                              .format(n=number_text(len(attention))))
             if waiting:
                 parts.append(ngettext("{n} change waits and is sent again at every sync.",
                                       "{n} changes wait and are sent again at every sync.", len(waiting))
                              .format(n=number_text(len(waiting))))
-            self.heading.setText(" ".join(parts) + " " + _("They stay on this computer until they are settled."))
+            parts.append(ngettext("It stays on this computer until it is settled.",
+                                  "They stay on this computer until they are settled.", len(items)))
+            self.heading.setText(" ".join(parts))
         for group, title in ((attention, _("Needs you")), (waiting, _("Waiting, sent again by itself"))):
             if not group:
                 continue
@@ -164,7 +166,7 @@ class NeedsAttention(QWidget):
         if ask:
             answer = QMessageBox.question(
                 self, _("Discard the change?"),
-                _("This change will never reach the service. A record that exists only on this computer is "
+                _("This change will never reach the server. A record that exists only on this computer is "
                   "removed with it; otherwise this computer keeps what you typed until the record changes again."))
             if answer != QMessageBox.StandardButton.Yes:
                 return

@@ -369,6 +369,8 @@ class MainWindow(QMainWindow):
         self.attention_button.setText(ngettext("{n} needs attention", "{n} need attention", attention).format(n=number_text(attention)))
         self.attention_button.setVisible(attention > 0)
         self.last_sync_label.setText(_("Last sync: {when}").format(when=moment_text(last)) if last else _("Last sync: never"))
+        for w in (self.pending_label, self.attention_button, self.last_sync_label):
+            w.setMinimumWidth(w.sizeHint().width())  # a long message beside them never cuts them
         self.sync_page.show_state(unsynced, self.settings.server_url, last)
 
     def refresh_all(self) -> None:

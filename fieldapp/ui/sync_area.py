@@ -146,7 +146,7 @@ class SyncArea(QWidget):
     def _set_running(self, running: bool) -> None:
         self.sync_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
-        if running and not self.progress_bar.isVisible():
+        if running and self.progress_bar.isHidden():
             self.progress_bar.setRange(0, 0)  # busy until the first page says how far there is to go
         self.progress_bar.setVisible(running)
 
@@ -205,6 +205,10 @@ class SyncArea(QWidget):
             sent=number_text(p.ops_sent), total=number_text(p.ops_total))
         received = ngettext("{n} record received", "{n} records received", p.changes_received).format(
             n=number_text(p.changes_received))
+        if not p.ops_total:
+            self.traffic.setText(_("{received} · {up} up, {down} down").format(
+                received=received, up=size_text(p.bytes_up), down=size_text(p.bytes_down)))
+            return
         self.traffic.setText(_("{sent}, {received} · {up} up, {down} down").format(
             sent=sent, received=received, up=size_text(p.bytes_up), down=size_text(p.bytes_down)))
 

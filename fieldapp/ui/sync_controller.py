@@ -37,6 +37,7 @@ class SyncController(QObject):
     def __init__(self, store: Store, interval_minutes: int = 15, parent: QObject | None = None):
         super().__init__(parent)
         self.store = store
+        self.page_limit: int | None = None  # changes per page; None: the server's default
         self.running = False
         self.online: bool | None = None
         self._cancel = threading.Event()
@@ -126,7 +127,7 @@ class SyncController(QObject):
             return False
         self.running = True
         self._cancel.clear()
-        engine = SyncEngine(self.store, transport)
+        engine = SyncEngine(self.store, transport, page_limit=self.page_limit)
 
         def work() -> None:
             if only_if_pending and self.store.pending_count() == 0:

@@ -98,14 +98,13 @@ class WindowServices(QObject):
 
     def _finished(self, result) -> None:
         # the engine stored when it succeeded (LAST_SYNC_META), the same key `fieldapp sync` writes
-        sentence = clock_sentence(result.clock_offset_ms)
+        sentence = clock_sentence(result.clock_offset_ms, short=True)
         warned = self.window.store.meta(CLOCK_WARNED_META)
         if sentence and (warned is None or abs(int(warned) - result.clock_offset_ms) > 60 * 60 * 1000):
             self.window.store.set_meta(CLOCK_WARNED_META, str(result.clock_offset_ms))  # said once, not every sync
             self.window.statusBar().showMessage(sentence, 30000)
-            self.window.refresh_status()
-            return
-        self.window.statusBar().showMessage(self.sync_area.status.text(), 8000)
+        else:
+            self.window.statusBar().showMessage(self.sync_area.status.text(), 8000)
         self.window.refresh_status()
         if result.received:
             self.window.refresh_all()

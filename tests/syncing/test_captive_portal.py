@@ -73,7 +73,7 @@ def test_a_captive_portal_is_named_and_nothing_is_lost(server, tmp_path, mode):
         result = SyncEngine(store, behind, attachments=False).sync()
         assert not result.ok and result.error_kind == "not_service" and portal.hits >= 1
         if mode == "proxy":
-            assert "proxy answered instead of the service (HTTP 502)" in result.error
+            assert "proxy answered instead of the server (HTTP 502)" in result.error
         else:
             assert result.error.startswith("A network login page is in the way: open a browser, sign in, then sync again.")
         assert "login page" in describe(result) and "Traceback" not in describe(result)
