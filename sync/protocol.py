@@ -86,6 +86,9 @@ call again at once with the new cursor (no ops needed). Resolve a conflict with 
 Delete and restore carry base {"_row": <the row's "_row" version>}; an edit's base is the
 field's version as last received (0 for a row created locally).
 
+Every reply, errors included, carries the service's clock in `X-Server-Time` (ms since
+the epoch): clients stamp their edits with it (see fieldapp/core/hlc.py).
+
 Other endpoints: POST /v1/login {username, password} -> {token, expires_at, user};
 then `Authorization: Bearer <token>` everywhere. POST /v1/logout, GET /v1/me,
 GET /v1/health. Attachments: POST /v1/blobs/missing {sha256: [...]} -> {missing: [...]};

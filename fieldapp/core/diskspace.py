@@ -83,8 +83,10 @@ def explain(exc: BaseException, folder: Path, needed: int = SYNC_RESERVE) -> Dis
     return DiskFull(folder, max(needed - free_bytes(folder), needed // 4, MB))
 
 
-def low_space_warning(folder: Path, margin: int = WARN_BELOW) -> str | None:
-    """A sentence for the window when the disk is nearly full, else None."""
+def low_space_warning(folder: Path, margin: int | None = None) -> str | None:
+    """A sentence for the window when the disk is nearly full (below `margin`, by default
+    WARN_BELOW), else None."""
+    margin = WARN_BELOW if margin is None else margin
     free = free_bytes(folder)
     if free >= margin:
         return None

@@ -223,3 +223,14 @@ def test_a_login_page_in_the_way_is_said_and_the_window_counts_it_offline(qtbot,
         assert store.pending_count() == 1
     finally:
         portal.stop()
+
+
+def test_the_window_warns_at_start_when_the_disk_is_nearly_full(qtbot, open_window, store, monkeypatch):
+    from fieldapp.core import diskspace
+
+    monkeypatch.setattr(diskspace, "WARN_BELOW", diskspace.free_bytes(store.data_dir) + 50 * diskspace.MB)
+    window, services = open_window(store)
+    expected = f"Little room is left on the disk holding {store.data_dir}"
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(expected), timeout=10_000)
+    qtbot.waitUntil(lambda: services.sync_area.disk.text().startswith(expected), timeout=10_000)
+    assert "Free at least" in services.sync_area.disk.text() and not services.sync_area.disk.isHidden()
