@@ -7,14 +7,38 @@ STAMP := $(VENV)/.installed-dev
 DATA ?= $(HOME)/.local/share/FieldApp-demo
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run test bench fuzz screenshots translations mo package clean
+.PHONY: run test bench fuzz screenshots translations mo package clean upgrade lock soak
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+# Exactly the locked versions (hash-checked), then the project itself without resolving
+# anything again: what runs here is what CI and the bundle run.
+LOCK := requirements/dev.txt
+PIP := $(PY) -m pip --disable-pip-version-check
+$(STAMP): pyproject.toml $(LOCK) requirements/build.txt | $(VENV)/bin/python
+	$(PIP) install --quiet --require-hashes -r requirements/build.txt -r $(LOCK)
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Re-resolve the lock to the newest versions pyproject.toml allows, then reinstall. The
+# routine after it (README, "Upgrading dependencies"): make test, make soak, commit the
+# lock with the fixes it needed.
+UV_VERSION := 0.13.9
+upgrade: | $(VENV)/bin/python
+	$(PIP) install --quiet uv==$(UV_VERSION)
+	UV=$(VENV)/bin/uv requirements/relock.sh --upgrade
+	$(PIP) install --quiet --require-hashes -r requirements/build.txt -r $(LOCK)
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+# After editing pyproject.toml's dependencies: re-lock keeping every pin that still fits.
+lock: | $(VENV)/bin/python
+	$(PIP) install --quiet uv==$(UV_VERSION)
+	UV=$(VENV)/bin/uv requirements/relock.sh
+
+soak: $(STAMP)
+	QT_QPA_PLATFORM=offscreen FIELDAPP_SOAK_ACTIONS=$${FIELDAPP_SOAK_ACTIONS:-20000} $(PY) -m pytest -q -p no:cacheprovider tests/ui/test_soak.py
 
 run: $(STAMP) mo
 	$(VENV)/bin/fieldapp --data-dir "$(DATA)" --demo-if-empty

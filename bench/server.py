@@ -41,6 +41,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from children import stop  # noqa: E402 (bench/children.py)
 from sync.server.accounts import Accounts  # noqa: E402
 from sync.server.db import make_engine, migrate  # noqa: E402
 from sync.server.settings import Settings  # noqa: E402
@@ -165,11 +166,7 @@ def run_backend(name: str, url: str, clients_n: int, edits: int, concurrency: in
             t_pull = time.perf_counter() - t1
         total = time.perf_counter() - t0
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(f"the {name} server", proc, log_path)
     errors = [e for c in clients for e in c.errors]
     everyone = {rid for c in clients for rid in c.created}
     for c in clients:

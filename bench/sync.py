@@ -72,6 +72,7 @@ def _load_netem():
 _netem = _load_netem()
 Counters, Proxy = _netem.Counters, _netem.Proxy
 
+from children import check_exit, stop  # noqa: E402 (bench/children.py)
 from fieldapp import __version__  # noqa: E402
 from fieldapp.core.demo import generate_rows  # noqa: E402
 from fieldapp.core.reference import shipped_rows  # noqa: E402
@@ -171,12 +172,7 @@ class Ours:
         wait_http(self.url + "/v1/health")
 
     def stop(self) -> None:
-        if self.proc:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop("our server", self.proc, self.work / "server.log")
 
     def client(self, name: str, url: str) -> tuple[Store, SyncEngine]:
         store = Store(self.work / name, author=USER)
@@ -315,19 +311,14 @@ class Pouch:
         return answer
 
     def stop(self) -> None:
-        for proc in (self.driver, self.server):
-            if proc is None:
-                continue
-            if proc is self.driver and proc.stdin:
-                proc.stdin.close()
+        if self.driver is not None:
+            if self.driver.stdin:
+                self.driver.stdin.close()  # the driver's way to end: it must then exit 0
             try:
-                proc.wait(5)
+                check_exit("the PouchDB driver", self.driver.wait(10), log=self.work / "pouch-driver.log")
             except subprocess.TimeoutExpired:
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                stop("the PouchDB driver", self.driver)
+        stop("pouchdb-server", self.server, self.work / "pouchdb-server.log")
 
 
 def pouch_measured(proxy: Proxy, pouch: Pouch, cmd: str, **args: Any) -> tuple[dict, dict]:

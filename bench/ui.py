@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from children import check_exit  # bench/children.py (this folder is on the path)
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "ui.json"
 TARGETS = {"startup_median_s": 1.5, "list_open_ms": 150.0, "search_keystroke_ms": 50.0, "peak_rss_mb": 300.0}
@@ -72,7 +74,8 @@ def startup_once(data_dir: Path, config_dir: str) -> float:
     for line in proc.stdout:
         if line.startswith("ready "):
             ready = float(line.split()[1])
-    if proc.wait(timeout=120) != 0 or ready is None:
+    check_exit("the window's start-up", proc.wait(timeout=120))
+    if ready is None:
         raise RuntimeError("the window did not report ready")
     return ready - started
 
@@ -159,6 +162,7 @@ def run_child(data_dir: Path, config_dir: str) -> dict:
     env.pop("FIELDAPP_REPORT_READY")
     proc = subprocess.run([sys.executable, __file__, "--child", str(data_dir)], capture_output=True, text=True,
                           env=env, timeout=600)
+    check_exit("the window benchmark's child", proc.returncode, proc.stderr)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])

@@ -13,11 +13,22 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from fieldapp import __version__
+from fieldapp import __version__, diagnostics
 from fieldapp.i18n import _
 from fieldapp.paths import default_data_dir
 
 DEFAULT_UI_DEMO_SCALE = 2000
+
+
+class _VersionAction(argparse.Action):
+    """--version prints diagnostics.version_text() as it is (argparse's own re-wraps it)."""
+
+    def __init__(self, option_strings, dest, **kw):
+        super().__init__(option_strings, dest, nargs=0, **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(diagnostics.version_text())
+        parser.exit()
 
 
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("Field App: practices, partners, meetings and project forms of the 4 per 1000 Initiative. "
                       "With no command, opens the window."),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_VersionAction,
+                        help="the app's version and the main libraries' (as Help > About shows them)")
     parser.add_argument("--self-test", action="store_true", help=_("check that this installation works, then exit"))
     _data_dir_option(parser)
     parser.add_argument("--demo-if-empty", action="store_true",

@@ -24,8 +24,14 @@ def _root() -> Path:
 
 
 def resources_dir() -> Path:
+    """FIELDAPP_RESOURCES, else beside the source tree or bundle, else where a plain
+    `pip install` put them (<prefix>/share/fieldapp/resources, pyproject's data-files)."""
     env = os.environ.get("FIELDAPP_RESOURCES")
-    return Path(env) if env else _root() / "resources"
+    if env:
+        return Path(env)
+    beside = _root() / "resources"
+    installed = Path(sys.prefix) / "share" / "fieldapp" / "resources"
+    return installed if not beside.exists() and installed.exists() else beside
 
 
 def translations_dir() -> Path:

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QApplication
 from fieldapp.core.store import Store
 from fieldapp.i18n import _
 from fieldapp.paths import APP_AUTHOR, APP_NAME, default_data_dir
+from fieldapp.system_libs import check_window_libraries
+from fieldapp.ui.error_reporting import install as install_error_reporting
 from fieldapp.ui.i18n_qt import apply_language
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.settings import Settings
@@ -68,14 +70,20 @@ def generate_demo(window: MainWindow, scale: int) -> None:
 
 def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None = None) -> int:
     """Open the main window on `data_dir`; returns the exit code."""
+    missing = check_window_libraries()
+    if missing:  # Qt would abort with a generic plugin message: name the packages instead
+        print(missing, file=sys.stderr)
+        return 3
     app = make_app(argv)
     settings = Settings()
     apply_language(app, settings.language)  # gettext, Qt's own catalogs, QLocale, reading direction
     app.setApplicationDisplayName(_("Field App"))
     if settings.data_dir and Path(data_dir) == default_data_dir():
         data_dir = settings.data_dir  # an explicit --data-dir wins over the saved choice
+    install_error_reporting(None)  # log file, faulthandler, hooks: before anything can fail
     store = Store(data_dir)
     window = MainWindow(store, settings)
+    window.error_reporter = install_error_reporting(window)
     services = WindowServices(window, settings.q)
     window.show()
     if os.environ.get(READY_ENV):

@@ -8,10 +8,10 @@ import itertools
 import logging
 import time
 import traceback
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, Signal, Slot
 
 from fieldapp.core.store import Store
 
@@ -33,8 +33,10 @@ class StoreBridge(QObject):
         self._callbacks: dict[int, tuple[Callback, Callback, bool]] = {}
         self._tokens = itertools.count(1)
         self._pending_writes = 0
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(2)
+        # A Python pool, not QThreadPool + QRunnable: PySide keeps every finished
+        # QRunnable's wrapper (and the closure it ran) alive, so each opened record
+        # leaked a few hundred bytes and references to None for the whole session.
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fieldapp-read")
         self._deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
         store.on_change(self._relay_change)
 
@@ -61,7 +63,7 @@ class StoreBridge(QObject):
         while self._callbacks and time.monotonic() < deadline:
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
             time.sleep(0.002)
-        self.pool.waitForDone(0)
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
     # ------------------------------------------------------------------ work
     def write(self, fn: Callable[..., Any], *args: Any, on_done: Callback = None, on_error: Callback = None,
@@ -80,8 +82,16 @@ class StoreBridge(QObject):
         """Run `fn()` in the thread pool (queries too slow for the UI thread)."""
         token = next(self._tokens)
         self._callbacks[token] = (on_done, on_error, False)
-        self.pool.start(_Task(fn, token, self))
+        self.pool.submit(self._run_read, fn, token)
         return token
+
+    def _run_read(self, fn: Callable[[], Any], token: int) -> None:  # runs in a pool thread
+        try:
+            result = fn()
+        except BaseException as exc:  # noqa: BLE001 - reported on the UI thread
+            self._post(token, None, exc)
+            return
+        self._post(token, result, None)
 
     def _finish(self, token: int, future: Future) -> None:
         error = future.exception()
@@ -118,17 +128,3 @@ class StoreBridge(QObject):
             # work itself is done and committed; only the news has nobody to go to.
             if "already deleted" not in str(exc):
                 raise
-
-
-class _Task(QRunnable):
-    def __init__(self, fn: Callable[[], Any], token: int, bridge: StoreBridge):
-        super().__init__()
-        self.fn, self.token, self.bridge = fn, token, bridge
-
-    def run(self) -> None:  # runs in a pool thread
-        try:
-            result = self.fn()
-        except BaseException as exc:  # noqa: BLE001 - reported on the UI thread
-            self.bridge._post(self.token, None, exc)
-            return
-        self.bridge._post(self.token, result, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QPushButton, QSizePolicy,
+    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QPushButton, QSizePolicy,
     QStackedWidget, QStyle, QTabWidget, QToolBar, QWidget,
 )
 
@@ -18,6 +18,7 @@ from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.capture import CaptureView
 from fieldapp.ui.child_panel import ChildPanel
 from fieldapp.ui.display import moment_text, number_text
+from fieldapp.ui.help_menu import add_help_menu
 from fieldapp.ui.list_page import ListPage
 from fieldapp.ui.search_box import SearchBox
 from fieldapp.ui.settings import Settings, SettingsDialog
@@ -190,10 +191,7 @@ class MainWindow(QMainWindow):
             go_menu.addAction(action)
         go_menu.addSeparator()
         go_menu.addAction(self.capture_action)
-        help_menu = self.menuBar().addMenu(_("&Help"))
-        about = QAction(_("&About Field App"), self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
+        self.help_actions = add_help_menu(self)
 
         bar.addAction(self.new_action)
         bar.addAction(self.capture_action)
@@ -337,11 +335,6 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, self.store.data_dir, self)
         if dialog.exec():
             self.refresh_status()
-
-    def _about(self) -> None:
-        QMessageBox.about(self, _("About Field App"),
-                          _("Field App keeps good practices, partners, meetings and project forms of the "
-                            "“4 per 1000” Initiative on this computer, with or without a network."))
 
     def set_online(self, online: bool | None) -> None:
         """What the status bar says about the network (the sync controller's

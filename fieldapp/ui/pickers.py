@@ -253,6 +253,11 @@ class TagPicker(QWidget):
             self._rebuild()
             self.picked.emit()
 
+    def _tag_clicked(self) -> None:
+        tag = self.sender()
+        if tag is not None:
+            self.remove(tag.property("code"))
+
     def _rebuild(self) -> None:
         focus = self.adder.hasFocus() or self.adder.lineEdit().hasFocus()
         for tag in self._tags:
@@ -268,7 +273,10 @@ class TagPicker(QWidget):
             tag.setToolTip(_("Remove {value}").format(value=label))
             tag.setAutoRaise(False)
             tag.setStyleSheet("QToolButton { border-radius: 9px; padding: 2px 8px; }")
-            tag.clicked.connect(lambda _c=False, c=code: self.remove(c))
+            tag.setProperty("code", code)
+            # One bound slot for every tag, not a lambda each: PySide kept each deleted
+            # tag's lambda alive (a leak of a few references per record shown).
+            tag.clicked.connect(self._tag_clicked)
             self.flow.addWidget(tag)
             self._tags.append(tag)
         self.flow.addWidget(self.adder)

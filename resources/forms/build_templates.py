@@ -68,8 +68,6 @@ POSITIVE = CM("Must be zero or more", "Doit être positif ou nul", "Debe ser cer
 
 # ----------------------------------------------------------------------------- choice lists
 def reference_choices() -> list[dict[str, object]]:
-    from babel import Locale
-
     lists = json.loads((ROOT / "resources" / "reference" / "lists.json").read_text(encoding="utf-8"))
     regions = json.loads((ROOT / "resources" / "reference" / "country_regions.json").read_text(encoding="utf-8"))
     out: list[dict[str, object]] = []
@@ -77,14 +75,16 @@ def reference_choices() -> list[dict[str, object]]:
         for code, en, fr, es, _parent in lists[list_name]:
             out.append({"list_name": list_name, "name": code, **L(en, fr, es)})
     out.append({"list_name": "practice_family", "name": "other", **L("Other", "Autre", "Otra")})
-    names = {code: Locale(code).territories for code, _n in LANGS}
+    # Frozen names, not the installed Babel's: a data library's update must not change
+    # what this script builds (Babel 2.19 renamed several territories).
+    names = json.loads((ROOT / "resources" / "reference" / "country_names.json").read_text(encoding="utf-8"))["names"]
     countries = []
     for region, codes in regions.items():
         for code in codes.split():
-            countries.append((names["en"].get(code, code), code, region))
+            countries.append((names[code]["en"], code, region))
     for en_name, code, region in sorted(countries):
         out.append({"list_name": "country", "name": code,
-                    **L(en_name, names["fr"].get(code, en_name), names["es"].get(code, en_name)), "region": region})
+                    **L(en_name, names[code]["fr"], names[code]["es"]), "region": region})
     return out
 
 

@@ -5,6 +5,7 @@ gets a 4xx naming the field and the rule, never a 500 or a stack trace.
 """
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
@@ -13,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,6 +28,7 @@ from sync.server.accounts import AccountError, Accounts
 from sync.server.blobs import BlobError, BlobStore
 from sync.server.db import make_engine
 from sync.server.logs import log
+from sync.server.metrics import CONTENT_TYPE, MeasureRequests, Metrics
 from sync.server.middleware import AccessLog, BodyLimit, CompressResponses, ServerClock
 from sync.server.principal import Principal
 from sync.server.settings import Settings
@@ -103,6 +105,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                               "See sync/protocol.py for the wire protocol.",
                   openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None)
     app.state.services = services
+    metrics = app.state.metrics = Metrics()
+
+    @app.get("/v1/metrics", tags=["service"], response_class=PlainTextResponse, responses=ERRORS)
+    def metrics_text(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Any:
+        """Prometheus text format; for the scraper's token (settings.metrics_token) or an administrator."""
+        token = creds.credentials if creds is not None and creds.scheme.lower() == "bearer" else ""
+        if not (settings.metrics_token and token and hmac.compare_digest(token, settings.metrics_token)):
+            user = current_user(request, creds)
+            if user.role != "administrator":
+                raise ApiError(403, "forbidden", "metrics are for administrators and the metrics scraper")
+        return PlainTextResponse(metrics.render(storage.feed_position()), media_type=CONTENT_TYPE)
 
     # ------------------------------------------------------------- errors
     @app.exception_handler(ApiError)
@@ -192,6 +205,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             for r in results:
                 counts[r["status"]] = counts.get(r["status"], 0) + 1
             log("sync", user=user.name, device=device, ops=len(body.ops), **counts, changes=len(page["changes"]))
+            metrics.count_ops(counts)
         # The models above document the answer; a page of thousands of changes is
         # serialised directly rather than validated again field by field.
         payload = {"results": results, **page}
@@ -291,5 +305,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                        chunk_max=settings.chunk_max)
     app.add_middleware(CompressResponses)
     app.add_middleware(AccessLog, enabled=settings.log_requests)
+    app.add_middleware(MeasureRequests, metrics=metrics)
     app.add_middleware(ServerClock)
     return app

@@ -1,38 +1,47 @@
 """`fieldapp-server`: run, migrate and administer the central service.
 
-    fieldapp-server serve [--db URL] [--host 127.0.0.1] [--port 8765] [--workers N]
+    fieldapp-server serve [--db URL] [--host 127.0.0.1] [--port 8765] [--workers N] [--<setting> V ...]
     fieldapp-server migrate [--db URL]
-    fieldapp-server create-user NAME --role ROLE --region CODE... [--password P]
-    fieldapp-server set-password NAME [--password P]
+    fieldapp-server create-user NAME --role ROLE --region CODE... [--password-stdin]
+    fieldapp-server set-password NAME [--password-stdin]
     fieldapp-server disable-user NAME
     fieldapp-server list-users
     fieldapp-server demo [--scale N] [--seed S]
     fieldapp-server publish-form FILE.xlsx
+    fieldapp-server backup DIR | restore DIR [--force]
 
 The database defaults to a SQLite file in the user data folder; PostgreSQL with
-`--db postgresql+psycopg://user@host/dbname` (or FIELDAPP_SERVER_DB).
+`--db postgresql+psycopg://user@host/dbname` (or FIELDAPP_SERVER_DB). Every setting of
+sync/server/settings.py is a flag of `serve` and a FIELDAPP_SERVER_<NAME> variable.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import getpass
+import logging
 import os
 import secrets
+import subprocess
 import sys
 import uuid
 from pathlib import Path
 from typing import Any, Iterable
 
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from sync.server import db
 from sync.server.accounts import AccountError, Accounts
 from sync.server.principal import ROLES
-from sync.server.settings import Settings, default_data_dir, default_db_url
+from sync.server.settings import ENV_PREFIX, Settings
+from sync.server.settings import fields as settings_fields
 from sync.server.storage import Storage
 from sync.server.tables import TABLES
 
+PASSWORD_ENV = "FIELDAPP_SERVER_PASSWORD"
+STORAGE_SETTINGS = ("db_url", "blob_dir")  # every command takes these; serve takes all
+SHORT_FLAGS = {"db_url": ("--db",), "blob_dir": ("--blobs",)}
 DEMO_USERS = (
     ("admin", "administrator", ["*"]),
     ("reviewer", "reviewer", ["*"]),
@@ -43,10 +52,27 @@ DEMO_USERS = (
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    url = args.db or os.environ.get("FIELDAPP_SERVER_DB") or default_db_url()
-    blob_dir = Path(args.blobs) if getattr(args, "blobs", None) else Path(os.environ["FIELDAPP_SERVER_BLOBS"]) if os.environ.get("FIELDAPP_SERVER_BLOBS") else (
-        Path(url.removeprefix("sqlite:///")).parent / "blobs" if url.startswith("sqlite:///") else default_data_dir() / "blobs")
-    return Settings(db_url=url, blob_dir=blob_dir)
+    """Flags given on the command line, over FIELDAPP_SERVER_* variables, over defaults."""
+    given = {name: getattr(args, name) for name in settings_fields() if getattr(args, name, None) is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = "; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in exc.errors())
+        raise SystemExit(f"invalid setting: {problems}") from None
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser, names: Iterable[str]) -> None:
+    """One flag per declared setting (sync/server/settings.py), named after it."""
+    declared = settings_fields()
+    for name in names:
+        info = declared[name]
+        flags = [f"--{name.replace('_', '-')}", *SHORT_FLAGS.get(name, ())]
+        env = f"{ENV_PREFIX}{name.upper()}"
+        help_text = f"{info.description} (or {env}; default {info.default if info.default_factory is None else 'see above'})"
+        if info.annotation is bool:
+            parser.add_argument(*flags, dest=name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            parser.add_argument(*flags, dest=name, default=None, metavar=name.upper(), help=help_text)
 
 
 def _ready_engine(settings: Settings, *, migrate_sqlite: bool = True):
@@ -61,8 +87,19 @@ def _ready_engine(settings: Settings, *, migrate_sqlite: bool = True):
 
 
 def _password(args: argparse.Namespace) -> str:
+    """From --password-stdin (one line), FIELDAPP_SERVER_PASSWORD, --password (visible in
+    the process list: avoid), or asked twice at a terminal."""
+    if getattr(args, "password_stdin", False):
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise SystemExit("no password on standard input")
+        return password
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
     if args.password:
         return args.password
+    if not sys.stdin.isatty():
+        raise SystemExit(f"no password: pass --password-stdin with it on standard input, or set {PASSWORD_ENV}")
     first = getpass.getpass("Password: ")
     if first != getpass.getpass("Again: "):
         raise SystemExit("the two passwords differ")
@@ -79,17 +116,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     engine = _ready_engine(settings, migrate_sqlite=True)
     Storage(engine).seed_reference()
     engine.dispose()
-    logs.configure()
-    if args.workers > 1:
-        os.environ["FIELDAPP_SERVER_DB"] = settings.db_url
-        os.environ["FIELDAPP_SERVER_BLOBS"] = str(settings.blob_dir)
+    logs.configure(getattr(logging, settings.log_level.upper()))
     # Behind a load balancer, trust its X-Forwarded-For (login throttling counts per address).
-    proxy = {"proxy_headers": True, "forwarded_allow_ips": args.trust_proxy} if args.trust_proxy else {"proxy_headers": False}
-    if args.workers > 1:
-        uvicorn.run("sync.server.cli:app_from_env", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_config=None, access_log=False, **proxy)
+    proxy = ({"proxy_headers": True, "forwarded_allow_ips": settings.trust_proxy} if settings.trust_proxy
+             else {"proxy_headers": False})
+    common = dict(host=settings.host, port=settings.port, log_config=None, access_log=False,
+                  timeout_keep_alive=settings.keep_alive_s, log_level=settings.log_level, **proxy)
+    if settings.workers > 1:
+        os.environ.update(settings.to_environment())  # every worker resolves the same settings
+        uvicorn.run("sync.server.cli:app_from_env", factory=True, workers=settings.workers, **common)
     else:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False, **proxy)
+        uvicorn.run(create_app(settings), **common)
     return 0
 
 
@@ -97,9 +134,9 @@ def app_from_env():  # used by uvicorn --factory with several worker processes
     from sync.server import logs
     from sync.server.app import create_app
 
-    logs.configure()
-
-    return create_app(Settings(db_url=os.environ["FIELDAPP_SERVER_DB"], blob_dir=Path(os.environ["FIELDAPP_SERVER_BLOBS"])))
+    settings = Settings()
+    logs.configure(getattr(logging, settings.log_level.upper()))
+    return create_app(settings)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -250,37 +287,70 @@ def cmd_publish_form(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from sync.server.backup import BackupError, backup
+
+    try:
+        manifest = backup(_settings(args), Path(args.dest))
+    except (BackupError, subprocess.CalledProcessError) as exc:
+        print(f"error: {getattr(exc, 'stderr', None) or exc}", file=sys.stderr)
+        return 2
+    print(f"backup of the {manifest['database']} database (feed at {manifest['feed_position']}) and "
+          f"{manifest['blob_files']} attachment files written to {args.dest}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from sync.server.backup import BackupError, restore
+
+    try:
+        manifest = restore(_settings(args), Path(args.source), force=args.force)
+    except (BackupError, subprocess.CalledProcessError) as exc:
+        print(f"error: {getattr(exc, 'stderr', None) or exc}", file=sys.stderr)
+        return 2
+    print(f"restored the backup of {manifest['created']} (feed at {manifest['feed_position']}); "
+          "clients ahead of it re-sync and re-send their changes by themselves")
+    return 0
+
+
+def _password_flags(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
+    sp.add_argument("--password", help=f"the password (visible to other local users: prefer --password-stdin or {PASSWORD_ENV}; "
+                                       "asked at a terminal when none is given)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fieldapp-server", description="Field App central sync service")
     sub = p.add_subparsers(dest="command", required=True)
 
     def add(name: str, fn, help_text: str) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=help_text, description=help_text)
-        sp.add_argument("--db", help=f"database URL (default {default_db_url()}; or FIELDAPP_SERVER_DB)")
-        sp.add_argument("--blobs", help="folder for attachment bytes (default: beside the SQLite file)")
+        _add_setting_flags(sp, STORAGE_SETTINGS)
         sp.set_defaults(fn=fn)
         return sp
 
-    sp = add("serve", cmd_serve, "run the HTTP service")
-    sp.add_argument("--host", default="127.0.0.1")
-    sp.add_argument("--port", type=int, default=8765)
-    sp.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL; SQLite: keep 1)")
-    sp.add_argument("--trust-proxy", metavar="IPS", help="addresses of load balancers whose X-Forwarded-For is trusted")
+    sp = add("serve", cmd_serve, "run the HTTP service (every setting: flag or FIELDAPP_SERVER_<NAME>)")
+    _add_setting_flags(sp, [n for n in settings_fields() if n not in STORAGE_SETTINGS])
     add("migrate", cmd_migrate, "create or upgrade the database tables")
     sp = add("create-user", cmd_create_user, "create an account")
     sp.add_argument("name")
     sp.add_argument("--role", required=True, choices=ROLES)
     sp.add_argument("--region", nargs="+", default=[], help="region codes the user may read and write (* for all)")
-    sp.add_argument("--password", help="the password (asked when omitted)")
+    _password_flags(sp)
     sp = add("set-password", cmd_set_password, "change a password (closes the user's sessions)")
     sp.add_argument("name")
-    sp.add_argument("--password")
+    _password_flags(sp)
     sp = add("disable-user", cmd_disable_user, "disable an account and revoke its tokens")
     sp.add_argument("name")
     add("list-users", cmd_list_users, "list accounts")
     sp = add("demo", cmd_demo, "seed demo data and one user per role (passwords printed once)")
     sp.add_argument("--scale", type=int, default=200)
     sp.add_argument("--seed", type=int, default=4)
+    sp = add("backup", cmd_backup, "copy the database and the attachment folder into a new folder (service may run)")
+    sp.add_argument("dest")
+    sp = add("restore", cmd_restore, "put a backup back in place (stop the service first)")
+    sp.add_argument("source")
+    sp.add_argument("--force", action="store_true", help="replace a database that holds data")
     sp = add("publish-form", cmd_publish_form, "publish an XLSForm as the next version of its form")
     sp.add_argument("file")
     return p

@@ -1,16 +1,23 @@
-"""The service's settings: one dataclass, filled from the command line or by tests.
+"""The service's settings, declared once: every limit an operator may change is a field
+here, settable by environment variable (FIELDAPP_SERVER_<NAME>, e.g.
+FIELDAPP_SERVER_TOKEN_DAYS=7) and by a `fieldapp-server serve --<name>` flag generated
+from the same declaration (pydantic-settings), so a deployment can be written as a
+container's environment, a systemd unit's flags or a test's keyword arguments alike.
 
-Defaults suit one office server; every limit is here so that tests can shrink them and
-an operator can read them in one place.
+Defaults suit one office server. Worker processes (`--workers N`) receive the settings
+the parent resolved, through the environment (`to_environment`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 import platformdirs
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVER_APP = "FieldAppServer"
+ENV_PREFIX = "FIELDAPP_SERVER_"
 
 
 def default_data_dir() -> Path:
@@ -21,33 +28,74 @@ def default_db_url() -> str:
     return f"sqlite:///{default_data_dir() / 'server.sqlite'}"
 
 
-@dataclass
-class Settings:
-    db_url: str = field(default_factory=default_db_url)
-    blob_dir: Path = field(default_factory=lambda: default_data_dir() / "blobs")
+def _env(*names: str) -> AliasChoices:
+    """Accept a field by its own name (keyword arguments) and by these environment names."""
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", populate_by_name=True)
+
+    # Storage
+    db_url: str = Field(default_factory=default_db_url,
+                        validation_alias=_env("db_url", "FIELDAPP_SERVER_DB", "FIELDAPP_SERVER_DB_URL"),
+                        description="database URL: sqlite:///path or postgresql+psycopg://user@host/db")
+    blob_dir: Path | None = Field(None, validation_alias=_env("blob_dir", "FIELDAPP_SERVER_BLOBS", "FIELDAPP_SERVER_BLOB_DIR"),
+                                  description="folder for attachment bytes (default: beside the SQLite file, "
+                                              "else the service's data folder); shared by every process")
     # Request bodies
-    max_body: int = 16 * 1024 * 1024  # bytes on the wire (JSON endpoints)
-    max_decompressed: int = 32 * 1024 * 1024  # bytes after gunzip: no zip bombs
+    max_body: int = Field(16 * 1024 * 1024, gt=0, description="bytes on the wire of a JSON request")
+    max_decompressed: int = Field(32 * 1024 * 1024, gt=0, description="bytes of a request after decompression (no zip bombs)")
     # Sync
-    page_size: int = 2000
-    clock_drift_ms: int = 10 * 60 * 1000
+    page_size: int = Field(2000, gt=0, description="changes per page of the feed")
+    clock_drift_ms: int = Field(10 * 60 * 1000, gt=0, description="how far ahead of the server a client's clock may be")
     # Accounts
-    token_days: int = 30
-    argon_time_cost: int = 3
-    argon_memory_kib: int = 64 * 1024
-    argon_parallelism: int = 2
-    login_window_s: int = 15 * 60
-    login_max_per_account: int = 5
-    login_max_per_address: int = 30
-    login_lock_s: int = 60  # first lock; doubles with each further failure, at most an hour
-    login_failure_delay_s: float = 0.5  # per recent failure, at most 2 s: slows guessing
+    token_days: int = Field(30, gt=0, description="lifetime of a login token")
+    argon_time_cost: int = Field(3, gt=0, description="argon2 passes per password check")
+    argon_memory_kib: int = Field(64 * 1024, ge=8, description="argon2 memory per password check")
+    argon_parallelism: int = Field(2, gt=0, description="argon2 lanes")
+    login_window_s: int = Field(15 * 60, gt=0, description="window over which failed logins are counted")
+    login_max_per_account: int = Field(5, gt=0, description="failed logins per account before it is slowed down")
+    login_max_per_address: int = Field(30, gt=0, description="failed logins per client address before it is slowed down")
+    login_lock_s: int = Field(60, ge=0, description="first delay after too many failures; doubles, at most an hour")
+    login_failure_delay_s: float = Field(0.5, ge=0, description="delay per recent failure, at most 2 s")
     # Attachments
-    chunk_max: int = 8 * 1024 * 1024
-    blob_max: int = 200 * 1024 * 1024
-    user_quota: int = 5 * 1024 * 1024 * 1024
-    # Logs
-    log_requests: bool = True
+    chunk_max: int = Field(8 * 1024 * 1024, gt=0, description="bytes of one upload chunk")
+    blob_max: int = Field(200 * 1024 * 1024, gt=0, description="bytes of one attachment")
+    user_quota: int = Field(5 * 1024 * 1024 * 1024, gt=0, description="bytes of attachments one user may upload")
+    # Serving
+    host: str = Field("127.0.0.1", description="address to listen on (0.0.0.0: every interface)")
+    port: int = Field(8765, gt=0, lt=65536, description="port to listen on")
+    workers: int = Field(1, gt=0, description="worker processes (PostgreSQL; keep 1 on SQLite)")
+    keep_alive_s: int = Field(75, gt=0, description="idle seconds a kept-alive connection stays open; longer than "
+                                                    "a load balancer's (60 s on the usual ones), or it resets them")
+    trust_proxy: str | None = Field(None, description="addresses of load balancers whose X-Forwarded-For is trusted")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="lowest level logged")
+    log_requests: bool = Field(True, description="one log line per request")
+    metrics_token: str | None = Field(None, description="bearer token a Prometheus scraper sends to GET /v1/metrics "
+                                                        "(without it, only administrators' tokens are accepted)")
+
+    @model_validator(mode="after")
+    def _blob_dir_beside_the_database(self) -> "Settings":
+        if self.blob_dir is None:
+            self.blob_dir = (Path(self.db_url.removeprefix("sqlite:///")).parent / "blobs"
+                             if self.db_url.startswith("sqlite:///") else default_data_dir() / "blobs")
+        return self
 
     @property
     def is_sqlite(self) -> bool:
         return self.db_url.startswith("sqlite")
+
+    def to_environment(self) -> dict[str, str]:
+        """These settings as FIELDAPP_SERVER_* variables (for worker processes)."""
+        out: dict[str, str] = {}
+        for name, value in self.model_dump().items():
+            if value is None:
+                continue
+            out[ENV_PREFIX + name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+        return out
+
+
+def fields() -> dict[str, Any]:
+    """The declared settings (name -> pydantic FieldInfo), for the command line's flags."""
+    return dict(Settings.model_fields)
