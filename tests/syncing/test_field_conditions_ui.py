@@ -10,6 +10,7 @@ import time
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
+from shiboken6 import isValid
 
 from fieldapp.core.store import Store
 from fieldapp.syncing import credentials
@@ -51,11 +52,10 @@ def open_window(qtbot, server, store, tmp_path):
 
     yield make
     for window, services in made:
-        try:
+        services.controller.wait(10)
+        if isValid(window.bridge):  # pytest-qt may have closed and deleted the window already
             services.shutdown()
-            window.shutdown()  # delivers what the bridge still runs, bounded
-        except RuntimeError:  # pytest-qt already closed and deleted the window
-            pass
+            qtbot.waitUntil(window.bridge.idle, timeout=15_000)  # what the bridge still runs reports back
 
 
 def _practice(store, **kw):
@@ -234,3 +234,4 @@ def test_the_window_warns_at_start_when_the_disk_is_nearly_full(qtbot, open_wind
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(expected), timeout=10_000)
     qtbot.waitUntil(lambda: services.sync_area.disk.text().startswith(expected), timeout=10_000)
     assert "Free at least" in services.sync_area.disk.text() and not services.sync_area.disk.isHidden()
+    qtbot.waitUntil(window.bridge.idle, timeout=30_000)  # the forms area's first write reports back
