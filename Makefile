@@ -56,6 +56,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/store.py
 	$(PY) bench/forms.py
+	$(PY) bench/xlsform_corpus.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/forms_window.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/ui.py
 	$(PY) bench/server.py

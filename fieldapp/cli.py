@@ -66,17 +66,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help=_("number of records per kind"))
     _data_dir_option(p)
 
-    p = sub.add_parser("export", help=_("write one kind of record as CSV or JSON"))
+    formats = ("csv", "json", "xlsx", "geojson")
+    p = sub.add_parser("export", help=_("write one kind of record as CSV, JSON, XLSX or GeoJSON"))
     _data_dir_option(p)
     p.add_argument("entity", metavar="ENTITY")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--output", "-o", type=Path, metavar="FILE", help=_("file to write (default: standard output)"))
+    p.add_argument("--format", choices=formats, default="csv")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE",
+                   help=_("file to write (default: standard output; XLSX needs a file)"))
 
-    p = sub.add_parser("import", help=_("read one kind of record from CSV or JSON; every row is checked first"))
+    p = sub.add_parser("import", help=_("read records from CSV, JSON, XLSX or GeoJSON; every row is checked first"))
     _data_dir_option(p)
-    p.add_argument("entity", metavar="ENTITY")
+    p.add_argument("entity", metavar="ENTITY", help=_("the kind of record (a workbook may hold several, one per sheet)"))
     p.add_argument("file", type=Path, metavar="FILE")
-    p.add_argument("--format", choices=("csv", "json"), help=_("default: from the file name and content"))
+    p.add_argument("--format", choices=formats, help=_("default: from the file name and content"))
+    p.add_argument("--encoding", metavar="NAME",
+                   help=_("the CSV file's encoding, e.g. cp1251 (default: detected, with a warning when unsure)"))
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                   help=_("put a column into a field (repeatable); COLUMN= leaves the column out"))
     p.add_argument("--skip-invalid", action="store_true", help=_("import the good rows and leave out the bad ones"))
 
     p = sub.add_parser("check", help=_("check the database (SQLite integrity and the store's own rules)"))
@@ -187,9 +193,18 @@ def _export(store, args, out: TextIO) -> int:
 
     if not _known_entity(args.entity):
         return 2
+    if args.format not in transfer.formats_for(args.entity):
+        print(_("{entity} records have no coordinates: GeoJSON is for organisations and practices").format(entity=args.entity), file=sys.stderr)
+        return 2
+    if args.format == "xlsx" and not args.output:
+        print(_("XLSX is a binary file: give it a name with --output"), file=sys.stderr)
+        return 2
     if args.output:
-        with args.output.open("w", encoding="utf-8", newline="") as f:
-            n = transfer.export(store, args.entity, args.format, f)
+        if args.format == "xlsx":
+            n = transfer.export(store, args.entity, args.format, args.output)
+        else:
+            with args.output.open("w", encoding="utf-8", newline="") as f:
+                n = transfer.export(store, args.entity, args.format, f)
         print(_("{n} rows written to {file}").format(n=n, file=args.output), file=sys.stderr)
     else:
         transfer.export(store, args.entity, args.format, out)
@@ -201,8 +216,20 @@ def _import(store, args, out: TextIO) -> int:
 
     if not _known_entity(args.entity):
         return 2
+    from fieldapp.core import transfer_mapping
+
     try:
-        result = transfer.import_file(store, args.entity, args.file, fmt=args.format, skip_invalid=args.skip_invalid)
+        mapping = transfer_mapping.parse_cli(args.map)
+    except ValueError as exc:
+        print(_("--map takes COLUMN=FIELD, not {value}").format(value=exc), file=sys.stderr)
+        return 2
+    try:
+        source = transfer.read_source(args.file, args.entity, fmt=args.format, encoding=args.encoding)
+        if source.detection is not None and source.detection.unsure:
+            print(source.detection.warning, file=sys.stderr)
+        mappings = {args.entity: mapping} if mapping else None
+        plans = transfer.check_source(store, source, mappings=mappings)
+        result = transfer.apply_checked(store, source, plans, skip_invalid=args.skip_invalid)
     except FileNotFoundError:
         print(_("No such file: {file}").format(file=args.file), file=sys.stderr)
         return 2

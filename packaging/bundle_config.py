@@ -30,14 +30,14 @@ QT_EXCLUDED = (
     "QtBluetooth", "QtCharts", "QtConcurrent", "QtDataVisualization", "QtDesigner", "QtGraphs",
     "QtGraphsWidgets", "QtHelp", "QtHttpServer", "QtLocation", "QtMultimedia", "QtMultimediaWidgets",
     "QtNetwork", "QtNetworkAuth", "QtNfc", "QtOpenGL", "QtOpenGLWidgets", "QtPdf", "QtPdfWidgets",
-    "QtPositioning", "QtPrintSupport", "QtQml", "QtQuick", "QtQuick3D", "QtQuickControls2",
+    "QtPositioning", "QtQml", "QtQuick", "QtQuick3D", "QtQuickControls2",
     "QtQuickTest", "QtQuickWidgets", "QtRemoteObjects", "QtScxml", "QtSensors", "QtSerialBus",
     "QtSerialPort", "QtSpatialAudio", "QtSql", "QtStateMachine", "QtSvgWidgets", "QtTest",
     "QtTextToSpeech", "QtUiTools", "QtWebChannel", "QtWebEngineCore", "QtWebEngineQuick",
     "QtWebEngineWidgets", "QtWebSockets", "QtWebView", "QtXml",
     "QtDBus",  # the Python binding only; libQt6DBus itself stays (QtGui links it)
 )
-QT_USED = ("QtCore", "QtGui", "QtWidgets")
+QT_USED = ("QtCore", "QtGui", "QtWidgets", "QtPrintSupport")  # QtPrintSupport: File > Print practice sheet
 
 # Python packages the desktop app never needs at run time: test tools, the GUI toolkit
 # Python ships, PostgreSQL drivers (the desktop store is SQLite; SQLAlchemy's dialect

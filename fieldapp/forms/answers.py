@@ -6,10 +6,12 @@ a date object, "14.69 -17.44", a list of codes) into the JSON kept in
 `expression_value` is the XLSForm view of a stored answer: a select_multiple is its
 codes joined by spaces, a geopoint "lat lon alt accuracy", an attachment its file name.
 
-Stored forms: text str; integer int (|n| < 2**53); decimal float; date "YYYY-MM-DD";
-select_one code; select_multiple [codes]; geopoint {"lat", "lon", "alt"?, "accuracy"?};
-image/file {"name", "sha256"?, "size"?, "mime"?} (the file itself travels as an
-attachment addressed by its SHA-256).
+Stored forms: text, barcode and metadata str; integer int (|n| < 2**53); decimal float;
+date "YYYY-MM-DD"; time "HH:MM[:SS]"; datetime ISO 8601 text; select_one code;
+select_multiple [codes]; geopoint {"lat", "lon", "alt"?, "accuracy"?}; geotrace and
+geoshape "lat lon;lat lon;..." as ODK writes them; image/audio/video/file {"name",
+"sha256"?, "size"?, "mime"?} (the file itself travels as an attachment addressed by its
+SHA-256).
 """
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ from typing import Any
 from fieldapp.core.fieldspec import parse_date, parse_decimal
 from fieldapp.forms import expressions
 from fieldapp.forms.definition import (
-    ATTACHMENT_TYPES, DATE, DECIMAL, GEOPOINT, IMAGE, INTEGER, SELECT_MULTIPLE, SELECT_ONE, TEXT, Question,
+    ATTACHMENT_TYPES, BARCODE, DATE, DATETIME, DECIMAL, GEOPOINT, GEOSHAPE, GEOTRACE, HIDDEN, IMAGE, INTEGER, METADATA_TYPES,
+    SELECT_MULTIPLE, SELECT_ONE, TEXT, TIME, Question,
 )
 from fieldapp.forms.expressions import Value
 from fieldapp.i18n import _
@@ -40,7 +43,7 @@ def coerce_answer(q: Question, value: Any, choice_codes: set[str] | None) -> Any
     if value is None or (isinstance(value, str) and not value.strip()) or value == [] or value == {}:
         return None
     t = q.type
-    if t == TEXT:
+    if t in (TEXT, BARCODE, HIDDEN) or t in METADATA_TYPES:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise _type_error(_("Must be text"))
         return value if isinstance(value, str) else expressions.to_string(value)
@@ -105,8 +108,14 @@ def coerce_answer(q: Question, value: Any, choice_codes: set[str] | None) -> Any
             if unknown:
                 raise _type_error(_("'{code}' is not one of the choices").format(code=unknown[0]))
         return codes or None
+    if t == TIME:
+        return _coerce_time(value)
+    if t == DATETIME:
+        return _coerce_datetime(value)
     if t == GEOPOINT:
         return _coerce_geopoint(value)
+    if t in (GEOTRACE, GEOSHAPE):
+        return _coerce_points(value, closed=t == GEOSHAPE)
     if t in ATTACHMENT_TYPES:
         if isinstance(value, str):
             value = {"name": value}
@@ -129,6 +138,53 @@ def coerce_answer(q: Question, value: Any, choice_codes: set[str] | None) -> Any
             raise _type_error(_("Must be an image (JPEG, PNG, ...)"))
         return out
     raise _type_error(_("This question takes no answer"))
+
+
+_TIME_RE = re.compile(r"([01]?\d|2[0-3])[:h.]([0-5]\d)(?::([0-5]\d)(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
+
+
+def _coerce_time(value: Any) -> str:
+    """A time of day kept as "HH:MM" or "HH:MM:SS" (ODK keeps the offset too; a desktop
+    form is filled where it is answered, so local time is what a person means)."""
+    if isinstance(value, dt.datetime):
+        value = value.time()
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="seconds" if value.second else "minutes")
+    m = _TIME_RE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if not m:
+        raise _type_error(_("Must be a time of day (HH:MM)"))
+    hh, mm, ss = int(m.group(1)), m.group(2), m.group(3)
+    return f"{hh:02d}:{mm}" + (f":{ss}" if ss and ss != "00" else "")
+
+
+def _coerce_datetime(value: Any) -> str:
+    """A date and time kept as ISO 8601 text ("2025-03-14T09:30" or with seconds/offset)."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds" if value.second else "minutes")
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip().replace(" ", "T", 1).replace("Z", "+00:00"))
+        except ValueError:
+            raise _type_error(_("Must be a date and time (YYYY-MM-DD HH:MM)")) from None
+        return parsed.isoformat(timespec="seconds" if parsed.second else "minutes")
+    raise _type_error(_("Must be a date and time (YYYY-MM-DD HH:MM)"))
+
+
+def _coerce_points(value: Any, closed: bool) -> str:
+    """A line (geotrace, 2 points or more) or an area (geoshape, first point repeated at
+    the end, 4 points or more) in ODK's text form: "lat lon alt acc;lat lon alt acc;..."."""
+    if isinstance(value, (list, tuple)):
+        points = [_coerce_geopoint(p) for p in value]
+    elif isinstance(value, str):
+        points = [_coerce_geopoint(p) for p in value.split(";") if p.strip()]
+    else:
+        raise _type_error(_("Must be points separated by ';' (latitude longitude)"))
+    if closed and len(points) >= 3 and points[0] != points[-1]:
+        points.append(points[0])
+    if len(points) < (4 if closed else 2):
+        raise _type_error(_("An area needs at least 3 points") if closed else _("A line needs at least 2 points"))
+    return ";".join(" ".join(expressions.format_number(p[k]) for k in ("lat", "lon", "alt", "accuracy") if k in p)
+                    for p in points)
 
 
 def _coerce_geopoint(value: Any) -> dict[str, float]:

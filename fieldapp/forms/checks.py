@@ -18,6 +18,7 @@ from fieldapp.forms.definition import (
 )
 from fieldapp.forms.dependencies import build
 from fieldapp.forms.errors import ExpressionError
+from fieldapp.forms.media import MEDIA_SUFFIXES
 from fieldapp.i18n import _
 
 
@@ -89,22 +90,34 @@ def check_definition(defn: FormDefinition) -> list[Issue]:
 
     # Choice lists
     used_lists = {q.choices for q in defn.questions() if q.choices}
+    multiple_lists = {q.choices for q in defn.questions() if q.choices and q.type == SELECT_MULTIPLE}
+    # A cascading list (every select on it filtered) may hold a name twice ("king" county
+    # in two states): the filter shows one of them at a time. Elsewhere a name twice is
+    # odd but harmless (both store the same code): a warning, as XLSForm's
+    # allow_choice_duplicates setting makes it.
+    unfiltered = {q.choices for q in defn.questions() if q.choices and not q.choice_filter}
     for list_name, items in defn.choices.items():
-        if not items and list_name in used_lists:
+        if not items and list_name in used_lists and not list_name.lower().endswith(MEDIA_SUFFIXES):
+            # (a data file's list waits for its file: the importer says so)
             issues.append(Issue(f"choices:{list_name}", "name", _("the choice list '{list}' has no choices").format(list=list_name)))
         names_in_list: set[str] = set()
         for c in items:
             where = f"choices:{list_name}:{c.name}"
             add = _adder(issues, c)
-            if not c.name or any(ch.isspace() for ch in c.name):
-                add(Issue(where, "name", _("'{name}' is not a valid choice name (no spaces allowed)").format(
+            if not c.name.strip():
+                add(Issue(where, "name", _("a choice needs a name")))
+            elif list_name in multiple_lists and any(ch.isspace() for ch in c.name):
+                # a select_multiple answer is its codes joined by spaces: a space would split one
+                add(Issue(where, "name", _("'{name}' has a space: choices of a select_multiple cannot").format(
                     name=c.name)))
             elif c.name in names_in_list:
-                add(Issue(where, "name", _("duplicate choice '{name}' in list '{list}'").format(
-                    name=c.name, list=list_name)))
+                if list_name in unfiltered:
+                    add(Issue(where, "name", _("duplicate choice '{name}' in list '{list}': both are offered and "
+                                               "store the same code").format(name=c.name, list=list_name),
+                              warning=True))
             names_in_list.add(c.name)
-            if not any(c.label.values()):
-                add(Issue(where, "label", _("the choice '{name}' has no label").format(name=c.name)))
+            if not any(c.label.values()) and not list_name.lower().endswith(MEDIA_SUFFIXES):  # shown by its name
+                add(Issue(where, "label", _("the choice '{name}' has no label").format(name=c.name), warning=True))
 
     for el, parents in defn.walk():
         name = el.name
@@ -115,14 +128,18 @@ def check_definition(defn: FormDefinition) -> list[Issue]:
         if name in seen:
             add(Issue(name, "name", _("duplicate name '{name}'").format(name=name)))
         seen[name] = el.kind
-        needs_label = isinstance(el, Repeat) or (isinstance(el, Question) and (el.is_input or el.type == NOTE))
-        if needs_label and not any(el.label.values()):
-            add(Issue(name, "label", _("'{name}' has no label").format(name=name)))
+        # As in pyxform: a question a person sees needs a label or a hint (a calculated one
+        # without either is not shown); a repeat without a label only deserves a word.
+        shown = isinstance(el, Question) and (el.is_input or el.type == NOTE) and not el.calculation
+        if shown and not any(el.label.values()) and not any(el.hint.values()):
+            add(Issue(name, "label", _("'{name}' has no label or hint").format(name=name)))
+        elif isinstance(el, Repeat) and not any(el.label.values()):
+            add(Issue(name, "label", _("'{name}' has no label").format(name=name), warning=True))
         if isinstance(el, Group) and not el.children:
             add(Issue(name, "children", _("the {kind} '{name}' is empty").format(kind=el.kind, name=name),
                       warning=True))
         _check_texts(el, all_names, add)
-        _check_expression(el, "relevant", el.relevant, all_names, add)
+        _check_expression(el, "relevant", el.relevant, all_names, add, defn=defn)
         if el.appearance:
             key = "group" if isinstance(el, Group) else el.type
             known = APPEARANCES.get(key, ())
@@ -130,19 +147,21 @@ def check_definition(defn: FormDefinition) -> list[Issue]:
             if unknown:
                 add(Issue(name, "appearance", _("appearance '{value}' is not used by Field App and is "
                                                 "ignored").format(value=" ".join(unknown)), warning=True))
+        if isinstance(el, Repeat) and el.count:
+            _check_expression(el, "count", el.count, all_names, add, defn=defn)
         if not isinstance(el, Question):
             continue
         q = el
-        if q.type == CALCULATE and not q.calculation:
+        if q.type == CALCULATE and not q.calculation and q.default is None:
             add(Issue(name, "calculation", _("a calculate question needs a calculation")))
-        _check_expression(q, "calculation", q.calculation, all_names, add)
-        _check_expression(q, "constraint", q.constraint, all_names, add)
+        _check_expression(q, "calculation", q.calculation, all_names, add, defn=defn)
+        _check_expression(q, "constraint", q.constraint, all_names, add, defn=defn)
         for attr in ("required", "read_only"):
             flag = getattr(q, attr)
             if isinstance(flag, str):
-                _check_expression(q, attr, flag, all_names, add)
+                _check_expression(q, attr, flag, all_names, add, defn=defn)
         if q.default_expression:
-            _check_expression(q, "default", q.default_expression, all_names, add)
+            _check_expression(q, "default", q.default_expression, all_names, add, defn=defn)
         elif q.default is not None:
             try:
                 value = literal_default(q, q.default)
@@ -163,16 +182,18 @@ def check_definition(defn: FormDefinition) -> list[Issue]:
                     list=q.choices)))
         if q.choice_filter:
             if q.type not in SELECT_TYPES:
-                add(Issue(name, "choice_filter", _("a choice filter only applies to select questions")))
+                add(Issue(name, "choice_filter", _("a choice filter only applies to select questions: it is "
+                                                   "ignored"), warning=True))
             else:
                 parsed = _check_expression(q, "choice_filter", q.choice_filter, all_names, add, choice_filter=True)
                 if parsed is not None and q.choices in defn.choices:
-                    columns = {"name", "label"}
+                    columns = {"name", "label"} | {c for c in parsed.columns if c.startswith("label::")}
                     for c in defn.choices[q.choices]:
                         columns.update(c.columns)
-                    for col in sorted(parsed.columns - columns):
-                        add(Issue(name, "choice_filter", _("the choice list '{list}' has no column '{column}'").format(
-                            list=q.choices, column=col)))
+                    for col in sorted(parsed.columns - columns):  # read as empty, as ODK reads it
+                        add(Issue(name, "choice_filter", _(
+                            "the choice list '{list}' has no column '{column}': it reads as empty").format(
+                            list=q.choices, column=col), warning=True))
 
     graph = build(defn)
     elements = defn.elements()
@@ -204,7 +225,8 @@ def _check_texts(el, names: set[str], add) -> None:
                         ref=ref)))
 
 
-def _check_expression(el, attr: str, text: str | None, names: set[str], add, *, choice_filter: bool = False):
+def _check_expression(el, attr: str, text: str | None, names: set[str], add, *, choice_filter: bool = False,
+                      defn: FormDefinition | None = None):
     if not text:
         return None
     try:
@@ -214,4 +236,12 @@ def _check_expression(el, attr: str, text: str | None, names: set[str], add, *, 
         return None
     for ref in sorted(parsed.refs - names):
         add(Issue(el.name, attr, _("refers to ${{{ref}}}, which is not a question of this form").format(ref=ref)))
+    for ref in sorted(parsed.last_saved - names):
+        add(Issue(el.name, attr, _("refers to ${{last-saved#{ref}}}, which is not a question of this form").format(
+            ref=ref)))
+    if defn is not None:
+        for list_name in sorted(parsed.instances):
+            if defn.list_for(list_name) is None:
+                add(Issue(el.name, attr, _("instance('{list}') is neither a choice list nor a data file of this "
+                                           "form").format(list=list_name)))
     return parsed

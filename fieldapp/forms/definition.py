@@ -22,8 +22,9 @@ Elements have a "kind":
 - "group": {"kind": "group", "name", "label", "hint", "relevant", "appearance",
   "children": [...]} - a page of the filler when at the top level; "field-list"
   appearance keeps it on one page when nested.
-- "repeat": the same keys as a group; its children are answered once per instance
-  (partners, sites). Answers of a repeat are a list of dicts, one per instance.
+- "repeat": the same keys as a group, and "count" (an expression: XLSForm's repeat_count,
+  the number of entries is then the form's to set); its children are answered once per
+  instance (partners, sites). Answers of a repeat are a list of dicts, one per instance.
 - "question": {"kind": "question", "name", "type", "label", "hint",
   "required": false | true | "<expression>", "required_message": {lang: text},
   "constraint": "<expression>" | null, "constraint_message": {lang: text},
@@ -32,9 +33,11 @@ Elements have a "kind":
   "read_only": false | true | "<expression>", "appearance": "multiline" | ... | null,
   "choices": "<list name>" (select_one/select_multiple), "choice_filter": "<expression>"}
 
-Question types (`TYPES`): text, integer, decimal, date, select_one, select_multiple,
-geopoint, image, file, note, calculate; and the metadata types start, end, today which
-the engine fills by itself. Expressions are XLSForm/XPath text read by
+Question types (`TYPES`): text, integer, decimal, date, time, datetime, barcode (typed),
+select_one, select_multiple, geopoint, geotrace, geoshape, image, audio, video, file,
+note, calculate, hidden (kept, never shown); and the metadata types (`METADATA_TYPES`: start, end, today, deviceid,
+username, email, phonenumber, simserial, subscriberid, start-geopoint, audit) which the
+engine fills by itself. Expressions are XLSForm/XPath text read by
 `fieldapp.forms.expressions`; `.` in a constraint is the value being checked.
 
 A choice is {"name": "<code>", "label": {lang: text}, "columns": {"country": "FR"}} where
@@ -58,16 +61,28 @@ FORMAT = 1
 Text = dict[str, str]
 
 TEXT, INTEGER, DECIMAL, DATE = "text", "integer", "decimal", "date"
+TIME, DATETIME, BARCODE = "time", "datetime", "barcode"
 SELECT_ONE, SELECT_MULTIPLE = "select_one", "select_multiple"
-GEOPOINT, IMAGE, FILE, NOTE, CALCULATE = "geopoint", "image", "file", "note", "calculate"
+GEOPOINT, GEOTRACE, GEOSHAPE = "geopoint", "geotrace", "geoshape"
+IMAGE, AUDIO, VIDEO, FILE, NOTE, CALCULATE = "image", "audio", "video", "file", "note", "calculate"
+HIDDEN = "hidden"  # a value kept with the answers but never shown: its default, or its calculation
 START, END, TODAY = "start", "end", "today"
-METADATA_TYPES = (START, END, TODAY)
-TYPES = (TEXT, INTEGER, DECIMAL, DATE, SELECT_ONE, SELECT_MULTIPLE, GEOPOINT, IMAGE, FILE, NOTE, CALCULATE,
-         *METADATA_TYPES)
+# What ODK's devices fill in by themselves. On a desktop: the installation's id, the
+# signed-in user (and their e-mail when known), the clock; a phone's SIM and number do
+# not exist there and stay empty, as start-geopoint does without a location sensor.
+DEVICEID, USERNAME, EMAIL, PHONENUMBER = "deviceid", "username", "email", "phonenumber"
+SIMSERIAL, SUBSCRIBERID, START_GEOPOINT, AUDIT = "simserial", "subscriberid", "start-geopoint", "audit"
+METADATA_TYPES = (START, END, TODAY, DEVICEID, USERNAME, EMAIL, PHONENUMBER, SIMSERIAL, SUBSCRIBERID,
+                  START_GEOPOINT, AUDIT)
 SELECT_TYPES = (SELECT_ONE, SELECT_MULTIPLE)
-ATTACHMENT_TYPES = (IMAGE, FILE)
+# Answers that are files: they travel as attachments of the submission (blob sync).
+ATTACHMENT_TYPES = (IMAGE, AUDIO, VIDEO, FILE)
 # Types a person answers; notes are read, calculates and metadata are computed.
-INPUT_TYPES = (TEXT, INTEGER, DECIMAL, DATE, SELECT_ONE, SELECT_MULTIPLE, GEOPOINT, IMAGE, FILE)
+INPUT_TYPES = (TEXT, INTEGER, DECIMAL, DATE, TIME, DATETIME, BARCODE, SELECT_ONE, SELECT_MULTIPLE, GEOPOINT,
+               GEOTRACE, GEOSHAPE, *ATTACHMENT_TYPES)
+TYPES = (*INPUT_TYPES, NOTE, CALCULATE, HIDDEN, *METADATA_TYPES)
+# Types the filler never shows: computed, kept or filled by the device.
+UNSHOWN_TYPES = (CALCULATE, HIDDEN, *METADATA_TYPES)
 
 # Appearances that change what the filler shows; others are kept but ignored.
 APPEARANCES = {
@@ -84,10 +99,14 @@ NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 MAX_NAME = 64
 
 
+RESERVED_NAMES = {"__invalid__"}  # the engine's own key among the answers
+
+
 def valid_name(name: Any) -> bool:
-    """XML-style names as XLSForm allows, minus what could pass for Python internals."""
+    """XML-style names as XLSForm allows (ODK forms carry '__version__'), minus the
+    engine's own keys."""
     return (isinstance(name, str) and len(name) <= MAX_NAME and bool(NAME_RE.fullmatch(name))
-            and not name.startswith("__") and not name.lower().startswith("xml"))
+            and name not in RESERVED_NAMES and not name.lower().startswith("xml"))
 
 
 def text_in(text: Text | None, lang: str | None, default_language: str | None = None) -> str:
@@ -150,6 +169,8 @@ class Group:
 
 @dataclass
 class Repeat(Group):
+    count: str | None = None  # repeat_count: an expression fixing the number of entries
+
     kind = "repeat"
 
 
@@ -184,6 +205,13 @@ class FormDefinition:
 
     def questions(self) -> list[Question]:
         return [el for el, _p in self.walk() if isinstance(el, Question)]
+
+    def list_for(self, name: str) -> str | None:
+        """The choice list instance('name') or pulldata('name', ...) reads: a list of that
+        name, or a data file's list of that stem ('villages' -> 'villages.csv')."""
+        if name in self.choices:
+            return name
+        return next((key for key in self.choices if "." in key and key.rsplit(".", 1)[0] == name), None)
 
     def title_in(self, lang: str | None = None) -> str:
         return text_in(self.title, lang, self.default_language) or self.form_id
@@ -223,7 +251,7 @@ class FormDefinition:
             raise DefinitionError(reader.problems)
         if check:
             from fieldapp.forms.checks import check_definition
-            issues = check_definition(defn)
+            issues = [i for i in check_definition(defn) if not i.warning]  # warnings never block
             if issues:
                 raise DefinitionError([str(i) for i in issues])
         return defn
@@ -243,6 +271,8 @@ def _element_to_json(el: Element) -> dict[str, Any]:
             out["relevant"] = el.relevant
         if el.appearance:
             out["appearance"] = el.appearance
+        if isinstance(el, Repeat) and el.count:
+            out["count"] = el.count
         out["children"] = [_element_to_json(c) for c in el.children]
         return out
     q = el
@@ -384,9 +414,12 @@ class _Reader:
         hint = self._lang(self.text(item.get("hint"), f"{where}.hint"), lang)
         if kind in ("group", "repeat"):
             cls = Repeat if kind == "repeat" else Group
-            return cls(name, label, hint, self.expr(item.get("relevant"), f"{where}.relevant"),
-                       item.get("appearance") if isinstance(item.get("appearance"), str) else None,
-                       self.children(item.get("children", []), f"{where}.children", lang))
+            group = cls(name, label, hint, self.expr(item.get("relevant"), f"{where}.relevant"),
+                        item.get("appearance") if isinstance(item.get("appearance"), str) else None,
+                        self.children(item.get("children", []), f"{where}.children", lang))
+            if isinstance(group, Repeat):
+                group.count = self.expr(item.get("count"), f"{where}.count")
+            return group
         if kind != "question":
             self.bad(where, _("unknown kind '{kind}'").format(kind=kind))
             return None

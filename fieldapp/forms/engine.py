@@ -29,15 +29,15 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from fieldapp.core.formatting import format_decimal
 from fieldapp.forms import expressions
 from fieldapp.forms.answers import coerce_answer, expression_value
 from fieldapp.forms.checks import literal_default
 from fieldapp.forms.definition import (
-    CALCULATE, END, METADATA_TYPES, NOTE, SELECT_TYPES, START, TODAY, Element, FormDefinition, Group, Question,
-    Repeat, text_in,
+    AUDIT, CALCULATE, DEVICEID, EMAIL, END, HIDDEN, NOTE, SELECT_TYPES, START, TODAY, UNSHOWN_TYPES, USERNAME, Element,
+    FormDefinition, Group, Question, Repeat, text_in,
 )
 from fieldapp.forms.dependencies import build
 from fieldapp.forms.errors import EvaluationError, ExpressionError, FormStateError
@@ -46,6 +46,9 @@ from fieldapp.i18n import _
 
 INVALID_KEY = "__invalid__"
 MAX_REPEAT_INSTANCES = 1000
+MAX_AUDIT_LINES = 2000  # an audit log keeps its first lines: enough for any real session
+# Metadata the caller may give (`FormState(..., metadata={...})`); the others stay empty.
+DEVICE_METADATA = (DEVICEID, USERNAME, EMAIL)
 _SEGMENT_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)(?:\[(\d+)\])?")
 
 Indices = tuple[int, ...]
@@ -130,7 +133,7 @@ class CompiledForm:
         for pos, (el, parents) in enumerate(defn.walk()):
             chain = tuple(p.name for p in parents if isinstance(p, Repeat))
             exprs: dict[str, expressions.Expression] = {}
-            for attr in ("relevant", "constraint", "calculation", "choice_filter", "required", "read_only"):
+            for attr in ("relevant", "constraint", "calculation", "choice_filter", "required", "read_only", "count"):
                 text = getattr(el, attr, None)
                 if isinstance(text, str) and text:
                     try:
@@ -143,6 +146,19 @@ class CompiledForm:
             self.meta[el.name] = _Meta(el, parents, chain, exprs, pos)
         self.choice_index = {name: {c.name: c for c in items} for name, items in defn.choices.items()}
         self.end_questions = [q.name for q in defn.questions() if q.type == END and not self.meta[q.name].chain]
+        self.audit_questions = [q.name for q in defn.questions() if q.type == AUDIT and not self.meta[q.name].chain]
+        self._rows: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.counted = [el.name for el, _p in defn.walk() if isinstance(el, Repeat) and el.count]
+
+    def rows_of(self, list_name: str, lang: str) -> list[dict[str, str]]:
+        """A choice list as rows {"name", "label" (in `lang`), other columns}, built once."""
+        key = (list_name, lang)
+        if key not in self._rows:
+            found = self.defn.list_for(list_name)
+            self._rows[key] = [{**c.columns, "name": c.name,
+                                "label": text_in(c.label, lang, self.defn.default_language)}
+                               for c in self.defn.choices.get(found, [])] if found else []
+        return self._rows[key]
 
 
 _COMPILED: dict[int, tuple[FormDefinition, CompiledForm]] = {}
@@ -189,7 +205,38 @@ class _Context:
             return c.name
         if name == "label":
             return text_in(c.label, self.state.language, self.state.definition.default_language)
+        if name.startswith("label::"):  # label::English in a choice filter: that language's label
+            from fieldapp.forms.xlsform import language_code
+
+            return c.label.get(language_code(name[7:]), "")
         return c.columns.get(name, "")
+
+    def all_values(self, name: str) -> Value:
+        """Every instance of `name` in document order (indexed-repeat)."""
+        v = self.state._lookup(name, (), ())
+        return v if isinstance(v, NodeSet) else NodeSet((v,))
+
+    def position(self) -> int:
+        """The instance number (from 1) of the innermost repeat being evaluated."""
+        return self.indices[-1] + 1 if self.indices else 0
+
+    def choice_label(self, name: str, code: str) -> str:
+        """jr:choice-name: the label of choice `code` of question `name`, or '' if none."""
+        meta = self.state.form.meta.get(name)
+        q = meta.element if meta else None
+        if not isinstance(q, Question) or not q.choices:
+            return ""
+        choice = self.state.form.choice_index.get(q.choices, {}).get(code)
+        return text_in(choice.label, self.state.language, self.state.definition.default_language) if choice else ""
+
+    def last_saved(self, name: str) -> Value:
+        meta = self.state.form.meta.get(name)
+        q = meta.element if meta and isinstance(meta.element, Question) and not meta.chain else None
+        return expression_value(q, self.state._last_saved.get(name)) if q else ""
+
+    def instance_rows(self, list_name: str) -> list[dict[str, str]]:
+        """Rows of a choice list or data file, for instance(...) lookups and pulldata()."""
+        return self.state.form.rows_of(list_name, self.state.language)
 
     def today(self) -> dt.date:
         return self.state._now().astimezone().date()
@@ -203,7 +250,13 @@ class FormState:
     """One submission being filled in. See the module docstring."""
 
     def __init__(self, definition: FormDefinition | dict | str, answers: dict | None = None, *,
-                 language: str | None = None, now: Callable[[], dt.datetime] | None = None):
+                 language: str | None = None, now: Callable[[], dt.datetime] | None = None,
+                 metadata: Mapping[str, str] | None = None, last_saved: Mapping[str, Any] | None = None):
+        """`metadata`: what this device knows of itself for the metadata questions of a new
+        submission: {"deviceid": installation id, "username": signed-in user, "email": ...};
+        `last_saved`: the answers of the last submission of this form saved on this device,
+        read by ${last-saved#name} (none: read as empty, as ODK does for a first one)."""
+        self._last_saved = dict(last_saved or {})
         if not isinstance(definition, FormDefinition):
             definition = FormDefinition.from_json(definition)
         self.definition = definition
@@ -225,7 +278,13 @@ class FormState:
                     self._store(q.name, (), now_iso)
                 elif q.type == TODAY:
                     self._store(q.name, (), self._now().astimezone().date().isoformat())
+                elif q.type in DEVICE_METADATA and metadata and metadata.get(q.type):
+                    self._store(q.name, (), str(metadata[q.type]))
+                elif q.type == AUDIT:
+                    self._store(q.name, (), f"event,node,time\nform start,,{now_iso}")
         self._recompute(self.form.graph.order)
+        if self.form.counted and self._sync_counts():
+            self._recompute(self.form.graph.order)
 
     # -- time
     def _now(self) -> dt.datetime:
@@ -403,7 +462,7 @@ class FormState:
         el = meta.element
         if not isinstance(el, Question):
             return False
-        if el.calculation or el.type in (NOTE, CALCULATE, *METADATA_TYPES):
+        if el.calculation or el.type in (NOTE, *UNSHOWN_TYPES):
             return True
         if el.read_only is True:
             return True
@@ -483,6 +542,8 @@ class FormState:
     def _display(self, name: str, chain: tuple[str, ...], idx: Indices, lang: str | None = None) -> Value:
         """An answer as a label shows it: numbers in the reader's locale (Babel), a choice
         by its label, several choices joined by commas."""
+        if name.startswith("last-saved#"):
+            return expressions.to_string(_Context(self, (), ()).last_saved(name[11:]))
         v = self._lookup(name, chain, idx)
         v = v[0] if isinstance(v, NodeSet) and v else ("" if isinstance(v, NodeSet) else v)
         lang = lang or self.language
@@ -537,16 +598,52 @@ class FormState:
             result.names.add(name)
             result.paths.add(path)
         if changed:
-            self._touch_end()
+            self._touch_end(path)
             result.paths.add(path)
             redo, refresh = self.form.graph.affected({name})
             result.paths |= self._recompute(redo)
             result.names |= refresh
+            if self.form.counted and self._sync_counts():
+                result.paths |= self._recompute(self.form.graph.order)
+                result.names |= set(self.form.counted)
         return result
 
-    def _touch_end(self) -> None:
+    def _touch_end(self, path: str | None = None) -> None:
+        now_iso = self._now().isoformat(timespec="seconds")
         for name in self.form.end_questions:
-            self._store(name, (), self._now().isoformat(timespec="seconds"))
+            self._store(name, (), now_iso)
+        for name in self.form.audit_questions:  # ODK's audit log: one line per answer changed
+            log = self._get(name, ()) or "event,node,time"
+            if path is not None and log.count("\n") < MAX_AUDIT_LINES:
+                self._store(name, (), f"{log}\nquestion,{path},{now_iso}")
+
+    def _sync_counts(self) -> bool:
+        """Give each repeat with a count (XLSForm's repeat_count) that many entries: new
+        ones get their defaults, the last ones go when the count falls. True if any moved."""
+        moved = False
+        for name in self.form.counted:
+            meta = self.form.meta[name]
+            expr = meta.exprs["count"]
+            for idx in self._instances(meta.chain):
+                if not self._relevant(name, idx):
+                    continue
+                try:
+                    n = expressions.to_number(expr.evaluate(_Context(self, meta.chain, idx)))
+                except EvaluationError:
+                    n = 0.0
+                wanted = 0 if math.isnan(n) else max(0, min(MAX_REPEAT_INSTANCES, int(n)))
+                d = self._container(meta.chain, idx)
+                if d is None:
+                    continue
+                items = d.setdefault(name, [])
+                while len(items) < wanted:
+                    items.append({})
+                    self._apply_defaults(meta.chain + (name,), idx + (len(items) - 1,))
+                    moved = True
+                while len(items) > wanted:
+                    items.pop()
+                    moved = True
+        return moved
 
     def add_repeat(self, path: str) -> str:
         """Add an instance at the end of a repeat and return its path ("partners[3]")."""
@@ -554,6 +651,8 @@ class FormState:
         meta = self._meta(name)
         if not isinstance(meta.element, Repeat):
             raise FormStateError(_("'{path}' is not a repeat").format(path=path))
+        if meta.element.count:
+            raise FormStateError(_("the form sets how many entries '{path}' has").format(path=path))
         idx = idx[:len(meta.chain)]
         if not self._relevant(name, idx):
             raise FormStateError(_("'{path}' is hidden and cannot be answered now").format(path=path))
@@ -576,6 +675,8 @@ class FormState:
         meta = self._meta(name)
         if not isinstance(meta.element, Repeat) or len(idx) != len(meta.chain) + 1:
             raise FormStateError(_("'{path}' is not a repeat instance").format(path=path))
+        if meta.element.count:
+            raise FormStateError(_("the form sets how many entries '{path}' has").format(path=path))
         d = self._container(meta.chain, idx[:-1])
         assert d is not None
         d[name].pop(idx[-1])
@@ -666,7 +767,7 @@ class FormState:
                     except EvaluationError as e:
                         self.errors[path] = str(e)
                         value = None
-                    if value is not None and el.type != CALCULATE:
+                    if value is not None and el.type not in (CALCULATE, HIDDEN):
                         try:
                             value = self._coerce(el, value)
                         except ValueError:
@@ -794,7 +895,7 @@ class FormState:
     @staticmethod
     def _shown(meta: _Meta) -> bool:
         el = meta.element
-        return not (isinstance(el, Question) and el.type in (CALCULATE, *METADATA_TYPES))
+        return not (isinstance(el, Question) and el.type in UNSHOWN_TYPES)
 
     def page_items(self, index: int, lang: str | None = None) -> list[Item]:
         pages = self.pages(lang)

@@ -17,6 +17,8 @@ Grammar (the subset of XPath 1.0 that XLSForm writers use)::
     unary      := "-" unary | primary
     primary    := NUMBER | STRING | "${" name "}" | "." | function "(" [expr ("," expr)*] ")"
                 | "(" expr ")" | column            (column: choice filters only)
+                | "instance('" list "')/root/item[" expr "]" ["/" column]   (a lookup in a list)
+                | "${last-saved#" name "}"   (the last saved submission's answer)
 
 Values follow XPath: an empty answer is the empty string, numbers are doubles (an empty
 or non-numeric text is NaN in arithmetic), a select_multiple answer is its codes joined
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
@@ -59,6 +62,9 @@ _NUMERIC_TEXT_RE = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*")
 _ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 EPOCH = dt.date(1970, 1, 1)
+_TRANSLATED_COLUMN_RE = re.compile(r"label::[A-Za-z][A-Za-z0-9_-]*")  # a choice's label in one language
+_PARENT_POSITION_RE = re.compile(r"position\s*\(\s*\.\.\s*\)")
+EARTH_RADIUS_M = 6_378_100.0  # what ODK's area() and distance() use
 
 KEYWORD_OPERATORS = {"and", "or", "div", "mod"}
 
@@ -210,21 +216,48 @@ _ONE_CHAR_HINTS = {
 }
 
 
+_INSTANCE_RE = re.compile(r"instance\s*\(\s*(['\"])([^'\"]+)\1\s*\)\s*/\s*root\s*/\s*item\s*\[")
+_INSTANCE_END_RE = re.compile(r"\]\s*(?:/\s*([A-Za-z_][A-Za-z0-9_.:-]*))?")
+
+
 def tokenize(text: str) -> list[Token]:
     """Split an expression into tokens, refusing any character outside the grammar."""
     tokens: list[Token] = []
     i, n = 0, len(text)
+    open_lookups = 0
     while i < n:
         c = text[i]
+        if c == "i" and (m := _INSTANCE_RE.match(text, i)):
+            # instance('list')/root/item[predicate]/column: a row of a choice list or data file
+            tokens.append(Token("instance", m.group(2), i))
+            open_lookups += 1
+            i = m.end()
+            continue
+        if c == "]" and open_lookups:
+            m = _INSTANCE_END_RE.match(text, i)
+            assert m is not None
+            tokens.append(Token("]", m.group(1) or "", i))
+            open_lookups -= 1
+            i = m.end()
+            continue
         if c in " \t\r\n\u00a0":
             i += 1
             continue
         two = text[i:i + 2]
+        parent_position = _PARENT_POSITION_RE.match(text, i) if c == "p" else None
+        if parent_position:  # position(..): the instance number of the repeat being filled
+            tokens += [Token("word", "position", i), Token("(", "(", i + 8), Token(")", ")", parent_position.end() - 1)]
+            i = parent_position.end()
+            continue
         if two == "${":
             end = text.find("}", i + 2)
             if end < 0:
                 raise ExpressionError(_("'${' is never closed by '}'"), i)
             name = text[i + 2:end].strip()
+            if name.startswith("last-saved#") and NAME_RE.fullmatch(name[11:]):
+                tokens.append(Token("last_saved", name[11:], i))  # the last saved submission's value
+                i = end + 1
+                continue
             if not NAME_RE.fullmatch(name) or name.startswith("__"):
                 raise ExpressionError(_("'${{{name}}}' is not a valid question name").format(name=name), i)
             tokens.append(Token("ref", name, i))
@@ -331,6 +364,26 @@ class Binary(Node):
         self.op, self.left, self.right = op, left, right
 
 
+class LastSaved(Node):
+    """${last-saved#name}: the answer to `name` in the last submission saved on this device."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+class Lookup(Node):
+    """instance('list')/root/item[predicate]/column: the column of the rows of a choice
+    list (or a data file sent with the form) for which the predicate holds; bare names in
+    the predicate are the row's columns, as in a choice filter."""
+
+    __slots__ = ("list_name", "predicate", "column")
+
+    def __init__(self, list_name: str, predicate: Node, column: str):
+        self.list_name, self.predicate, self.column = list_name, predicate, column
+
+
 class Call(Node):
     __slots__ = ("name", "args", "regex")
 
@@ -352,17 +405,49 @@ class Context(Protocol):
 
     def now(self) -> dt.datetime: ...
 
+    # Optional (looked up with getattr; a context without them reads them as empty):
+    # all_values(name) -> NodeSet, every instance of a question in document order;
+    # position() -> int, the number (from 1) of the repeat instance being evaluated;
+    # choice_label(name, code) -> str, the label of a choice of the question `name`;
+    # instance_rows(list) -> [{"name", "label", column: value}], rows of a choice list or
+    # data file for instance('list')/root/item[...] lookups;
+    # last_saved(name) -> Value, the answer in the last submission saved on this device.
+
 
 # name -> (minimum arguments, maximum arguments or None for "any")
 FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "selected": (2, 2), "count-selected": (1, 1), "if": (3, 3), "today": (0, 0), "now": (0, 0),
     "string": (1, 1), "number": (1, 1), "int": (1, 1), "round": (1, 2), "concat": (1, None),
-    "string-length": (1, 1), "regex": (2, 2), "coalesce": (2, 2), "sum": (1, 1), "count": (1, 1),
+    "regex": (2, 2), "coalesce": (2, 2), "sum": (1, 1), "count": (1, 1),
     "contains": (2, 2), "starts-with": (2, 2), "ends-with": (2, 2), "not": (1, 1), "true": (0, 0),
     "false": (0, 0), "boolean": (1, 1), "floor": (1, 1), "ceiling": (1, 1), "abs": (1, 1),
     "pow": (2, 2), "min": (1, None), "max": (1, None), "date": (1, 1), "substr": (2, 3),
     "once": (1, 1), "selected-at": (2, 2),
+    # the rest of ODK's XPath function library (ODK XForms specification, "XPath functions")
+    "jr:choice-name": (2, 2), "format-date": (2, 2), "format-date-time": (2, 2), "indexed-repeat": (3, 3),
+    "join": (2, None), "uuid": (0, 1), "substring-before": (2, 2), "substring-after": (2, 2),
+    "substring": (2, 3), "translate": (3, 3), "normalize-space": (0, 1), "sqrt": (1, 1), "exp": (1, 1),
+    "exp10": (1, 1), "log": (1, 1), "log10": (1, 1), "sin": (1, 1), "cos": (1, 1), "tan": (1, 1),
+    "asin": (1, 1), "acos": (1, 1), "atan": (1, 1), "atan2": (2, 2), "pi": (0, 0), "date-time": (1, 1),
+    "decimal-date-time": (1, 1), "decimal-time": (1, 1), "position": (0, 0), "count-non-empty": (1, 1),
+    "boolean-from-string": (1, 1), "checklist": (3, None), "weighted-checklist": (4, None), "random": (0, 0),
+    "digest": (2, 3), "base64-decode": (1, 1), "area": (1, 1), "distance": (1, None), "string-length": (0, 1),
+    "pulldata": (4, 4),
 }
+# ODK's function library (getodk.github.io/xforms-spec, "XPath functions"), to report
+# coverage; those not in FUNCTIONS need what a desktop form does not have (external
+# instances, media files, a signature key) or node-set machinery the engine does not keep.
+ODK_FUNCTIONS = (
+    "concat", "join", "substr", "substring", "substring-before", "substring-after", "translate", "string-length",
+    "normalize-space", "contains", "starts-with", "ends-with", "regex", "string", "number", "int", "boolean",
+    "boolean-from-string", "not", "true", "false", "if", "coalesce", "selected", "selected-at", "count-selected",
+    "jr:choice-name", "jr:itext", "indexed-repeat", "count", "count-non-empty", "sum", "max", "min", "round",
+    "floor", "ceiling", "abs", "pow", "log", "log10", "exp", "exp10", "sqrt", "sin", "cos", "tan", "asin", "acos",
+    "atan", "atan2", "pi", "random", "randomize", "position", "last", "current", "instance", "today", "now",
+    "date", "date-time", "decimal-date-time", "decimal-time", "format-date", "format-date-time", "checklist",
+    "weighted-checklist", "uuid", "digest", "base64-decode", "area", "distance", "once", "pulldata",
+    "extract-signed", "geofence",
+)
 AGGREGATES = {"sum", "count", "min", "max"}
 
 
@@ -427,6 +512,8 @@ class _Parser:
         self.column_names: set[str] = set()
         self.uses_current = False
         self.functions: set[str] = set()
+        self.instances: set[str] = set()
+        self.last_saved: set[str] = set()
 
     # helpers
     def peek(self) -> Token | None:
@@ -508,6 +595,19 @@ class _Parser:
         if tok.kind == "dot":
             self.uses_current = True
             return self.node(Current())
+        if tok.kind == "last_saved":
+            self.last_saved.add(tok.text)
+            return self.node(LastSaved(tok.text))
+        if tok.kind == "instance":
+            self.enter(tok.pos)
+            saved = (self.columns, set(self.column_names))
+            self.columns = True
+            predicate = self.binary(0)
+            self.columns, self.column_names = saved
+            self.depth -= 1
+            end = self.expect("]")
+            self.instances.add(tok.text)
+            return self.node(Lookup(tok.text, predicate, end.text or "name"))
         if tok.kind == "(":
             self.enter(tok.pos)
             inner = self.binary(0)
@@ -518,7 +618,8 @@ class _Parser:
             nxt = self.peek()
             if nxt is not None and nxt.kind == "(":
                 return self.call(tok)
-            if self.columns and NAME_RE.fullmatch(tok.text) and not tok.text.startswith("__"):
+            if self.columns and (NAME_RE.fullmatch(tok.text) or _TRANSLATED_COLUMN_RE.fullmatch(tok.text)) \
+                    and not tok.text.startswith("__"):
                 self.column_names.add(tok.text)
                 return self.node(Column(tok.text))
             if tok.text in ("true", "false"):
@@ -585,7 +686,8 @@ class Expression:
     passed straight to sum()/count()/min()/max().
     """
 
-    __slots__ = ("text", "tree", "refs", "uses_current", "columns", "functions", "aggregated")
+    __slots__ = ("text", "tree", "refs", "uses_current", "columns", "functions", "aggregated", "instances",
+                 "last_saved")
 
     def __init__(self, text: str, tree: Node, parser: _Parser):
         self.text = text
@@ -595,6 +697,8 @@ class Expression:
         self.columns = frozenset(parser.column_names)
         self.functions = frozenset(parser.functions)
         self.aggregated = frozenset(parser.aggregated)
+        self.instances = frozenset(parser.instances)  # lists read by instance(...) lookups
+        self.last_saved = frozenset(parser.last_saved)  # names read as ${last-saved#name}
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
@@ -632,8 +736,9 @@ _LABEL_REF_RE = re.compile(r"\$\{([^}]*)\}")
 
 
 def label_references(text: str) -> list[str]:
-    """The ${names} written in a label or hint, where they show the current answers."""
-    return [m.group(1).strip() for m in _LABEL_REF_RE.finditer(text or "")]
+    """The ${names} written in a label or hint, where they show the current answers
+    (${last-saved#name} names `name`: it shows the last saved submission's answer)."""
+    return [m.group(1).strip().removeprefix("last-saved#") for m in _LABEL_REF_RE.finditer(text or "")]
 
 
 def render_label(text: str, lookup: Callable[[str], Value]) -> str:
@@ -742,7 +847,26 @@ class _Evaluator:
             return _arith(op, a, b)
         if t is Call:
             return self.call(node)  # type: ignore[arg-type]
+        if t is Lookup:
+            return self.lookup(node)  # type: ignore[arg-type]
+        if t is LastSaved:
+            last = getattr(self.ctx, "last_saved", None)
+            return last(node.name) if last else ""  # type: ignore[attr-defined]
         raise EvaluationError("unknown node")  # pragma: no cover - the parser makes only the above
+
+    def lookup(self, node: Lookup) -> Value:
+        rows = getattr(self.ctx, "instance_rows", None)
+        found = []
+        outer = self.ctx
+        for row in (rows(node.list_name) if rows else ()):
+            self.spend()
+            self.ctx = _RowContext(outer, row)
+            try:
+                if to_bool(self.visit(node.predicate)):
+                    found.append(row.get(node.column, ""))
+            finally:
+                self.ctx = outer
+        return NodeSet(found)
 
     def call(self, node: Call) -> Value:
         name, args = node.name, node.args
@@ -759,7 +883,18 @@ class _Evaluator:
         if name == "once":
             current = self.ctx.current()
             return current if to_string(current) != "" else self.visit(args[0])
-        values = [self.visit(a) for a in args]
+        if name == "indexed-repeat":  # the n-th instance's value, wherever it is asked from
+            every = getattr(self.ctx, "all_values", None)
+            items = every(args[0].name) if isinstance(args[0], Ref) and every else self.visit(args[0])
+            items = items if isinstance(items, NodeSet) else NodeSet((items,))
+            n = to_number(self.visit(args[2]))
+            return items[int(n) - 1] if not math.isnan(n) and 1 <= n <= len(items) else ""
+        if name in ("string-length", "normalize-space") and not args:
+            values = [self.ctx.current()]
+        else:
+            values = [self.visit(a) for a in args]
+        if name in _ODK_EXTRA:
+            return _ODK_EXTRA[name](self, values)
         if name == "selected":
             return to_string(values[1]).strip() in _split(values[0])
         if name == "count-selected":
@@ -853,6 +988,256 @@ class _Evaluator:
         raise EvaluationError(f"function {name}")  # pragma: no cover - FUNCTIONS lists only the above
 
 
+class _RowContext:
+    """The context of an instance() predicate: bare names are the row's columns, the rest
+    is the expression's own context."""
+
+    def __init__(self, outer: Any, row: dict[str, str]):
+        self.outer, self.row = outer, row
+
+    def column(self, name: str) -> Value:
+        return self.row.get(name, "")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.outer, name)
+
+
+# ----------------------------------------------------------------------------- ODK's library
+def _number_fn(fn: Callable[..., float]) -> Callable[["_Evaluator", list], float]:
+    def call(_ev: "_Evaluator", values: list) -> float:
+        try:
+            return float(fn(*(to_number(v) for v in values)))
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return math.nan
+    return call
+
+
+def _xpath_substring(s: str, start: float, length: float | None) -> str:
+    """XPath 1.0 substring(): 1-based positions, rounded, NaN gives ''."""
+    if math.isnan(start) or (length is not None and math.isnan(length)):
+        return ""
+    first = _round(start)
+    last = math.inf if length is None else first + _round(length)
+    return "".join(ch for i, ch in enumerate(s, start=1) if first <= i < last)
+
+
+def _datetime_of(v: Value) -> dt.datetime | None:
+    v = _first(v)
+    if isinstance(v, dt.datetime):
+        return v
+    if isinstance(v, dt.date):
+        return dt.datetime(v.year, v.month, v.day)
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if math.isnan(v) or abs(v) > 3e6:
+            return None
+        return dt.datetime(1970, 1, 1) + dt.timedelta(days=float(v))
+    text = to_string(v).strip()
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    m = re.fullmatch(r"(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?", text)  # a time alone: that time today
+    if m:
+        return dt.datetime.combine(EPOCH, dt.time(int(m.group(1)) % 24, int(m.group(2)), int(m.group(3) or 0)))
+    return None
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def format_date(v: Value, pattern: str) -> str:
+    """ODK's format-date(): %Y %y %m %n %b %d %e %a %H %h %M %S %3, anything else as is."""
+    when = _datetime_of(v)
+    if when is None:
+        return ""
+    codes = {
+        "Y": f"{when.year:04d}", "y": f"{when.year % 100:02d}", "m": f"{when.month:02d}", "n": str(when.month),
+        "b": _MONTHS[when.month - 1], "d": f"{when.day:02d}", "e": str(when.day), "a": _DAYS[when.weekday()],
+        "H": f"{when.hour:02d}", "h": str(when.hour), "M": f"{when.minute:02d}", "S": f"{when.second:02d}",
+        "3": f"{when.microsecond // 1000:03d}",
+    }
+    return re.sub(r"%(.)", lambda m: codes.get(m.group(1), m.group(0)), pattern)
+
+
+def _points(v: Value) -> list[tuple[float, float]]:
+    """Points of a geopoint/geotrace/geoshape answer ("lat lon alt acc;lat lon ...")."""
+    out = []
+    for item in (v if isinstance(v, NodeSet) else (v,)):
+        for part in to_string(item).split(";"):
+            nums = part.split()
+            if len(nums) >= 2:
+                lat, lon = to_number(nums[0]), to_number(nums[1])
+                if not (math.isnan(lat) or math.isnan(lon)):
+                    out.append((math.radians(lat), math.radians(lon)))
+    return out
+
+
+def _distance(values: list) -> float:
+    pts = [p for v in values for p in _points(v)]
+    total = 0.0
+    for (la1, lo1), (la2, lo2) in zip(pts, pts[1:]):
+        h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+        total += 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+    return total if len(pts) >= 2 else math.nan
+
+
+def _area(value: Value) -> float:
+    """Area in m² of a closed shape on a sphere (the spherical excess formula ODK uses)."""
+    pts = _points(value)
+    if len(pts) < 3:
+        return 0.0
+    if pts[0] != pts[-1]:
+        pts.append(pts[0])
+    total = 0.0
+    for (la1, lo1), (la2, lo2) in zip(pts, pts[1:]):
+        total += (lo2 - lo1) * (2 + math.sin(la1) + math.sin(la2))
+    return abs(total * EARTH_RADIUS_M ** 2 / 2)
+
+
+def _checklist(values: list, weighted: bool) -> bool:
+    low, high = to_number(values[0]), to_number(values[1])
+    flags = values[2:]
+    if weighted:
+        score = sum(to_number(w) for v, w in zip(flags[0::2], flags[1::2]) if to_bool(v))
+    else:
+        score = sum(1 for v in flags for x in (v if isinstance(v, NodeSet) else (v,)) if to_bool(x))
+    return (math.isnan(low) or low < 0 or score >= low) and (math.isnan(high) or high < 0 or score <= high)
+
+
+def _digest(values: list) -> str:
+    import base64
+    import hashlib
+
+    algorithm = to_string(values[1]).upper().replace("-", "")
+    names = {"MD5": "md5", "SHA1": "sha1", "SHA256": "sha256", "SHA384": "sha384", "SHA512": "sha512"}
+    if algorithm not in names:
+        raise EvaluationError(_("digest() does not know the algorithm '{name}'").format(name=to_string(values[1])))
+    raw = hashlib.new(names[algorithm], to_string(values[0]).encode("utf-8")).digest()
+    encoding = to_string(values[2]).lower() if len(values) > 2 else "base64"
+    return raw.hex() if encoding == "hex" else base64.b64encode(raw).decode("ascii")
+
+
+def _base64_decode(values: list) -> str:
+    import base64
+    import binascii
+
+    try:
+        return base64.b64decode(to_string(values[0]), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return ""
+
+
+def _uuid(values: list) -> str:
+    import secrets
+    import uuid
+
+    if values:
+        n = to_number(values[0])
+        if math.isnan(n) or not 1 <= n <= 1000:
+            return ""
+        alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        return "".join(secrets.choice(alphabet) for _ in range(int(n)))
+    return str(uuid.uuid4())
+
+
+def _choice_name(ev: "_Evaluator", values: list) -> str:
+    """jr:choice-name(value, '${question}'): the label of that choice, in the reader's language."""
+    where = to_string(values[1])
+    m = re.search(r"\$\{([^}]+)\}", where)
+    name = m.group(1).strip() if m else where.strip().rstrip("/").rsplit("/", 1)[-1]
+    label = getattr(ev.ctx, "choice_label", None)
+    code = to_string(values[0]).strip()
+    return (label(name, code) if label and code else "") or ""
+
+
+def _join(values: list) -> str:
+    parts: list[str] = []
+    for v in values[1:]:
+        parts.extend(to_string(x) for x in v) if isinstance(v, NodeSet) else parts.append(to_string(v))
+    return to_string(values[0]).join(parts)
+
+
+def _decimal_time(values: list) -> float:
+    when = _datetime_of(values[0])
+    if when is None:
+        return math.nan
+    return (when.hour * 3600 + when.minute * 60 + when.second + when.microsecond / 1e6) / 86400
+
+
+def _decimal_date_time(values: list) -> float:
+    when = _datetime_of(values[0])
+    if when is None:
+        return math.nan
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return (when - dt.datetime(1970, 1, 1)).total_seconds() / 86400
+
+
+def _date_time(values: list) -> Value:
+    when = _datetime_of(values[0])
+    return when if when is not None else ""
+
+
+def _pulldata(ev: "_Evaluator", values: list) -> Value:
+    """pulldata('file', 'column', 'key column', key): from the rows of a data file sent
+    with the form, the column of the first row whose key column equals the key."""
+    rows = getattr(ev.ctx, "instance_rows", None)
+    column, key_column, key = (to_string(v) for v in values[1:])
+    for row in (rows(to_string(values[0])) if rows else ()):
+        ev.spend()
+        if row.get(key_column, "") == key:
+            return row.get(column, "")
+    return ""
+
+
+def _position(ev: "_Evaluator", _values: list) -> float:
+    position = getattr(ev.ctx, "position", None)
+    return float(position()) if position else math.nan
+
+
+_ODK_EXTRA: dict[str, Callable[["_Evaluator", list], Value]] = {
+    "jr:choice-name": _choice_name,
+    "format-date": lambda _e, v: format_date(v[0], to_string(v[1])),
+    "format-date-time": lambda _e, v: format_date(v[0], to_string(v[1])),
+    "join": lambda _e, v: _join(v),
+    "uuid": lambda _e, v: _uuid(v),
+    "substring-before": lambda _e, v: to_string(v[0]).partition(to_string(v[1]))[0]
+    if to_string(v[1]) in to_string(v[0]) else "",
+    "substring-after": lambda _e, v: to_string(v[0]).partition(to_string(v[1]))[2]
+    if to_string(v[1]) in to_string(v[0]) else "",
+    "substring": lambda _e, v: _xpath_substring(to_string(v[0]), to_number(v[1]),
+                                                to_number(v[2]) if len(v) > 2 else None),
+    "translate": lambda _e, v: "".join(
+        (to_string(v[2])[to_string(v[1]).index(ch)] if to_string(v[1]).index(ch) < len(to_string(v[2])) else "")
+        if ch in to_string(v[1]) else ch for ch in to_string(v[0])),
+    "normalize-space": lambda _e, v: " ".join(to_string(v[0]).split()),
+    "string-length": lambda _e, v: float(len(to_string(v[0]))),
+    "sqrt": _number_fn(math.sqrt), "exp": _number_fn(math.exp), "exp10": _number_fn(lambda x: 10 ** x),
+    "log": _number_fn(math.log), "log10": _number_fn(math.log10), "sin": _number_fn(math.sin),
+    "cos": _number_fn(math.cos), "tan": _number_fn(math.tan), "asin": _number_fn(math.asin),
+    "acos": _number_fn(math.acos), "atan": _number_fn(math.atan), "atan2": _number_fn(math.atan2),
+    "pi": lambda _e, v: math.pi,
+    "date-time": lambda _e, v: _date_time(v),
+    "decimal-date-time": lambda _e, v: _decimal_date_time(v),
+    "decimal-time": lambda _e, v: _decimal_time(v),
+    "position": _position,
+    "pulldata": _pulldata,
+    "count-non-empty": lambda _e, v: float(sum(1 for x in (v[0] if isinstance(v[0], NodeSet) else (v[0],))
+                                               if to_string(x) != "")),
+    "boolean-from-string": lambda _e, v: to_string(v[0]).strip().lower() in ("true", "1"),
+    "checklist": lambda _e, v: _checklist(v, weighted=False),
+    "weighted-checklist": lambda _e, v: _checklist(v, weighted=True),
+    "random": lambda _e, v: random.random(),
+    "digest": lambda _e, v: _digest(v),
+    "base64-decode": lambda _e, v: _base64_decode(v),
+    "area": lambda _e, v: _area(v[0]),
+    "distance": lambda _e, v: _distance(v),
+}
+
+
 def evaluate(text: str, ctx: Context) -> Value:
     """Parse then evaluate; for tests and one-off uses (the engine keeps parsed trees)."""
     return parse(text).evaluate(ctx)
@@ -863,8 +1248,9 @@ class SimpleContext:
 
     def __init__(self, values: dict[str, Value] | None = None, current: Value = "",
                  columns: dict[str, Value] | None = None, today: dt.date | None = None,
-                 now: dt.datetime | None = None):
+                 now: dt.datetime | None = None, instances: dict[str, list[dict[str, str]]] | None = None):
         self.values = values or {}
+        self.instances = instances or {}
         self._current = current
         self.columns = columns or {}
         self._now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -875,6 +1261,9 @@ class SimpleContext:
         if isinstance(v, list):
             return NodeSet(v)
         return "" if v is None else v
+
+    def instance_rows(self, list_name: str) -> list[dict[str, str]]:
+        return self.instances.get(list_name, [])
 
     def current(self) -> Value:
         return self._current

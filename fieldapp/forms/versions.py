@@ -86,10 +86,12 @@ def latest_definition(form_id: str, rows: Iterable[Mapping[str, Any]]) -> Mappin
 
 def new_submission(definition_id: str, definition: Mapping[str, Any], title: str, *,
                    project_id: str | None = None, now: Callable[[], dt.datetime] | None = None,
-                   language: str | None = None) -> dict[str, Any]:
+                   language: str | None = None, metadata: Mapping[str, str] | None = None,
+                   last_saved: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Values of a new form_submission row (a draft) on the given definition row, with the
-    form's defaults already filled in."""
-    state = FormState(definition["definition"], now=now, language=language)
+    form's defaults already filled in (`metadata`, `last_saved`: see `device_context`)."""
+    state = FormState(definition["definition"], now=now, language=language, metadata=metadata,
+                      last_saved=last_saved)
     values: dict[str, Any] = {
         "definition_id": definition_id,
         "form_id": definition["form_id"],
@@ -159,6 +161,19 @@ def publish_to_store(store, imported: Mapping[str, Any], *, published_at: str | 
         return row["id"]
     values = {k: v for k, v in row.items() if k != "id"}
     return store.insert("form_definition", values, row_id=row["id"])
+
+
+def device_context(store, form_id: str) -> dict[str, Any]:
+    """What a new submission of `form_id` reads of this installation: `metadata` for ODK's
+    metadata questions (deviceid: the installation's id, username: the user signed in for
+    sync) and `last_saved`, the answers of the submission of that form saved last here,
+    for ${last-saved#name}. Keyword arguments of `new_submission`."""
+    metadata = {k: v for k, v in {"deviceid": store.device_id, "username": store.meta("sync_user")}.items() if v}
+    from fieldapp.core.store import Order
+
+    last = store.ids("form_submission", {"form_id": form_id}, order=Order("updated_at", descending=True), limit=1)
+    row = store.get("form_submission", last[0]) if last else None
+    return {"metadata": metadata, "last_saved": (row or {}).get("answers") or {}}
 
 
 def shipped_templates() -> list[Path]:

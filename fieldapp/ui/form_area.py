@@ -20,7 +20,7 @@ from shiboken6 import isValid
 
 from fieldapp.core.store import Order
 from fieldapp.forms.definition import text_in
-from fieldapp.forms.versions import latest_definition, new_submission, publish_shipped
+from fieldapp.forms.versions import device_context, latest_definition, new_submission, publish_shipped
 from fieldapp.i18n import _, language
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import choice_label
@@ -286,7 +286,8 @@ class FormsArea(QWidget):
         store, lang = self.store, language()
 
         def create() -> str:
-            values = new_submission(definition_id, row, title, project_id=project_id, language=lang)
+            values = new_submission(definition_id, row, title, project_id=project_id, language=lang,
+                                    **device_context(store, row["form_id"]))
             if country:
                 values["country"] = country
             return store.insert("form_submission", values)

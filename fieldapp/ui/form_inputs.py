@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.fieldspec import parse_decimal
 from fieldapp.forms.definition import (
-    DATE, DECIMAL, FILE, GEOPOINT, IMAGE, INTEGER, NOTE, SELECT_MULTIPLE, SELECT_ONE,
+    ATTACHMENT_TYPES, DATE, DATETIME, DECIMAL, GEOPOINT, GEOSHAPE, GEOTRACE, IMAGE, INTEGER, NOTE, SELECT_MULTIPLE,
+    SELECT_ONE, TIME,
 )
 from fieldapp.forms.engine import Item
 from fieldapp.i18n import _, language
@@ -571,8 +572,12 @@ def make_question_input(item: Item, choices: list[tuple[str, str]] | None = None
         return CheckboxQuestion(item, choices)
     if t == GEOPOINT:
         return GeopointQuestion(item)
-    if t in (IMAGE, FILE):
+    if t in ATTACHMENT_TYPES:  # image, audio, video, file: attachments of the submission
         return AttachmentQuestion(item)
     if "multiline" in appearance:
         return LongQuestion(item)
+    typed = {TIME: _("HH:MM"), DATETIME: _("YYYY-MM-DD HH:MM"), GEOTRACE: _("latitude longitude; latitude longitude; …"),
+             GEOSHAPE: _("latitude longitude; latitude longitude; …")}
+    if t in typed:  # a desktop has no clock widget or GPS trace: typed, checked by the engine
+        return LineQuestion(item, placeholder=typed[t])
     return LineQuestion(item, placeholder=_("Digits") if "numbers" in appearance else "")

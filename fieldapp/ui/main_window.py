@@ -18,6 +18,7 @@ from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.capture import CaptureView
 from fieldapp.ui.child_panel import ChildPanel
 from fieldapp.ui.display import moment_text, number_text
+from fieldapp.ui.documents_menu import Documents
 from fieldapp.ui.help_menu import add_help_menu
 from fieldapp.ui.list_page import ListPage
 from fieldapp.ui.search_box import SearchBox
@@ -175,6 +176,9 @@ class MainWindow(QMainWindow):
 
         file_menu = self.menuBar().addMenu(_("&File"))
         file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        self.documents = Documents(self)  # import, export, sheets, minutes, carbon calculator
+        self.documents.install(file_menu)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)

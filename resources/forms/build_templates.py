@@ -35,6 +35,13 @@ def tr(column: str, en: str, fr: str, es: str) -> dict[str, str]:
     return {f"{column}::{name}": text for (code, name), text in zip(LANGS, (en, fr, es))}
 
 
+def title(en: str, fr: str, es: str) -> dict[str, str]:
+    """The form's title: pyxform (ODK, KoboToolbox) reads only a plain form_title, so the
+    other languages go in translated_title::LANGUAGE, which it leaves alone."""
+    return {"form_title": en, **{k.replace("form_title", "translated_title"): v
+                                 for k, v in tr("form_title", en, fr, es).items() if not k.endswith("(en)")}}
+
+
 def L(en: str, fr: str, es: str) -> dict[str, str]:
     return tr("label", en, fr, es)
 
@@ -301,8 +308,8 @@ def proposal() -> tuple[list, list, dict]:
                   ("MAD", "Moroccan dirham", "Dirham marocain", "Dírham marroquí")]
     choices = yes_no() + reference_choices() + [
         {"list_name": "currency", "name": code, **L(en, fr, es)} for code, en, fr, es in currencies]
-    settings = {"form_id": "project_proposal", **tr("form_title", "Project proposal", "Proposition de projet",
-                                                     "Propuesta de proyecto"),
+    settings = {"form_id": "project_proposal", **title("Project proposal", "Proposition de projet",
+                                                       "Propuesta de proyecto"),
                 "default_language": "English (en)"}
     return s, choices, settings
 
@@ -517,9 +524,9 @@ def assessment() -> tuple[list, list, dict]:
         choices += [{"list_name": list_name, "name": code, **L(en, fr, es)} for code, en, fr, es in scores]
     choices.append({"list_name": "score_na", "name": "na", **L("Not applicable", "Sans objet", "No aplica")})
     settings = {"form_id": "project_self_assessment",
-                **tr("form_title", "Project self-assessment against the STC criteria",
-                     "Auto-évaluation du projet selon les critères du CST",
-                     "Autoevaluación del proyecto según los criterios del CCT"),
+                **title("Project self-assessment against the STC criteria",
+                        "Auto-évaluation du projet selon les critères du CST",
+                        "Autoevaluación del proyecto según los criterios del CCT"),
                 "default_language": "English (en)"}
     return s, choices, settings
 

@@ -26,7 +26,8 @@ def demo_dir(tmp_path_factory):
 
 def test_installed_program_runs_headless(tmp_path):
     version = subprocess.run([str(FIELDAPP), "--version"], capture_output=True, text=True, timeout=60)
-    assert version.returncode == 0 and version.stdout.strip() == f"fieldapp {__version__}"
+    assert version.returncode == 0 and version.stdout.splitlines()[0] == f"Field App {__version__}"
+    assert "PySide6-Essentials" in version.stdout and "SQLAlchemy" in version.stdout  # what a bug report needs
     stats = subprocess.run([str(FIELDAPP), "stats", "--data-dir", str(tmp_path / "d")], capture_output=True, text=True, timeout=120)
     assert stats.returncode == 0, stats.stderr
     lines = dict(line.rsplit(None, 1) for line in stats.stdout.splitlines())
