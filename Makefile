@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(PY) bench/xlsform_corpus.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/forms_window.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/ui.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/map.py
 	$(PY) bench/server.py
 	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
 	  cd bench/pouch && npm ci --ignore-scripts --no-audit --no-fund; \

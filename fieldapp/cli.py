@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from fieldapp import __version__, diagnostics
-from fieldapp.i18n import _
+from fieldapp.i18n import _, ngettext
 from fieldapp.paths import default_data_dir
 
 DEFAULT_UI_DEMO_SCALE = 2000
@@ -96,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all-attachments", action="store_true",
                    help=_("also download every attachment of your regions (before a trip with no network)"))
     p.add_argument("--insecure", action="store_true", help=_("allow plain http to a machine other than this one"))
+
+    p = sub.add_parser("dashboard", help=_("the 4 per 1000 dashboard's figures (CSV, or JSON with --json)"))
+    _data_dir_option(p)
+    p.add_argument("--json", action="store_true", help=_("print the figures as one JSON document"))
+    p.add_argument("--region", metavar="CODE", help=_("only this region (AFR, MENA, EUR, ...)"))
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help=_("only records dated on or after this day"))
+    p.add_argument("--until", dest="date_until", metavar="YYYY-MM-DD", help=_("only records dated on or before this day"))
+    p.add_argument("--period", choices=("month", "quarter", "year"), default="year",
+                   help=_("the step of the figures over time (default: %(default)s)"))
 
     p = sub.add_parser("form", help=_("project form templates"))
     _data_dir_option(p)
@@ -251,7 +260,7 @@ def _check(store, args, out: TextIO) -> int:
     if problems:
         for p in problems:
             print(p, file=out)
-        print(_("{n} problem(s) found.").format(n=len(problems)), file=out)
+        print(ngettext("{n} problem found.", "{n} problems found.", len(problems)).format(n=len(problems)), file=out)
         return 1
     print(_("No problems found."), file=out)
     return 0
@@ -288,8 +297,32 @@ def _window(data_dir: Path, args, extra: list[str]) -> int:
     return int(run(data_dir, demo_scale=DEFAULT_UI_DEMO_SCALE if args.demo_if_empty else None, argv=ui_argv))
 
 
+def _dashboard(store, args, out: TextIO) -> int:
+    import json
+
+    from fieldapp.core import dashboard
+
+    try:
+        flt = dashboard.DashboardFilter(region=args.region, date_from=args.date_from, date_until=args.date_until,
+                                        period=args.period)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.region and not store.catalog.has("region", args.region):
+        print(_("unknown region {code!r}; known: {codes}").format(
+            code=args.region, codes=", ".join(store.catalog.codes("region"))), file=sys.stderr)
+        return 2
+    figures = dashboard.compute(store, flt)
+    if args.json:
+        json.dump(figures, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(dashboard.to_csv(figures))
+    return 0
+
+
 COMMANDS = {"demo": _demo, "search": _search, "stats": _stats, "export": _export, "import": _import, "check": _check,
-            "sync": _sync}
+            "sync": _sync, "dashboard": _dashboard}
 
 
 # --------------------------------------------------------------------------- helpers

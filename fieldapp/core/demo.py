@@ -1161,14 +1161,18 @@ def generate_rows(*, scale: int, seed: int = 1) -> dict[str, list[dict]]:
     return rows
 
 
-def generate(store: Any, *, scale: int, seed: int = 1, progress: Progress | None = None) -> dict[str, int]:
+def generate(store: Any, *, scale: int, seed: int = 1, progress: Progress | None = None,
+             submissions: bool = True) -> dict[str, int]:
     """Write the demo world into `store` on its fast path (already clean values, nothing
     queued for sync: a demo server is seeded with the same rows). Returns rows written
-    per entity. `progress(entity, done, total)` is called as each chunk lands."""
+    per entity. `progress(entity, done, total)` is called as each chunk lands.
+    `submissions=False` leaves out the draft submissions, which only this store would
+    hold (a demo server is seeded with `generate_rows`, which has none)."""
     from fieldapp.core.schema import ENTITIES
 
     rows = generate_rows(scale=scale, seed=seed)
-    rows.update(_submissions(store, rows.get("project", []), scale, seed))
+    if submissions:
+        rows.update(_submissions(store, rows.get("project", []), scale, seed))
     counts: dict[str, int] = {}
     chunk = 10_000
     for e in ENTITIES:

@@ -209,6 +209,12 @@ class Store:
                 )
         return and_(*clauses) if clauses else None
 
+    def where(self, entity_name: str, filters: Mapping[str, Any] | None = None, *, text_query: str | None = None):
+        """The SQL condition of a list's filters (live rows only), for readers that select
+        other columns than `ids()` does: the map's points, say."""
+        e = entity(entity_name)
+        return self._where(e, filters, text_query, False)
+
     def ids(
         self,
         entity_name: str,

@@ -98,7 +98,8 @@ def to_number(v: Value) -> float:
         if _NUMERIC_TEXT_RE.fullmatch(v):
             return float(v)
         if _ISO_DATE_RE.fullmatch(v.strip()):
-            return float((_to_date(v) - EPOCH).days)
+            d = _to_date(v)  # None for a date that does not exist (2025-02-30)
+            return float((d - EPOCH).days) if d is not None else math.nan
         return math.nan
     return math.nan
 

@@ -90,7 +90,7 @@ def sync_command(store: Store, out: TextIO, *, server: str | None, user: str | N
             result = SyncEngine(store, transport).sync()
         if result.ok and all_attachments:
             got = blobs.download_all(store, transport)
-            print(_("{n} attachment(s) downloaded").format(n=got), file=out)
+            print(ngettext("{n} attachment downloaded", "{n} attachments downloaded", got).format(n=got), file=out)
     except AuthRequired as exc:
         print(_("error: login refused: {reason}").format(reason=exc.message), file=out)
         return 1

@@ -2,9 +2,13 @@
 working on the first start, with nothing to configure.
 
 The first time, a server database is seeded with the demo data (the same generator as
-the app's, seed 1) and a `demo` account with access to every region; its password is
-kept in a file only the user can read, so the app logs in by itself. The service runs
-as a child process on 127.0.0.1 and stops with the app.
+the app's, seed 1), the project form templates bundled with the app (without them every
+submission would be refused: "Form template: no such record") and a `demo` account
+with access to every region; its password is kept in a file only the user can read, so
+the app logs in by itself. Seeding runs the service's own commands in ONE child
+process (each start of Python costs a second on a small laptop). A folder seeded by an
+older version gets the templates it lacks on the next start. The service runs as a
+child process on 127.0.0.1 and stops with the app.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,24 +84,99 @@ def _port() -> int:
     raise OSError("no free port on 127.0.0.1")
 
 
+FORMS_MARKER = "forms-published.json"
+
+
+def _published_forms(folder: Path) -> set[str]:
+    try:
+        return set(json.loads((folder / FORMS_MARKER).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return set()
+
+
+def _bundled_forms() -> dict[str, Path]:
+    """form_id -> XLSForm file of each template bundled with the app."""
+    from fieldapp.forms.versions import shipped_templates
+
+    return {path.stem: path for path in shipped_templates()}
+
+
+def _seed(folder: Path, db: str, *, demo: tuple[int, int] | None, password: str | None, forms: list[Path]) -> None:
+    """Run the seeding steps in one child process (see `seed_main`); raises
+    RuntimeError with the service's own message when a step fails."""
+    plan = {"db": db, "blobs": str(folder / "blobs"), "demo": demo, "user": DEMO_USER, "password": password,
+            "forms": [str(f) for f in forms]}
+    done = subprocess.run([sys.executable, "-m", "fieldapp.syncing.demo_service"], input=json.dumps(plan),
+                          text=True, capture_output=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"seeding the demo sync service failed: {(done.stderr or done.stdout).strip()[-500:]}")
+
+
 def prepare(folder: Path, *, scale: int = 2000, seed: int = 1) -> tuple[str, str]:
-    """Seed the demo server database once; returns (db url, demo password)."""
+    """Seed the demo server database once (demo records, bundled form templates, the demo
+    account), and publish templates it lacks when it was seeded before; returns
+    (db url, demo password)."""
     folder.mkdir(parents=True, exist_ok=True)
     db = f"sqlite:///{folder / 'server.sqlite'}"
     login_file = folder / "demo-login.json"
+    bundled = _bundled_forms()
     if login_file.exists():
-        return db, json.loads(login_file.read_text(encoding="utf-8"))["password"]
-    common = ["--db", db, "--blobs", str(folder / "blobs")]
-    subprocess.run(_server("demo", "--scale", str(scale), "--seed", str(seed), *common), check=True,
-                   stdout=subprocess.DEVNULL)
+        password = json.loads(login_file.read_text(encoding="utf-8"))["password"]
+        missing = [path for form_id, path in sorted(bundled.items()) if form_id not in _published_forms(folder)]
+        if missing:
+            _seed(folder, db, demo=None, password=None, forms=missing)
+            _write_private(folder / FORMS_MARKER, sorted(bundled))
+        return db, password
     password = secrets.token_urlsafe(12)
-    # --password=VALUE: a random password may start with "-", which argparse would take for an option
-    subprocess.run(_server("create-user", DEMO_USER, "--role", "correspondent", "--region", "*",
-                           f"--password={password}", *common), check=True, stdout=subprocess.DEVNULL)
-    fd = os.open(login_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump({"user": DEMO_USER, "password": password}, fh)
+    _seed(folder, db, demo=(scale, seed), password=password, forms=[bundled[k] for k in sorted(bundled)])
+    _write_private(folder / FORMS_MARKER, sorted(bundled))
+    _write_private(login_file, {"user": DEMO_USER, "password": password})  # last: marks the folder as seeded
     return db, password
+
+
+def _write_private(path: Path, value) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(value, fh)
+
+
+def seed_main(plan: dict) -> int:
+    """The child process's side of `_seed`: the service's commands, in-process."""
+    from sync.server.cli import main as server
+
+    common = ["--db", plan["db"], "--blobs", plan["blobs"]]
+    if plan.get("demo"):
+        scale, seed = plan["demo"]
+        with open(os.devnull, "w") as quiet, redirect_stdout(quiet):  # one-time passwords of the role users
+            if server(["demo", "--scale", str(scale), "--seed", str(seed), *common]):
+                return 1
+    if plan.get("password"):
+        # --password=VALUE: a random password may start with "-", which argparse would take for an option
+        if server(["create-user", plan["user"], "--role", "correspondent", "--region", "*",
+                   f"--password={plan['password']}", *common]):
+            return 1
+    held = _server_form_ids(plan["db"])
+    for form in plan.get("forms") or []:
+        if Path(form).stem in held:
+            continue  # published before (publishing again would make a version 2 nobody holds)
+        if server(["publish-form", form, *common]):
+            return 1
+    return 0
+
+
+def _server_form_ids(db_url: str) -> set[str]:
+    """form_ids the service already holds a template of."""
+    from sqlalchemy import select
+
+    from sync.server import db
+    from sync.server.tables import TABLES
+
+    engine = db.make_engine(db_url)
+    if not db.is_current(engine):
+        db.migrate(engine)
+    t = TABLES["form_definition"]
+    with engine.connect() as conn:
+        return {r.form_id for r in conn.execute(select(t.c.form_id))}
 
 
 def start(folder: Path, *, scale: int = 2000, timeout: float = 60.0) -> DemoService:
@@ -109,3 +189,7 @@ def start(folder: Path, *, scale: int = 2000, timeout: float = 60.0) -> DemoServ
                             stdout=log, stderr=log)
     wait_healthy(url, proc, timeout, folder / "server.log")
     return DemoService(folder, url, DEMO_USER, password, proc)
+
+
+if __name__ == "__main__":  # the seeding child: a JSON plan on stdin (the password stays off the command line)
+    sys.exit(seed_main(json.loads(sys.stdin.read())))

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -21,6 +22,7 @@ from fieldapp.system_libs import check_window_libraries
 from fieldapp.ui.error_reporting import install as install_error_reporting
 from fieldapp.ui.i18n_qt import apply_language
 from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.quit_signals import QuitOnSignals
 from fieldapp.ui.settings import Settings
 from fieldapp.ui.theme import app_icon, apply_theme
 from fieldapp.ui.window_setup import WindowServices, wants_demo_service
@@ -38,9 +40,11 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def generate_demo(window: MainWindow, scale: int) -> None:
+def generate_demo(window: MainWindow, scale: int, *, submissions: bool = True,
+                  then: Callable[[], None] | None = None) -> None:
     """Fill the database with demo data if it holds no practice, on the writer thread
-    (the window is already up and stays responsive), then refresh the lists."""
+    (the window is already up and stays responsive), then refresh the lists and call
+    `then` (whether data was made or not)."""
     try:
         demo = importlib.import_module("fieldapp.core.demo")
     except ImportError:
@@ -51,7 +55,7 @@ def generate_demo(window: MainWindow, scale: int) -> None:
     def fill_if_empty() -> bool:
         if store.count("practice"):
             return False
-        demo.generate(store, scale=scale, seed=1)
+        demo.generate(store, scale=scale, seed=1, submissions=submissions)
         return True
 
     def done(generated: bool) -> None:
@@ -60,9 +64,13 @@ def generate_demo(window: MainWindow, scale: int) -> None:
             window.refresh_all()
         else:
             window.statusBar().clearMessage()
+        if then is not None:
+            then()
 
     def failed(exc: BaseException) -> None:
         window.statusBar().showMessage(_("Could not generate demo data: {reason}").format(reason=exc), 15000)
+        if then is not None:
+            then()
 
     window.statusBar().showMessage(_("Preparing demo data…"))
     window.bridge.write(fill_if_empty, on_done=done, on_error=failed)
@@ -85,7 +93,11 @@ def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None
     window = MainWindow(store, settings)
     window.error_reporter = install_error_reporting(window)
     services = WindowServices(window, settings.q)
-    window.show()
+    if window.screen_too_small:
+        window.showMaximized()
+    else:
+        window.show()
+    quitter = QuitOnSignals(app)  # kill / logout / Ctrl+C: through the clean-up below, demo service included
     if os.environ.get(READY_ENV):
         def report() -> None:
             window.repaint()  # populated means painted: the first screen's rows are fetched
@@ -100,6 +112,7 @@ def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None
     try:
         return app.exec()
     finally:
+        quitter.restore()
         services.shutdown()
         window.shutdown()
         window.close()  # quit from a menu or a signal leaves it open otherwise

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QCompleter, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSplitter, QTabWidget,
+    QApplication, QCompleter, QFormLayout, QHeaderView, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSplitter, QTabWidget,
     QVBoxLayout, QWidget,
 )
 
 from fieldapp.core.counts import Attendance, attendance
 from fieldapp.core.fieldspec import ValidationError
 from fieldapp.core.schema import AGE_GROUPS, DECISION_OUTCOMES, GENDERS, entity
-from fieldapp.i18n import _
+from fieldapp.i18n import _, ngettext
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.child_panel import ChildPanel
 from fieldapp.ui.display import choice_label, date_text
@@ -26,6 +26,25 @@ from fieldapp.ui.lookup import make_lookup
 from fieldapp.ui.pickers import CodeCombo, OptionalDateEdit
 
 PARTICIPANT = entity("meeting_participant")
+
+
+class ClickThrough(QObject):
+    """A click outside a completion popup closes it and lands where it was aimed.
+
+    Qt's popup swallows that click: the keyboard stayed in the name field, so what the
+    person then typed for the organisation became the participant's name."""
+
+    def eventFilter(self, popup: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() != QEvent.Type.MouseButtonPress or not isinstance(popup, QWidget):
+            return False
+        where = event.globalPosition().toPoint()
+        if popup.rect().contains(popup.mapFromGlobal(where)):
+            return False
+        popup.hide()
+        target = QApplication.widgetAt(where)
+        if target is not None and target.focusPolicy() & Qt.FocusPolicy.ClickFocus:
+            target.setFocus(Qt.FocusReason.MouseFocusReason)
+        return True
 
 
 class ContactCompleter(QCompleter):
@@ -43,6 +62,8 @@ class ContactCompleter(QCompleter):
         self.contact: dict | None = None
         self.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         edit.setCompleter(self)
+        self._click_through = ClickThrough(self)
+        self.popup().installEventFilter(self._click_through)  # after QCompleter's own: runs first
         self._timer = QTimer(self, singleShot=True, interval=120)
         self._timer.timeout.connect(self._ask)
         edit.textEdited.connect(self._typed)
@@ -170,12 +191,17 @@ class CaptureView(QWidget):
         self.person_add = QPushButton(_("Register"))
         for combo in (self.person_gender, self.person_age):
             _compact(combo)
-        self.person_name.setMinimumWidth(180)
-        self.person_org.setMinimumWidth(120)
-        for w, stretch in ((self.person_name, 3), (self.person_org, 2), (self.person_gender, 0), (self.person_age, 0),
-                           (self.person_add, 0)):
-            entry.addWidget(w, stretch)
+        # Two lines, so that each text field keeps room for a name on a laptop screen
+        # with large system fonts: who (name, organisation), then gender, age, Register.
+        entry.addWidget(self.person_name, 3)
+        entry.addWidget(self.person_org, 2)
         people_layout.addLayout(entry)
+        details = QHBoxLayout()
+        for w in (self.person_gender, self.person_age):
+            details.addWidget(w)
+        details.addStretch(1)
+        details.addWidget(self.person_add)
+        people_layout.addLayout(details)
         self.contacts = ContactCompleter(self.bridge, self.person_name)
         self.contacts.contact_picked.connect(self._contact_picked)
         self.person_name.returnPressed.connect(self._enter_in_name)
@@ -210,8 +236,10 @@ class CaptureView(QWidget):
         _compact(self.decision_outcome)
         self.decision_outcome.setAccessibleName(_("Outcome"))
         self.decision_add = QPushButton(_("Add"))
-        d_entry.addWidget(self.decision_text, 1)
+        dl.addWidget(self.decision_text)  # the whole width: a decision is a sentence
+        d_entry.addWidget(QLabel(_("Outcome:")))
         d_entry.addWidget(self.decision_outcome)
+        d_entry.addStretch(1)
         d_entry.addWidget(self.decision_add)
         dl.addLayout(d_entry)
         self.decisions = ChildPanel(self.bridge, "decision", quick_field="text", placeholder="", quick_line=False,
@@ -235,9 +263,9 @@ class CaptureView(QWidget):
         self.action_due.edit.setAccessibleName(_("Due date"))
         self.action_due.setToolTip(_("Due date"))
         self.action_add = QPushButton(_("Add"))
-        a_entry.addWidget(self.action_text, 3)
-        a_entry.addWidget(self.action_owner, 2)
-        a_entry.addWidget(self.action_due, 1)
+        al.addWidget(self.action_text)  # the whole width; owner and due date below
+        a_entry.addWidget(self.action_owner, 1)
+        a_entry.addWidget(self.action_due)
         a_entry.addWidget(self.action_add)
         al.addLayout(a_entry)
         self.actions = ChildPanel(self.bridge, "action_item", quick_field="text", placeholder="", quick_line=False,
@@ -271,10 +299,19 @@ class CaptureView(QWidget):
         pl.addWidget(self.captured, 1)
         self.practice_add.clicked.connect(self.capture_practice)
         self.tabs.addTab(practice, _("Capture a practice"))
+        # Tab titles are never cut ("Capture a…"): when they do not fit, arrows scroll them.
+        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
+        self.tabs.setUsesScrollButtons(True)
+        self.tabs.tabBar().setExpanding(False)
         splitter.addWidget(self.tabs)
+        splitter.setChildrenCollapsible(False)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([1, 1])  # halves, whatever the entry rows would ask for
+        self.splitter = splitter
         self._panels = (self.participants, self.agenda, self.decisions, self.actions, self.captured)
+        for panel in self._panels:  # columns share the pane's width: no sideways scrolling in the room
+            panel.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self._set_enabled(False)
         self._update_counts()
 
@@ -355,10 +392,15 @@ class CaptureView(QWidget):
         other = a.by_gender.get("other", 0)
         undisclosed = a.by_gender.get("undisclosed", 0)
         pct = lambda n: f"{round(100 * a.share(n))} %"  # noqa: E731
-        self.counts.setText(
-            _("{total} participants · {women} women ({wp}) · {men} men · {other} other · {undisclosed} not said · "
-              "{youth} youth ({yp})").format(total=a.total, women=a.women, wp=pct(a.women), men=a.men, other=other,
-                                             undisclosed=undisclosed, youth=a.youth, yp=pct(a.youth)))
+        parts = (  # each count with its own plural form ("1 man", "2 men")
+            ngettext("{n} participant", "{n} participants", a.total).format(n=a.total),
+            ngettext("{n} woman ({share})", "{n} women ({share})", a.women).format(n=a.women, share=pct(a.women)),
+            ngettext("{n} man", "{n} men", a.men).format(n=a.men),
+            ngettext("{n} other", "{n} other", other).format(n=other),
+            ngettext("{n} not said", "{n} not said", undisclosed).format(n=undisclosed),
+            ngettext("{n} youth ({share})", "{n} youth ({share})", a.youth).format(n=a.youth, share=pct(a.youth)),
+        )
+        self.counts.setText(" · ".join(parts))
         self.counts_changed.emit(a)
 
     # ------------------------------------------------------------------ decisions, actions

@@ -18,6 +18,7 @@ from fieldapp.ui.child_model import ChildTableModel
 from fieldapp.ui.display import choice_label, record_title
 from fieldapp.ui.editor import ERROR_STYLE
 from fieldapp.ui.record_model import VALUE_ROLE
+from fieldapp.ui.wheel_guard import guard as guard_wheel
 
 
 class ChoiceDelegate(QStyledItemDelegate):
@@ -38,6 +39,7 @@ class ChoiceDelegate(QStyledItemDelegate):
         if f.kind != fs.CHOICE:
             return super().createEditor(parent, option, index)
         combo = QComboBox(parent)
+        guard_wheel(combo)
         if not f.required:
             combo.addItem("", None)
         for code, label in self._options(f):
@@ -61,10 +63,11 @@ class ChildPanel(QWidget):
     """Children of one record: table (edit in place), add line, remove button."""
 
     added = Signal(str)
+    open_requested = Signal(str)  # a child's id: show it in full in its own editor (openable panels)
 
     def __init__(self, bridge, entity_name: str, *, quick_field: str, placeholder: str,
                  extra_values: Callable[[str], dict[str, Any]] | None = None, hide: tuple[str, ...] = (),
-                 quick_line: bool = True, parent: QWidget | None = None):
+                 quick_line: bool = True, openable: bool = False, parent: QWidget | None = None):
         super().__init__(parent)
         self.bridge = bridge
         self.store = bridge.store
@@ -83,6 +86,12 @@ class ChildPanel(QWidget):
         self.remove_button.setAccessibleName(_("Remove selected {what}").format(what=_(self.entity.label).lower()))
         add_row.addWidget(self.quick, 1)
         add_row.addWidget(self.add_button)
+        self.open_button = QPushButton(_("Open in full"))
+        self.open_button.setToolTip(_("Show the selected {what} with all its fields").format(
+            what=_(self.entity.label).lower()))
+        self.open_button.setVisible(openable)
+        self.open_button.clicked.connect(self.open_selected)
+        add_row.addWidget(self.open_button)
         add_row.addWidget(self.remove_button)
         if not quick_line:  # the screen brings its own entry row
             self.quick.hide()
@@ -125,7 +134,7 @@ class ChildPanel(QWidget):
 
     def set_parent_id(self, parent_id: str | None) -> None:
         self.model.set_parent_id(parent_id)
-        for w in (self.quick, self.add_button, self.remove_button, self.view):
+        for w in (self.quick, self.add_button, self.remove_button, self.open_button, self.view):
             w.setEnabled(parent_id is not None)
         self._say(None)
 
@@ -150,6 +159,13 @@ class ChildPanel(QWidget):
 
         self._say(None)
         self.bridge.write(self.store.insert, self.entity.name, values, on_done=self.added.emit, on_error=failed)
+
+    def open_selected(self) -> None:
+        rows = self.view.selectionModel().selectedRows() or (
+            [self.view.currentIndex()] if self.view.currentIndex().isValid() else [])
+        rid = self.model.row_id(rows[0].row()) if rows else None
+        if rid is not None:
+            self.open_requested.emit(rid)
 
     def remove_selected(self) -> None:
         rows = self.view.selectionModel().selectedRows()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from fieldapp.core import fieldspec as fs
 from fieldapp.core.hlc import Stamp
 from fieldapp.core.schema import BY_NAME
-from fieldapp.i18n import _, language
+from fieldapp.i18n import _, language, ngettext
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import record_title, value_text
 
@@ -37,6 +37,23 @@ def when_text(hlc: str | None) -> str:
         return moment.isoformat(timespec="minutes")
 
 
+def side_text(side: dict) -> str:
+    """Who wrote one side of a conflict, on which device and when: one person may work on
+    a laptop and a desktop, and the two values can both be theirs."""
+    author = side.get("author") or _("someone")
+    when = when_text(side.get("hlc"))
+    device = side.get("device") or device_of(side.get("hlc"))
+    if device:
+        return _("By {author} on device {device}, {when}").format(author=author, device=device, when=when)
+    return _("By {author}, {when}").format(author=author, when=when)
+
+
+def device_of(hlc: str | None) -> str | None:
+    """The device part of a hybrid logical clock stamp ("ms:counter:device")."""
+    parts = (hlc or "").split(":")
+    return parts[2] if len(parts) == 3 and parts[2] else None
+
+
 class ConflictsInbox(QWidget):
     resolved = Signal()  # a conflict was settled: the window syncs soon
 
@@ -45,6 +62,7 @@ class ConflictsInbox(QWidget):
         self.bridge = bridge
         self.store = bridge.store
         self.conflicts: list[dict] = []
+        self._settled_here = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.heading = QLabel()
@@ -87,8 +105,14 @@ class ConflictsInbox(QWidget):
         self.list.blockSignals(False)
         n = len(self.conflicts)
         self.split.setVisible(n > 0)
-        self.heading.setText(_("No conflicts: every change merged by itself.") if n == 0 else
-                             _("{n} conflict(s) need a decision. Both values are kept until you choose.").format(n=n))
+        if n:
+            self.heading.setText(ngettext("{n} conflict needs a decision. Both values are kept until you choose.",
+                                          "{n} conflicts need a decision. Both values are kept until you choose.",
+                                          n).format(n=n))
+        elif self._settled_here:  # the message below says what happened; no "merged by itself" beside it
+            self.heading.setText(_("No conflict left to settle."))
+        else:
+            self.heading.setText(_("No conflicts: every change merged by itself."))
         ids = [c["id"] for c in self.conflicts]
         self.list.setCurrentRow(ids.index(current) if current in ids else (0 if n else -1))
         self._show(self.list.currentRow())
@@ -112,9 +136,10 @@ class ConflictsInbox(QWidget):
             self._show_delete(c)
             return
         f = e.field(c["field"])
-        self.detail_layout.addWidget(QLabel(_("{field} was changed in two places:").format(field=_(f.label))))
+        # the field's name after a colon: no past participle to agree with it (fr "Titre a été modifié")
+        self.detail_layout.addWidget(QLabel(_("Changed in two places: {field}").format(field=_(f.label))))
         for side in c["sides"]:
-            box = QGroupBox(_("By {author}, {when}").format(author=side.get("author") or _("someone"), when=when_text(side.get("hlc"))))
+            box = QGroupBox(side_text(side))
             row = QHBoxLayout(box)
             shown = QLabel(value_text(f, side.get("value"), self.store.catalog) or _("(empty)"))
             shown.setWordWrap(True)
@@ -175,6 +200,7 @@ class ConflictsInbox(QWidget):
             self.message.setText(_("Not settled: {reason}").format(reason=exc))
 
         def done(_result: object) -> None:
+            self._settled_here = True
             self.message.setText(_("Settled. Your choice will reach everyone at the next sync."))
             self.reload()
             self.resolved.emit()

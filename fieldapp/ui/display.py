@@ -14,7 +14,7 @@ from fieldapp.core import fieldspec as fs
 from fieldapp.core import formatting
 from fieldapp.core.fieldspec import Field
 from fieldapp.core.reference import Catalog
-from fieldapp.i18n import _, language
+from fieldapp.i18n import N_, _, language
 
 LIST_HIDDEN_KINDS = (fs.LONGTEXT, fs.JSON)  # too long for a cell: shown in the editor only
 
@@ -32,7 +32,13 @@ def choice_label(code: str | None) -> str:
     that translators can word it."""
     if code is None:
         return ""
+    if code in WORDINGS:
+        return _(WORDINGS[code])
     return _(code.replace("_", " ").capitalize())
+
+
+# Codes that capitalising would spell wrong ("stc_meeting" -> "Stc meeting").
+WORDINGS = {"stc_meeting": N_("STC meeting")}
 
 
 def code_label(f: Field, code: str | None, catalog: Catalog, lang: str | None = None) -> str:

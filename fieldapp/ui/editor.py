@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
-    QFormLayout, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+    QFormLayout, QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget,
 )
 
 from fieldapp.core import fieldspec as fs
@@ -26,6 +26,7 @@ from fieldapp.i18n import _
 from fieldapp.ui import dialogs
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import record_title
+from fieldapp.ui.elided_label import ElidedLabel
 from fieldapp.ui.field_inputs import FieldInput, make_input
 from fieldapp.ui.lookup import make_lookup
 
@@ -107,6 +108,7 @@ class RecordEditor(QWidget):
         self.undo_stack = QUndoStack(self)
         self.inputs: dict[str, FieldInput] = {}
         self.messages: dict[str, QLabel] = {}
+        self.field_rows: dict[str, QHBoxLayout] = {}  # each input's row, for buttons beside it (map picker)
         self._build()
         bridge.changed.connect(self._on_store_changed)
         self.clear()
@@ -117,14 +119,11 @@ class RecordEditor(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         header = QHBoxLayout()
         header.setContentsMargins(8, 6, 8, 0)
-        self.heading = QLabel()
-        self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.heading = ElidedLabel()  # one line: a heading that wraps would move every field
         font = self.heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.heading.setFont(font)
-        self.heading.setWordWrap(True)
-        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state = QLabel()
         self.state.setObjectName("saveState")
         self.undo_action = self.undo_stack.createUndoAction(self, _("Undo"))
@@ -181,6 +180,7 @@ class RecordEditor(QWidget):
             row = QHBoxLayout()
             row.setContentsMargins(0, 0, 0, 0)
             row.addWidget(inp.widget, 1)
+            self.field_rows[f.name] = row
             if f.unit and f.unit != "bytes":
                 row.addWidget(QLabel(f.unit))
             cell_layout.addLayout(row)
@@ -284,7 +284,8 @@ class RecordEditor(QWidget):
             value = self.values[f.name]
             inp.show(value, self.ref_titles.get(value, "") if f.kind == fs.REF and value else "")
             self._message(f.name, None)
-        self._show_deleted(bool(row.get("deleted")))
+        if switching or bool(row.get("deleted")) != self.is_deleted:
+            self._show_deleted(bool(row.get("deleted")))  # else the banner keeps its hint ("Undo restores it")
         self._update_heading()
         if switching:
             self.scroll.verticalScrollBar().setValue(0)
@@ -439,6 +440,8 @@ class RecordEditor(QWidget):
             return
         self._update_state()
         if self._inflight == 0:
+            if self.row_id:
+                self._refresh_from_store(self.row_id)  # what the store derived (a region from the country)
             self.saved.emit()
 
     def _update_state(self) -> None:
@@ -528,6 +531,9 @@ class RecordEditor(QWidget):
         fields the person is not typing in."""
         if entity_name != self.entity.name or row_id != self.row_id or self._inflight:
             return
+        self._refresh_from_store(row_id)
+
+    def _refresh_from_store(self, row_id: str) -> None:
         gen = self._generation
         store, name = self.store, self.entity.name
 

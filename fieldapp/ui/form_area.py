@@ -20,12 +20,15 @@ from shiboken6 import isValid
 
 from fieldapp.core.store import Order
 from fieldapp.forms.definition import text_in
+from fieldapp.forms.engine import FormState
+from fieldapp.forms.errors import FormStateError
 from fieldapp.forms.versions import device_context, latest_definition, new_submission, publish_shipped
 from fieldapp.i18n import _, language
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import choice_label
 from fieldapp.ui.form_filler import FormFiller
 from fieldapp.ui.pickers import CodeCombo
+from fieldapp.ui.wheel_guard import guard as guard_wheel
 
 LIST_LIMIT = 2000  # submissions shown at once (newest first); the search box finds the others
 
@@ -54,6 +57,27 @@ def template_title(row: dict) -> str:
     return row.get("title") or row.get("form_id") or ""
 
 
+# Questions a new submission's dialog answers already: the form's own question of that
+# name (when it has one and it is still empty) gets what the dialog was told.
+DIALOG_QUESTIONS = ("project_title", "country", "region")
+
+
+def prefill_answers(definition: dict, answers: dict, given: dict[str, Any], lang: str | None) -> dict:
+    """`answers` with the dialog's title, country and the country's region put into the
+    form's questions of the same name (so finalising does not ask for them again)."""
+    state = FormState(definition, answers, language=lang)
+    for name, value in given.items():
+        if value in (None, "") or name not in state.form.meta:
+            continue
+        try:
+            path = state.path_of(name)
+            if state.value(path) in (None, ""):
+                state.set_answer(path, value)
+        except FormStateError:
+            continue  # a repeat's question, a calculation, or not relevant yet: left to the person
+    return state.to_answers()
+
+
 def _load_lists(store) -> dict[str, Any]:
     """Submissions (newest first), template titles and projects, read in a worker thread."""
     subs = store.list("form_submission", order=Order("updated_at", descending=True), limit=LIST_LIMIT)
@@ -77,6 +101,7 @@ class NewSubmissionDialog(QDialog):
         self.setWindowTitle(_("New submission"))
         form = QFormLayout(self)
         self.template = QComboBox()
+        guard_wheel(self.template)
         for row in templates:
             self.template.addItem(_("{title} (version {version})").format(title=template_title(row),
                                                                           version=row["version"]), row["id"])
@@ -288,6 +313,9 @@ class FormsArea(QWidget):
         def create() -> str:
             values = new_submission(definition_id, row, title, project_id=project_id, language=lang,
                                     **device_context(store, row["form_id"]))
+            region = store.catalog.region_of_country(country) if country else None
+            values["answers"] = prefill_answers(row["definition"], values["answers"],
+                                                {"project_title": title, "country": country, "region": region}, lang)
             if country:
                 values["country"] = country
             return store.insert("form_submission", values)

@@ -17,6 +17,7 @@ organisation's coordinates, and building the FormState) runs off the UI thread.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,13 +35,15 @@ from fieldapp.forms.definition import Repeat
 from fieldapp.forms.engine import Change, FormState, Item, Problem
 from fieldapp.forms.errors import FormStateError, VersionError
 from fieldapp.forms.versions import open_submission
-from fieldapp.i18n import _, language
+from fieldapp.i18n import _, language, ngettext
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import choice_label
 from fieldapp.ui.form_inputs import AttachmentQuestion, GeopointQuestion
+from fieldapp.ui.wheel_guard import guard as guard_wheel
 from fieldapp.ui.form_rows import ERROR_STYLE, HINT_STYLE, InstanceRow, QuestionRow, RepeatRow, Row, make_row
 
 AUTOSAVE_MS = 300
+log = logging.getLogger(__name__)
 Key = tuple[str, str]  # (item kind, path)
 
 
@@ -97,6 +100,7 @@ class ReviewBox(QFrame):
         row = QHBoxLayout(self.editor)
         row.setContentsMargins(0, 0, 0, 0)
         self.state = QComboBox()
+        guard_wheel(self.state)
         self.state.setAccessibleName(_("Review state"))
         self.state.addItem(_("Not reviewed yet"), None)
         for code in SUBMISSION_REVIEW:
@@ -384,7 +388,8 @@ class FormFiller(QWidget):
                 item.setHidden(not page.visible)
                 label = self._page_label(page)
                 if per_page.get(page.index):
-                    label = _("{page} ({n} to fix)").format(page=label, n=per_page[page.index])
+                    label = ngettext("{page} ({n} to fix)", "{page} ({n} to fix)", per_page[page.index]).format(
+                        page=label, n=per_page[page.index])
                 if item.text() != label:
                     item.setText(label)
                     item.setForeground(QColor("#c62828") if per_page.get(page.index) else self.palette().text())
@@ -420,20 +425,48 @@ class FormFiller(QWidget):
         return self.page
 
     def go_to_page(self, index: int) -> None:
+        """Show page `index` from its top, the keyboard on its first question (so
+        Ctrl+Page Down/Up go on working from the keyboard)."""
         if self.state is None or index == self.page and self.rows:
             return
+        self._release_focus()
         self.flush()
         self.page = index
         self._clear_rows()
         self._render(full=True)
-        self.scroll.verticalScrollBar().setValue(0)
+        targets = (r.input.focus_target() for r in self.rows.values() if isinstance(r, QuestionRow))
+        first = next((t for t in targets if t.isEnabled() and t.focusPolicy() != Qt.FocusPolicy.NoFocus), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.scroll.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._scroll_to_top()
+
+    def _scroll_to_top(self) -> None:
+        """At once and again once the new rows are laid out (a layout pass that comes
+        later would otherwise leave the page half scrolled)."""
+        bar = self.scroll.verticalScrollBar()
+        bar.setValue(0)
+        QTimer.singleShot(0, lambda: isValid(bar) and bar.setValue(0))
+
+    def _release_focus(self) -> None:
+        """Let the focused input finish its edit (its answer is recorded and may change
+        the page) before its row goes; otherwise the focus hops from row to row as they
+        are removed, and each input it leaves reports an edit in the middle of it."""
+        focused = self.focusWidget()
+        if focused is not None and self.rows_box.isAncestorOf(focused):
+            focused.clearFocus()
 
     def _clear_rows(self) -> None:
-        for row in self.rows.values():
-            row.setParent(None)
-            row.deleteLater()
-        self.rows = {}
+        self._release_focus()
+        rows, self.rows = self.rows, {}
         self._keys = []
+        for row in rows.values():
+            # hidden and deleted in place: made a window of its own (setParent(None)), a
+            # row would take the active window away from the form for a moment
+            row.hide()
+            self.rows_layout.removeWidget(row)
+            row.deleteLater()
 
     # ------------------------------------------------------------------ drawing
     def _render(self, *, full: bool = False, change: Change | None = None, source: str | None = None) -> None:
@@ -483,7 +516,8 @@ class FormFiller(QWidget):
         for key in list(self.rows):
             if key not in wanted:
                 row = self.rows.pop(key)
-                row.setParent(None)
+                row.hide()
+                self.rows_layout.removeWidget(row)
                 row.deleteLater()
         while self.rows_layout.count():
             self.rows_layout.takeAt(0)
@@ -540,6 +574,15 @@ class FormFiller(QWidget):
             change = self.state.set_answer(row.path, row.input.value())
         except FormStateError as e:
             row.set_message(str(e))
+            return
+        except Exception as e:  # noqa: BLE001 - a fault in the form's rules must not lose the answer
+            # The engine stores the answer before it recomputes what depends on it, so
+            # the answer is there: save it, redraw everything, and say what went wrong.
+            log.exception("re-evaluating the form after answering %s failed", row.path)
+            self._mark_dirty()
+            self._render(full=True)
+            row.set_message(_("Your answer is kept, but a rule of the form could not be worked out: {reason}").format(
+                reason=e))
             return
         self._mark_dirty()
         self._render(change=change, source=row.path)
@@ -702,8 +745,10 @@ class FormFiller(QWidget):
         if problems:
             self._list_problems(problems)
             self.problems.setVisible(True)
-            self.notice.setText(_("The submission cannot be finalised yet: {n} answers need attention. Click one to "
-                                  "go to it.").format(n=len(problems)))
+            self.notice.setText(ngettext(
+                "The submission cannot be finalised yet: {n} answer needs attention. Click it to go to it.",
+                "The submission cannot be finalised yet: {n} answers need attention. Click one to go to it.",
+                len(problems)).format(n=len(problems)))
             self.notice.setVisible(True)
             self._render(full=True)
             return problems

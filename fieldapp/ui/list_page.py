@@ -253,6 +253,7 @@ class ListPage(QWidget):
         sm.blockSignals(True)
         sm.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         sm.blockSignals(False)
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)  # a search hit far down the list
         self.view.viewport().update()
         self.view.scrollTo(index)
 

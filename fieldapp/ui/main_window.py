@@ -21,12 +21,24 @@ from fieldapp.ui.display import moment_text, number_text
 from fieldapp.ui.documents_menu import Documents
 from fieldapp.ui.help_menu import add_help_menu
 from fieldapp.ui.list_page import ListPage
+from fieldapp.ui.map_area import MapArea
+from fieldapp.ui.dashboard_area import DashboardArea
+from fieldapp.ui.map_picker import attach_location_picker
 from fieldapp.ui.search_box import SearchBox
-from fieldapp.ui.settings import Settings, SettingsDialog
+from fieldapp.ui.settings import LANGUAGES, Settings, SettingsDialog
 from fieldapp.ui.sync_page import SyncPage
 from fieldapp.ui.theme import app_icon
 
 LAST_SYNC_META = LAST_SYNC_KEY  # written by the sync engine, from the window or `fieldapp sync` alike
+DEFAULT_SIZE = QSize(1280, 800)  # a facilitator's laptop: every screen is laid out for at least this
+SCREEN_SHARE = 0.85  # of a larger screen's free area, on first start
+
+
+def initial_size(available: QSize) -> QSize:
+    """The window's size on first start: most of a large screen (1360×850 on 1600×1000),
+    never less than DEFAULT_SIZE (a smaller screen gets the window maximised instead)."""
+    return QSize(max(DEFAULT_SIZE.width(), int(available.width() * SCREEN_SHARE)),
+                 max(DEFAULT_SIZE.height(), int(available.height() * SCREEN_SHARE)))
 
 
 class MainWindow(QMainWindow):
@@ -40,7 +52,9 @@ class MainWindow(QMainWindow):
         self.bridge = StoreBridge(store, self)
         self.setWindowTitle(_("Field App"))
         self.setWindowIcon(app_icon())
-        self.resize(1280, 800)
+        screen = self.screen().availableGeometry()
+        self.resize(initial_size(screen.size()))
+        self.move(screen.center() - self.rect().center())
         self.undo_group = QUndoGroup(self)
         self.pages: dict[str, ListPage] = {}
         self._ready_sent = False
@@ -54,7 +68,13 @@ class MainWindow(QMainWindow):
         self.go(0)
         geometry = self.settings.q.value("window/geometry")
         if geometry is not None:
-            self.restoreGeometry(geometry)
+            self.restoreGeometry(geometry)  # the size the person left it at (Qt keeps it on a screen)
+
+    @property
+    def screen_too_small(self) -> bool:
+        """Whether the screen cannot hold DEFAULT_SIZE: then the window opens maximised."""
+        free = self.screen().availableGeometry().size()
+        return free.width() < DEFAULT_SIZE.width() or free.height() < DEFAULT_SIZE.height()
 
     # ------------------------------------------------------------------ pages
     def _list(self, entity_name: str, **kw) -> ListPage:
@@ -81,10 +101,11 @@ class MainWindow(QMainWindow):
 
         organisations = self._list("organisation")
         contacts_inline = ChildPanel(self.bridge, "contact", quick_field="full_name",
-                                     placeholder=_("New contact's name, then Enter"),
+                                     placeholder=_("New contact's name, then Enter"), openable=True,
                                      extra_values=lambda _t: {"country": organisations.editor.values.get("country")})
         organisations.editor.add_section(_("Contacts"), contacts_inline)
         organisations.editor.record_changed.connect(contacts_inline.set_parent_id)
+        contacts_inline.open_requested.connect(lambda rid: self.open_record("contact", rid))
         self.contacts_inline = contacts_inline
         people = self._tabs(organisations, self._list("contact"))
 
@@ -107,6 +128,11 @@ class MainWindow(QMainWindow):
         self.meetings_stack.addWidget(self.capture)
         self.capture.back.connect(lambda: self.meetings_stack.setCurrentIndex(0))
 
+        self.map_area = MapArea(self.bridge)
+        self.map_area.open_record.connect(self.open_record)
+        self.dashboard = DashboardArea(self.bridge)
+        self.location_pickers = [attach_location_picker(self.pages[n].editor) for n in ("practice", "organisation")]
+
         self.sync_page = SyncPage()
         self.sync_page.open_settings.connect(self.open_settings)
 
@@ -123,8 +149,10 @@ class MainWindow(QMainWindow):
             (_("Projects & Forms"), projects, QStyle.StandardPixmap.SP_FileDialogContentsView),
             (_("Meetings"), self.meetings_stack, QStyle.StandardPixmap.SP_FileDialogListView),
             (_("Sync"), self.sync_page, QStyle.StandardPixmap.SP_BrowserReload),
+            (_("Map"), self.map_area, QStyle.StandardPixmap.SP_DriveNetIcon),
+            (_("Dashboard"), self.dashboard, QStyle.StandardPixmap.SP_FileDialogInfoView),
         )
-        self.area_keys = ("practices", "people", "projects", "meetings", "sync")
+        self.area_keys = ("practices", "people", "projects", "meetings", "sync", "map", "dashboard")
         for i, (label, widget, icon) in enumerate(areas):
             item = QListWidgetItem(style.standardIcon(icon), label)
             item.setToolTip(f"{label} (Ctrl+{i + 1})")
@@ -219,7 +247,8 @@ class MainWindow(QMainWindow):
     def _build_status(self) -> None:
         status = self.statusBar()
         self.online_label = QLabel(_("Offline · sync not configured"))
-        self.online_label.setToolTip(_("Log in to a sync server in the Sync area; until then everything is kept on this computer."))
+        self.online_label.setToolTip(_("Everything is kept on this computer. To share it, log in to a sync server "
+                                       "in the Sync area."))
         self.pending_label = QLabel()
         self.attention_button = QPushButton()  # "2 need attention": opens the list
         self.attention_button.setFlat(True)
@@ -337,8 +366,18 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self.store.data_dir, self)
+        before = self.settings.language
         if dialog.exec():
             self.refresh_status()
+            if self.settings.language != before:
+                self.language_notice()
+
+    def language_notice(self) -> None:
+        """The window is not retranslated live: say so where the person looks next."""
+        name = dict(LANGUAGES).get(self.settings.language, self.settings.language)
+        self.statusBar().showMessage(
+            _("{language} will be used from the next start of Field App: close it and open it again.").format(
+                language=name))
 
     def set_online(self, online: bool | None) -> None:
         """What the status bar says about the network (the sync controller's

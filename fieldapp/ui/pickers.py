@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.i18n import N_, _
 from fieldapp.ui.i18n_qt import sort_key
+from fieldapp.ui.wheel_guard import guard as guard_wheel
 
 
 def fold(text: str) -> str:
@@ -54,6 +55,7 @@ class CodeCombo(QComboBox):
             self.lineEdit().editingFinished.connect(self.picked.emit)
             self.lineEdit().setPlaceholderText(_("Type to search…"))
         self.activated.connect(lambda _i: self.picked.emit())
+        guard_wheel(self)
 
     def raw(self) -> Any:
         """The chosen code; typed text that names no option comes back as typed, so that
@@ -89,6 +91,7 @@ class ScoreCombo(QComboBox):
         for v in range(-3, 4):
             self.addItem(f"{v:+d}  {_(self.WORDS[v])}" if v else f"0  {_(self.WORDS[v])}", v)
         self.activated.connect(lambda _i: self.picked.emit())
+        guard_wheel(self)
 
     def raw(self) -> Any:
         return self.currentData()
@@ -116,6 +119,7 @@ class OptionalDateEdit(QWidget):
         self.edit.setSpecialValueText(_("No date"))
         self.edit.setDate(self.EMPTY)
         self.edit.calendarWidget().installEventFilter(self)
+        guard_wheel(self.edit)
         self.clear_button = QToolButton(self)
         self.clear_button.setText("✕")
         self.clear_button.setAccessibleName(_("Clear date"))

@@ -210,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     shots.save("15-settings", widget=dialog)
     dialog.close()
 
+    from fieldapp.ui import map_screenshots
+
+    map_screenshots.shoot(shots, window)
+
     app.setPalette(dark_palette())
     window.page_for("practice")
     shots.select_first("practice")

@@ -42,6 +42,8 @@ class WindowServices(QObject):
         self.forms = FormsArea(window.bridge, can_review=self._can_review())
         window.replace_page("form_submission", self.forms)
         self.service: demo_service.DemoService | None = None
+        self._service_ready: demo_service.DemoService | None = None  # answered before the local demo data was written
+        self._local_demo_done = True
         self.sync_area.login_requested.connect(lambda: self.ask_login(""))
         self.controller.login_needed.connect(self.ask_login)
         self.controller.online_changed.connect(window.set_online)
@@ -112,10 +114,21 @@ class WindowServices(QObject):
     # ------------------------------------------------------------------ make run
     def start_demo_service(self, folder: Path, *, then_generate_locally: int | None, scale: int = 2000) -> None:
         """Start (seeding it the first time) a local service in a background thread;
-        when it answers, log in as the demo user and sync. If it cannot start, fall back
-        to generating demo data locally when the database is empty."""
-        self._fallback_scale = then_generate_locally
+        when it answers, log in as the demo user and sync.
+
+        On an empty database the same demo records (same generator and seed as the
+        service's) are written locally at once, so a newcomer sees a full window in
+        seconds instead of after the initial sync of thousands of records; that sync
+        then brings the very same rows with their server versions and sends nothing.
+        The login waits until the local records are written (the two must not race for
+        the same ids). If the service cannot start, the local records stay."""
+        self._service_ready = None
+        self._local_demo_done = not then_generate_locally
         self.window.statusBar().showMessage(_("Starting the local demo sync service…"))
+        if then_generate_locally:
+            from fieldapp.ui.app import generate_demo
+
+            generate_demo(self.window, then_generate_locally, submissions=False, then=self._local_demo_written)
 
         def work() -> None:
             try:
@@ -124,8 +137,17 @@ class WindowServices(QObject):
                 self.demo_failed.emit(str(exc))
         threading.Thread(target=work, daemon=True, name="demo-service").start()
 
+    def _local_demo_written(self) -> None:
+        self._local_demo_done = True
+        if self._service_ready is not None:
+            self._demo_ready(self._service_ready)
+
     def _demo_ready(self, service: demo_service.DemoService) -> None:
         self.service = service
+        if not self._local_demo_done:
+            self._service_ready = service  # logs in once the local demo records are written
+            return
+        self._service_ready = None
         self.window.statusBar().showMessage(
             _("Local demo sync service running at {url}; logging in as “{user}” and syncing…").format(
                 url=service.url, user=service.user), 10000)
@@ -133,9 +155,6 @@ class WindowServices(QObject):
 
     def _demo_failed(self, reason: str) -> None:
         self.window.statusBar().showMessage(_("The local demo sync service did not start: {reason}").format(reason=reason), 15000)
-        if self._fallback_scale:
-            from fieldapp.ui.app import generate_demo
-            generate_demo(self.window, self._fallback_scale)
 
     def shutdown(self) -> None:
         self.controller.cancel()

@@ -4,12 +4,15 @@
 
 writes `project_proposal.xlsx` (the annual call for projects) and
 `project_self_assessment.xlsx` (self-assessment against the STC's criteria) beside this
-script. Both are ordinary XLSForms in English, French and Spanish: an administrator
+script. Both are ordinary XLSForms in English, French and Spanish (and Arabic, Chinese,
+Russian, see below): an administrator
 edits them in a spreadsheet for next year's call and publishes them with
 `fieldapp-server publish-form FILE.xlsx`; `fieldapp form check FILE.xlsx` prints their
 outline. Choice lists of regions, countries, practice families, land uses and
 organisation types are taken from the reference data (resources/reference) so that
-answers use the same codes as the rest of the application.
+answers use the same codes as the rest of the application. Arabic, Chinese and Russian
+are added beside every English text (`with_more_languages`), so the forms read in all
+six UN languages.
 
 The carbon block of the proposal uses the 4 per 1000 arithmetic of
 `fieldapp.core.carbon`: SOC stock (t C/ha) = SOC % x bulk density x depth (cm) x
@@ -531,10 +534,49 @@ def assessment() -> tuple[list, list, dict]:
     return s, choices, settings
 
 
+# ----------------------------------------------------------------------------- the other UN languages
+# Arabic, Chinese and Russian sit beside every English text: free text from
+# labels_ar_zh_ru.json (keyed by the English wording), reference choices (regions,
+# countries, organisation types, practice families, land uses) from the app's own
+# reference data, so a form's choice reads as the same list does elsewhere in the app.
+MORE_LANGS = (("ar", "Arabic (ar)"), ("zh", "Chinese (zh)"), ("ru", "Russian (ru)"))
+ENGLISH = "::English (en)"
+
+
+def with_more_languages(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The rows with an Arabic, Chinese and Russian column beside each English one.
+    Raises KeyError naming an English text that has no translation yet."""
+    from fieldapp.core.reference import shipped_rows
+
+    texts = json.loads((HERE / "labels_ar_zh_ru.json").read_text(encoding="utf-8"))
+    reference = {(r["list_name"], r["code"]): r["labels"] for r in shipped_rows()}
+    out = []
+    for r in rows:
+        r = dict(r)
+        for key in [k for k in r if k.endswith(ENGLISH)]:
+            column = key[:-len(ENGLISH)]
+            listed = reference.get((str(r.get("list_name")), str(r.get("name")))) if column == "label" else None
+            words = listed or texts.get(str(r[key]))
+            if words is None or any(not words.get(code) for code, _n in MORE_LANGS):
+                raise KeyError(f"no Arabic, Chinese or Russian for {r[key]!r}: add it to labels_ar_zh_ru.json")
+            for code, name in MORE_LANGS:
+                r[f"{column}::{name}"] = words[code]
+        if "form_title" in r:  # settings: plain English form_title, the others as translated_title
+            words = texts.get(str(r["form_title"]))
+            if words is None:
+                raise KeyError(f"no Arabic, Chinese or Russian for {r['form_title']!r}: add it to labels_ar_zh_ru.json")
+            for code, name in MORE_LANGS:
+                r[f"translated_title::{name}"] = words[code]
+        out.append(r)
+    return out
+
+
 def build(directory: Path = HERE) -> list[Path]:
     made = []
     for filename, make in (("project_proposal.xlsx", proposal), ("project_self_assessment.xlsx", assessment)):
         survey, choices, settings = make()
+        survey, choices = with_more_languages(survey), with_more_languages(choices)
+        [settings] = with_more_languages([settings])
         made.append(write_xlsform(directory / filename, survey, choices, settings))
     return made
 

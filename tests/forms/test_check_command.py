@@ -77,5 +77,5 @@ def test_shipped_templates_check_clean():
     for name in ("project_proposal.xlsx", "project_self_assessment.xlsx"):
         code, text = run(resources_dir() / "forms" / name)
         assert code == 0, text
-        assert "Languages: en, fr, es (default en)" in text
+        assert "Languages: en, fr, es, ar, zh, ru (default en)" in text
         assert "warning" not in text

@@ -27,22 +27,41 @@ def assessment_definition():
     return FormDefinition.from_json(import_xlsform(FORMS / "project_self_assessment.xlsx")["definition"])
 
 
+UN_LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]
+
+
 @pytest.mark.parametrize("name", TEMPLATES)
-def test_templates_import_in_english_french_and_spanish(name):
+def test_templates_import_in_the_six_un_languages(name):
     result = import_xlsform(FORMS / name)
     assert result["warnings"] == []
     defn = FormDefinition.from_json(result["definition"])
-    assert defn.languages == ["en", "fr", "es"]
-    assert set(defn.title) == {"en", "fr", "es"}
+    assert defn.languages == UN_LANGUAGES
+    assert set(defn.title) == set(UN_LANGUAGES)
     for el, _parents in defn.walk():
         if el.label:
-            assert set(el.label) == {"en", "fr", "es"}, el.name
+            assert set(el.label) == set(UN_LANGUAGES), el.name
+            assert all(el.label[lang].strip() for lang in UN_LANGUAGES), el.name
         if isinstance(el, Question):
             for text in (el.hint, el.constraint_message, el.required_message):
-                assert not text or set(text) == {"en", "fr", "es"}, el.name
+                assert not text or set(text) == set(UN_LANGUAGES), el.name
     for items in defn.choices.values():
         for choice in items:
-            assert set(choice.label) == {"en", "fr", "es"}, choice.name
+            assert set(choice.label) == set(UN_LANGUAGES), choice.name
+
+
+def test_arabic_chinese_and_russian_labels_keep_the_placeholders_and_the_reference_wording(store):
+    import re
+
+    defn = FormDefinition.from_json(import_xlsform(FORMS / "project_proposal.xlsx")["definition"])
+    for el, _parents in defn.walk():
+        for text in (el.label, getattr(el, "hint", None)):
+            if text:
+                wanted = sorted(re.findall(r"\$\{\w+\}", text["en"]))
+                for lang in ("ar", "zh", "ru"):
+                    assert sorted(re.findall(r"\$\{\w+\}", text[lang])) == wanted, (el.name, lang)
+    burkina = next(c for c in defn.choices["country"] if c.name == "BF")
+    for lang in ("ar", "zh", "ru"):  # the same words as the app's own country list
+        assert burkina.label[lang] == store.catalog.label("country", "BF", lang)
 
 
 def _build_script():

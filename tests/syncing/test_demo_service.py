@@ -17,3 +17,64 @@ def test_demo_service_serves_the_demo_data_to_a_new_client(tmp_path, store):
     finally:
         service.stop()
     assert service.process.poll() is not None
+
+
+def test_the_make_run_demo_pair_syncs_a_finalised_submission(tmp_path, make_store):
+    """Before, the demo service held no form templates and refused every submission
+    ("missing_ref: Form template: no such record")."""
+    from fieldapp.forms.versions import latest_definition, new_submission, publish_shipped, store_definitions
+    from fieldapp.forms.engine import FormState
+
+    service = demo_service.start(tmp_path / "demo-server", scale=20)
+    try:
+        laptop, office = make_store("laptop", author="demo"), make_store("office", author="demo")
+        publish_shipped(laptop)  # what the window does on first use, before any sync
+        t = Transport(service.url)
+        t.login(service.user, service.password)
+        assert SyncEngine(laptop, t, attachments=False).sync().ok
+        definition = latest_definition("project_self_assessment", store_definitions(laptop).values())
+        values = new_submission(definition["id"], definition, "Self-assessment, Yatenga")
+        state = FormState(definition["definition"], values["answers"])
+        for name, value in (("project_title", "Zai in the Yatenga"), ("holder_name", "Reseau Sahel"),
+                            ("assessment_date", "2026-11-20")):
+            state.set_answer(state.path_of(name), value)
+        for q in state.visible_questions():
+            if q.type == "select_one" and state.value(q.path) is None:
+                state.set_answer(q.path, "3" if q.name.endswith("_score") else "yes")
+        for q in state.visible_questions():
+            if state.is_required(q.path) and state.value(q.path) in (None, ""):
+                state.set_answer(q.path, "Documented in the plan")
+        assert state.validate_all() == []
+        sid = laptop.insert("form_submission", values | {"answers": state.to_answers(), "status": "final",
+                                                         "country": "BF"})
+        result = SyncEngine(laptop, t, attachments=False).sync()
+        assert result.ok and result.rejected == 0, result.rejections
+        assert laptop.pending_count() == 0  # nothing refused, nothing left behind
+
+        t2 = Transport(service.url)
+        t2.login(service.user, service.password)
+        assert SyncEngine(office, t2, attachments=False).sync().ok
+        arrived = office.get("form_submission", sid)
+        assert arrived is not None and arrived["status"] == "final"
+        assert arrived["answers"]["project_title"] == "Zai in the Yatenga"
+        assert {d["form_id"] for d in store_definitions(office).values()} == {"project_proposal", "project_self_assessment"}
+    finally:
+        service.stop()
+
+
+def test_a_demo_service_seeded_before_the_templates_gets_them_once(tmp_path, store):
+    from fieldapp.forms.versions import store_definitions
+
+    folder = tmp_path / "demo-server"
+    demo_service.prepare(folder, scale=10)
+    (folder / demo_service.FORMS_MARKER).unlink()  # as a folder seeded by an older version
+    demo_service.prepare(folder, scale=10)  # publishes only what the service lacks: no version 2
+    service = demo_service.start(folder, scale=10)
+    try:
+        t = Transport(service.url)
+        t.login(service.user, service.password)
+        assert SyncEngine(store, t, attachments=False).sync().ok
+        versions = sorted((d["form_id"], d["version"]) for d in store_definitions(store).values())
+        assert versions == [("project_proposal", 1), ("project_self_assessment", 1)]
+    finally:
+        service.stop()

@@ -120,7 +120,10 @@ def test_typed_answers_survive_closing_before_the_autosave_and_reopen_from_the_d
     sid = start(qtbot, area)
     f = area.filler
     f.jump_to("project_title")
-    qtbot.keyClicks(f.row_for("project_title").input.edit, "Compost pits")
+    edit = f.row_for("project_title").input.edit
+    assert edit.text() == "Zaï in the Yatenga"  # the new submission's title, carried into the form
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(edit, "Compost pits")
     answer(f, "region", "AFR")
     area.close()  # at once, well before the 300 ms autosave
     settle(qtbot, bridge)

@@ -1,0 +1,134 @@
+"""The map's points: records with a latitude and longitude, read with the lists' own
+filters, projected and indexed for clustering; and the records that have no usable
+position (counted and listed beside the map, never silently left out). Qt-free.
+
+A layer holds, per point, only SQLite's rowid, the position and the colour code: that is
+what 100 000 practices cost to read (about a third of ids and titles, bench/map.py). The
+id and title of the one point under the pointer are read when wanted (`records_by_rowid`).
+"""
+from __future__ import annotations
+
+import math
+from operator import itemgetter
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import and_, func, literal_column, not_, or_, select
+
+from fieldapp.core.geo import INV_4PI, MAX_LAT, RAD
+from fieldapp.core.geo_cluster import PointIndex
+from fieldapp.core.schema import entity
+from fieldapp.core.tables import TABLES
+
+# What each layer is coloured by and filtered by (the same filters the lists offer).
+COLOUR_FIELD: dict[str, str] = {"organisation": "college", "practice": "family"}
+FILTER_FIELDS: dict[str, tuple[str, ...]] = {
+    "organisation": ("college", "org_type", "region"),
+    "practice": ("family", "climate_zone", "review_status", "region"),
+}
+
+
+@dataclass
+class MapLayer:
+    """One entity's points on the map: point i is the row rowids[i], at index.xs[i],
+    index.ys[i] (world units), coloured by index.categories[i]."""
+
+    entity: str
+    colour_field: str
+    rowids: list[int] = field(default_factory=list)
+    index: PointIndex = field(default_factory=lambda: PointIndex([], [], []))
+    unplaced: int = 0  # matching records without a usable position
+
+    def __len__(self) -> int:
+        return len(self.rowids)
+
+
+def layer_filters(entity_name: str, filters: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of the map's filters that applies to this entity (region applies to both)."""
+    allowed = FILTER_FIELDS[entity_name]
+    return {k: v for k, v in filters.items() if k in allowed and v not in (None, "")}
+
+
+def _placed(t):
+    """SQL: the row has a position the map can show (SQLite stores no NaN)."""
+    return and_(t.c.latitude.between(-90, 90), t.c.longitude.between(-180, 180))
+
+
+def _unplaced(t):
+    """SQL: the opposite of _placed (a missing coordinate makes BETWEEN unknown, not false)."""
+    return or_(t.c.latitude.is_(None), t.c.longitude.is_(None), not_(_placed(t)))
+
+
+def _raw_rows(conn, stmt) -> list[tuple]:
+    """Rows as plain tuples straight from sqlite3 (SQLAlchemy's row objects cost a third
+    of the time at 100 000 rows)."""
+    compiled = stmt.compile(dialect=conn.dialect)
+    params = compiled.construct_params()
+    args = [params[name] for name in compiled.positiontup] if compiled.positiontup else params
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        return cursor.execute(str(compiled), args).fetchall()
+    finally:
+        cursor.close()
+
+
+def load_layer(store, entity_name: str, filters: Mapping[str, Any] | None = None, *,
+               levels: Iterable[int] = (0,)) -> MapLayer:
+    """Every live record of `entity_name` matching `filters` that has a position, and
+    the cluster `levels` the view needs first already built (others are built on demand).
+    Read from the covering figures index (tables.FIGURES_INDEXES), in a worker."""
+    e = entity(entity_name)
+    t = TABLES[e.name]
+    colour = COLOUR_FIELD[entity_name]
+    where = store.where(entity_name, layer_filters(entity_name, filters or {}))
+    keep = _placed(t) if where is None else and_(where, _placed(t))
+    count = select(func.count()).select_from(t).where(_unplaced(t) if where is None else and_(where, _unplaced(t)))
+    # x comes back projected, and the latitude clamped to Web Mercator's square, so that
+    # Python only finishes y (geo.mercator_y's sum) in list comprehensions of C calls.
+    x = literal_column(f"({e.name}.longitude + 180.0) / 360.0")
+    clamped = literal_column(f"max({-MAX_LAT}, min({MAX_LAT}, {e.name}.latitude))")
+    stmt = select(literal_column(f"{e.name}.rowid"), t.c[colour], x, clamped).where(keep)
+    with store.engine.connect() as conn:
+        rows = _raw_rows(conn, stmt)
+        unplaced = int(conn.execute(count).scalar() or 0)
+    layer = MapLayer(entity_name, colour, unplaced=unplaced)
+    if rows:
+        rowids, cats, xs, clamped_lats = (list(map(itemgetter(i), rows)) for i in range(4))
+        sines = list(map(math.sin, [lat * RAD for lat in clamped_lats]))
+        ys = [0.5 - math.log((1 + s) / (1 - s)) * INV_4PI for s in sines]
+        layer.rowids = rowids
+        layer.index = PointIndex(xs, ys, cats)
+    for level in levels:
+        layer.index.level(level)
+    return layer
+
+
+def records_by_rowid(store, entity_name: str, rowids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """(id, title) of the map's points `rowids` (a hover, a click)."""
+    e = entity(entity_name)
+    t = TABLES[e.name]
+    wanted = list(rowids)
+    out: dict[int, tuple[str, str]] = {}
+    rowid = literal_column(f"{e.name}.rowid")
+    with store.engine.connect() as conn:
+        for i in range(0, len(wanted), 500):
+            for r, rid, title in conn.execute(select(rowid, t.c.id, t.c[e.title]).where(rowid.in_(wanted[i:i + 500]))):
+                out[int(r)] = (rid, title or "")
+    return out
+
+
+def unplaced_records(store, entity_name: str, filters: Mapping[str, Any] | None = None, *,
+                     limit: int = 1000) -> list[tuple[str, str]]:
+    """(id, title) of matching records the map cannot place, sorted by title: the list a
+    person works through to add the missing coordinates. The rows are found in the map's
+    covering index and only the first `limit` of them are read for their titles, so a
+    database where most records lack a position still answers at once."""
+    e = entity(entity_name)
+    t = TABLES[e.name]
+    where = store.where(entity_name, layer_filters(entity_name, filters or {}))
+    cond = _unplaced(t) if where is None else and_(where, _unplaced(t))
+    rowid = literal_column(f"{e.name}.rowid")
+    with store.engine.connect() as conn:
+        rowids = [r[0] for r in _raw_rows(conn, select(rowid).where(cond).limit(limit))]
+    found = records_by_rowid(store, entity_name, rowids)
+    return sorted(found.values(), key=lambda r: (r[1].casefold(), r[0]))
