@@ -74,7 +74,7 @@ package: $(STAMP) mo
 	QT_QPA_PLATFORM=offscreen bash packaging/smoke.sh
 
 fuzz: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/server -k fuzz
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/server tests/security -k fuzz
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -42,3 +42,43 @@ def translations_dir() -> Path:
 def default_data_dir() -> Path:
     env = os.environ.get("FIELDAPP_DATA_DIR")
     return Path(env) if env else Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+
+
+def make_private_dir(path: Path, *, tighten: bool = True) -> Path:
+    """Create `path` (and its parents) readable by the owner only (0700), and with
+    `tighten` narrow it when it exists already with wider rights: a data folder holds
+    every contact's email and phone, which other accounts of the machine must not read.
+    On Windows the
+    per-user profile folders are already private by their ACL, and POSIX modes mean
+    nothing there, so nothing more is done."""
+    path = Path(path)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix" and tighten:
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o700)
+        except PermissionError:
+            pass  # a folder someone else owns (a shared mount): leave it as its owner set it
+    return path
+
+
+def make_private_file(path: Path) -> Path:
+    """Create `path` empty when missing, readable and writable by the owner only (0600),
+    so that SQLite (which gives its -wal and -shm files the database file's mode) and
+    every later copy start private."""
+    path = Path(path)
+    if not path.exists():
+        # Never open an existing database file: closing any descriptor of a file drops
+        # every POSIX lock this process holds on it, SQLite connections' included.
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+    if os.name != "posix":
+        return path
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    except PermissionError:
+        pass
+    return path

@@ -13,7 +13,8 @@ Request (JSON, optionally gzip with `Content-Encoding: gzip`)::
      "cursor": "1234" | null,           # the cursor of the last reply applied; null: from the start
      "limit": 2000,                     # optional page size (1..5000)
      "ops": [                           # the outbox, oldest first (at most MAX_OPS)
-       {"op_id": "<device id>:<counter>",   # unique per operation, forever; dedup key
+       {"op_id": "<device id>:<counter>",   # unique per operation and device, forever; the server
+                                            #   deduplicates per (user, device, op_id)
         "entity": "practice",               # a table of the one schema
         "row_id": "<uuid>",                 # made by the client when the row was created
         "kind": "upsert" | "delete" | "restore" | "resolve",
@@ -22,8 +23,10 @@ Request (JSON, optionally gzip with `Content-Encoding: gzip`)::
                                             #   {"_deleted": true|false} for delete-vs-edit
         "base": {"title": 17, ...},         # upsert: the server version each field's edit was
                                             #   based on (0: never synced);
-                                            #   delete/restore: {"_row": version of the row}
-        "hlc": "0001700000000000:00000:<device id>"}]}   # hybrid logical clock stamp
+                                            #   delete/restore: {"_row": version of the row};
+                                            #   resolve: each field's version the person decided on
+        "hlc": "0001700000000000:00000:<device id>"}]}   # hybrid logical clock stamp; its node is
+                                                         #   the sending device, or the op is refused
 
 Response (JSON, gzip when the client sends `Accept-Encoding: gzip`)::
 
@@ -62,19 +65,33 @@ the cursor (new to the reader: created by someone else, moved into one of its re
 Statuses. `applied`: done (also when nothing needed doing: same value, already deleted).
 `conflict`: both values are kept in a Conflict (listed in `conflicts`); the row holds the
 provisional value (latest clock wins; for `_deleted` the row stays alive), given in
-`values`. `duplicate`: this op_id was applied before; `versions`/`values` are the ones
-answered then. `rejected`: nothing changed, `reason` says why (codes: forbidden,
-out_of_scope, not_found, missing_ref, required, choice, clock_ahead, ...); a rejected op is
-not remembered, so a resend is judged again. Drop every answered op from the outbox.
+`values`. `duplicate`: this user and device sent this op_id, with this content, before;
+`versions`/`values` are the ones answered then (emptied if the row has since left what
+the sender may read). `rejected`: nothing changed, `reason` is "<code>: <message>" and
+`field` the field concerned. Codes of what depends on the server's state: forbidden,
+out_of_scope, not_found (also for a row the sender may not read), missing_ref (also for a
+reference to a row the sender may not read), required, choice, clock_ahead,
+op_id_reused (this op_id was used before for other content: send the change again under
+a new op_id), no_conflict / base_required / stale (a resolution needs an open conflict
+and the field's current version as its base; `values`/`versions` then hold the server's),
+not_stored (the database refused it). Codes of an op no correct client of this schema
+sends, judged per op too so one bad op never blocks the rest of an outbox (`field` is
+the field, or "entity", "hlc", "base.<name>"): unknown_entity, unknown_field, type
+(values must have their field's JSON type: no "5" for a number, no number for a text),
+not_json (NaN, Infinity), too_long, range, one_line, email, url, bad_text, bad_sha256,
+bad_clock (unreadable, or its node is not the sending device). A rejected op is not
+remembered, so a resend is judged again. Drop every answered op from the outbox (set the
+rejected ones aside for the person, with their reason).
 
 What makes the whole request a 4xx instead (nothing applied, nothing read): a body that is
 not JSON (400 malformed_json), shapes not matching these models (422 invalid, `field` is
-the JSON path, e.g. "ops[3].row_id"), an op no correct client of this schema can send
-(422 with `field` "ops[i].fields.<name>": unknown_entity, unknown_field, type, too_long,
-range, one_line, email, url, bad_text, bad_sha256, bad_clock), ops from another device
-than `device` (422 mixed_devices), a body over the size limits (413 too_large, also for a
-gzip body inflating past the limit), other encodings than gzip (415), no or a bad token
-(401). Every error body is {"error": code, "message": text for people, "field": ...}.
+the JSON path, e.g. "ops[3].row_id"; numbers and flags of the envelope are strict: no
+"10" for `limit`), ops from another device than `device` (422 mixed_devices), a cursor
+ahead of the server's feed (409 cursor_ahead: the service was restored from a backup;
+sync again from a null cursor and send again the changes this device made), a body over
+the size limits (413 too_large, also for a gzip body inflating past the limit), other
+encodings than gzip (415), no or a bad token (401). Every error body is
+{"error": code, "message": text for people, "field": ...}; answers are strict JSON.
 
 Client rules. Send at most MAX_OPS ops per request, oldest first; the same op_id on a
 resend. Apply the reply in one local transaction: first `results` in order (store
@@ -91,20 +108,24 @@ the epoch): clients stamp their edits with it (see fieldapp/core/hlc.py).
 
 Other endpoints: POST /v1/login {username, password} -> {token, expires_at, user};
 then `Authorization: Bearer <token>` everywhere. POST /v1/logout, GET /v1/me,
-GET /v1/health. Attachments: POST /v1/blobs/missing {sha256: [...]} -> {missing: [...]};
-GET /v1/blobs/{sha256}/upload -> {offset, size, complete}; PUT /v1/blobs/{sha256} with
+GET /v1/health. Attachments: POST /v1/blobs/missing {sha256: [...]} -> {missing: [...]}
+(the ones *you* have not sent whole: sending the bytes is the proof of possession that
+lets readers of your records fetch them); GET /v1/blobs/{sha256}/upload -> {offset,
+size, complete} (of your own upload); PUT /v1/blobs/{sha256} with
 `Content-Range: bytes START-END/TOTAL` (409 + `Upload-Offset` header when START is not
-the server's offset; 422 hash_mismatch restarts at 0); GET /v1/blobs/{sha256} with
-optional `Range: bytes=START-END` (206).
+the server's offset; 422 hash_mismatch restarts at 0; an empty file is one PUT with no
+bytes and `Content-Range: bytes */0`); GET /v1/blobs/{sha256} with optional
+`Range: bytes=START-END` (206; an empty file comes whole, 200).
 """
 from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
-from fieldapp.core.fieldspec import validate
+from fieldapp.core import fieldspec as fs
+from fieldapp.core.fieldspec import json_problem, validate
 from fieldapp.core.hlc import Stamp
 from fieldapp.syncing.compact import ALL_FIELDS, compact_change, expand_change  # noqa: F401 (the wire's helpers)
 from fieldapp.core.schema import BY_NAME
@@ -148,9 +169,9 @@ class SyncRequest(BaseModel):
     device: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.\-]{1,64}$",
                                description="the device id (op_id prefix); fields it wrote are not echoed")
     cursor: str | None = Field(default=None, pattern=CURSOR_PATTERN)
-    limit: int | None = Field(default=None, ge=1, le=MAX_PAGE)
+    limit: StrictInt | None = Field(default=None, ge=1, le=MAX_PAGE)
     ops: list[Op] = Field(default_factory=list, max_length=MAX_OPS)
-    compact: bool = Field(default=False, description=(
+    compact: StrictBool = Field(default=False, description=(
         "send a change's field versions, clocks and authors once, under the key '*', when every field sent "
         "shares them (a whole row written at once): about half the bytes of an initial sync"))
 
@@ -308,44 +329,85 @@ def text_problem(value: Any, depth: int = 0) -> str | None:
 
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+TEXT_KINDS = (fs.TEXT, fs.LONGTEXT, fs.EMAIL, fs.URL, fs.CHOICE, fs.REF, fs.DATE, fs.DATETIME)
 
 
-def check_op_shape(op: Op, index: int) -> None:
-    """Raise ShapeError for what makes a whole request invalid; the server answers 422 and
-    applies nothing. Value rules that depend on the server (reference codes, required
-    fields of a new row) are judged per op and answered as `rejected`."""
-    where = f"ops[{index}]"
+def wire_type_problem(f: fs.Field, value: Any) -> str | None:
+    """Why `value` does not have the JSON type field `f` is stored as, or None.
+    The wire is strict: a form or a spreadsheet may say "5" for a number, a client never
+    does (its store sends the stored value), so "5" for an integer, a number for a title
+    or "yes" for a flag are refused instead of being guessed at."""
+    if value is None:
+        return None
+    k = f.kind
+    if k in TEXT_KINDS:
+        if not isinstance(value, str):
+            return "must be text (a JSON string)"
+        if k == fs.DATE and not DATE_RE.match(value):
+            return "must be a date written YYYY-MM-DD"
+        return None
+    if k in (fs.INT, fs.SCORE):
+        return None if isinstance(value, int) and not isinstance(value, bool) else "must be a whole number (a JSON integer)"
+    if k == fs.DECIMAL:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return "must be a number (a JSON number)"
+        return None
+    if k == fs.BOOL:
+        return None if isinstance(value, bool) else "must be true or false"
+    if k in fs.LIST_KINDS:
+        return None if isinstance(value, list) and all(isinstance(v, str) for v in value) else "must be a list of text"
+    if k == fs.JSON:
+        return None if isinstance(value, (dict, list)) else "must be a JSON object or array"
+    return None
+
+
+def check_op_shape(op: Op, index: int = 0) -> None:
+    """Raise ShapeError for an op no correct client could send (unknown table or field,
+    a value of the wrong JSON type, NaN or Infinity, a clock stamp not of the sending
+    device). The storage answers it as this op's `rejected` result, so one bad op never
+    blocks the rest of a device's outbox. `field` is the op's field concerned ("title")
+    or the part of the op ("hlc", "entity", "base.title"). Value rules that depend on the
+    server (reference codes, required fields of a new row) are judged by the storage."""
     e = BY_NAME.get(op.entity)
     if e is None:
-        raise ShapeError(f"{where}.entity", "unknown_entity", f"there is no table {op.entity!r}")
+        raise ShapeError("entity", "unknown_entity", f"there is no table {op.entity!r}")
     if text_problem(op.hlc):
-        raise ShapeError(f"{where}.hlc", "bad_clock", "the clock stamp holds characters that are not allowed")
+        raise ShapeError("hlc", "bad_clock", "the clock stamp holds characters that are not allowed")
     try:
-        Stamp.parse(op.hlc)
+        stamp = Stamp.parse(op.hlc)
     except ValueError:
-        raise ShapeError(f"{where}.hlc", "bad_clock", f"{op.hlc!r} is not a clock stamp (millis:counter:node)") from None
+        raise ShapeError("hlc", "bad_clock", f"{op.hlc!r} is not a clock stamp (millis:counter:node)") from None
+    if stamp.node != op.device:
+        raise ShapeError("hlc", "bad_clock", "the clock stamp names another device than the one sending it")
     if op.kind in ("delete", "restore") and op.fields:
-        raise ShapeError(f"{where}.fields", "unexpected_fields", f"a {op.kind} carries no fields")
+        raise ShapeError("fields", "unexpected_fields", f"a {op.kind} carries no fields")
     for key in op.base:
         if key not in (ROW_KEY, DELETED_KEY) and not e.has(key):
-            raise ShapeError(f"{where}.base.{key}", "unknown_field", f"{e.name} has no field {key}")
+            raise ShapeError(f"base.{key}", "unknown_field", f"{e.name} has no field {key}")
     fields = dict(op.fields)
     for name, value in fields.items():
         problem = text_problem(value)
         if problem:
-            raise ShapeError(f"{where}.fields.{name}", "bad_text", problem)
+            raise ShapeError(name, "bad_text", problem)
+        problem = json_problem(value)
+        if problem:
+            raise ShapeError(name, "not_json", problem.replace("{label}", name))
+        if name != DELETED_KEY and e.has(name):
+            problem = wire_type_problem(e.field(name), value)
+            if problem:
+                raise ShapeError(name, "type", f"{name} {problem}")
     if "sha256" in fields and e.has("sha256") and not SHA256_RE.match(str(fields["sha256"] or "")):
-        raise ShapeError(f"{where}.fields.sha256", "bad_sha256", "sha256 must be 64 lower-case hex digits")
+        raise ShapeError("sha256", "bad_sha256", "sha256 must be 64 lower-case hex digits")
     if op.kind == "resolve":
         if not fields:
-            raise ShapeError(f"{where}.fields", "empty_resolution", "a resolution names at least one field")
+            raise ShapeError("fields", "empty_resolution", "a resolution names at least one field")
         if DELETED_KEY in fields and not isinstance(fields.pop(DELETED_KEY), bool):
-            raise ShapeError(f"{where}.fields._deleted", "type", "_deleted must be true or false")
+            raise ShapeError(DELETED_KEY, "type", "_deleted must be true or false")
     if op.kind == "upsert" and not fields:
-        raise ShapeError(f"{where}.fields", "empty_upsert", "an upsert carries at least one field")
+        raise ShapeError("fields", "empty_upsert", "an upsert carries at least one field")
     _clean, errors = validate(e, fields, partial=True)
     # Without a reference catalog, `validate` only reports what the op alone gets wrong
     # (codes of reference lists are checked by the storage, against the server's lists).
     for err in errors:
-        raise ShapeError(f"{where}.fields.{err.field}", err.code, err.message)
-
+        raise ShapeError(err.field, err.code, err.message)

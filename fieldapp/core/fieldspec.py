@@ -39,6 +39,7 @@ LIST_KINDS = {MULTI, URLS}
 MAX_TEXT = 500
 MAX_LONGTEXT = 100_000
 MAX_JSON = 2_000_000
+MIN_INT, MAX_INT = -(2**31), 2**31 - 1  # the SQL INTEGER both databases store
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -322,10 +323,14 @@ def check_value(f: Field, value: Any, has_code: CodeCheck | None = None) -> Fiel
             return _err(f, "range", N_("{label} must be at least {min}"), min=_num(f.minimum))
         if f.maximum is not None and value > f.maximum:
             return _err(f, "range", N_("{label} must be at most {max}"), max=_num(f.maximum))
-        if k == INT and abs(value) > 2**53:
+        if k == INT and not MIN_INT <= value <= MAX_INT:
             return _err(f, "range", N_("{label} is too large"))
-    if k == JSON and len(json.dumps(value)) > MAX_JSON:
-        return _err(f, "too_long", N_("{label} is too large"))
+    if k == JSON:
+        problem = json_problem(value)
+        if problem:
+            return _err(f, "not_json", problem)
+        if len(json.dumps(value, allow_nan=False)) > MAX_JSON:
+            return _err(f, "too_long", N_("{label} is too large"))
     if k in (CHOICE, MULTI):
         codes = [value] if k == CHOICE else value
         for code in codes:
@@ -337,6 +342,31 @@ def check_value(f: Field, value: Any, has_code: CodeCheck | None = None) -> Fiel
                 ok = True
             if not ok:
                 return _err(f, "choice", N_("{label}: {value!r} is not one of the allowed values"), value=code)
+    return None
+
+
+def json_problem(value: Any, depth: int = 0) -> str | None:
+    """Why `value` is not strict JSON (RFC 8259), or None. NaN and Infinity are not JSON:
+    PostgreSQL refuses them and strict parsers refuse a document holding them, so a value
+    that carries one must never enter the outbox or the server's tables."""
+    if depth > 64:
+        return N_("{label} is nested too deeply")
+    if isinstance(value, float) and not math.isfinite(value):
+        return N_("{label} holds a number that is not finite (NaN or Infinity)")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                return N_("{label} has a key that is not text")
+            problem = json_problem(v, depth + 1)
+            if problem:
+                return problem
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            problem = json_problem(v, depth + 1)
+            if problem:
+                return problem
+    elif value is not None and not isinstance(value, (str, int, float, bool)):
+        return N_("{label} must be a JSON document")
     return None
 
 

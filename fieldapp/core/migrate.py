@@ -15,6 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from fieldapp.paths import make_private_dir, make_private_file
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -41,8 +43,7 @@ def current(engine: Engine) -> str | None:
 
 def backup(db_path: Path, label: str) -> Path:
     """Copy the database with SQLite's backup API; returns the copy's path."""
-    folder = db_path.parent / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_private_dir(db_path.parent / "backups")
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = folder / f"{db_path.stem}-{label}-{stamp}.sqlite"
     n = 1
@@ -51,7 +52,7 @@ def backup(db_path: Path, label: str) -> Path:
         n += 1
     src = sqlite3.connect(db_path)
     try:
-        dst = sqlite3.connect(target)
+        dst = sqlite3.connect(make_private_file(target))
         with dst:
             src.backup(dst)
         dst.close()

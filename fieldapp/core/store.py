@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from sqlalchemy import Connection, Engine, and_, create_engine, event, func, insert, not_, select, text, update
 
+from fieldapp.paths import make_private_dir, make_private_file
 from fieldapp.core import migrate, search
 from fieldapp.core.fieldspec import REF, Entity, FieldError, ValidationError, validate
 from fieldapp.core.hlc import HybridClock, WallClock
@@ -64,9 +65,8 @@ class Store:
 
     def __init__(self, data_dir: Path | str, *, author: str | None = None, wall: Callable[[], int] | None = None):
         """`wall` (ms since the epoch) replaces the computer's clock, for tests of wrong clocks."""
-        self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db_path = self.data_dir / DB_NAME
+        self.data_dir = make_private_dir(Path(data_dir))  # 0700: it holds every contact
+        self.db_path = make_private_file(self.data_dir / DB_NAME)  # 0600, and so its -wal/-shm
         self.files_dir = self.data_dir / "files"
         self.engine: Engine = create_engine(f"sqlite:///{self.db_path}")
         event.listen(self.engine, "connect", _on_connect)
@@ -368,9 +368,13 @@ class Store:
             row = conn.execute(select(t).where(t.c.id == conflict["row_id"])).mappings().first()
             if row is not None:
                 search.index_row(conn, e, dict(row))
+            # The version the person decided on: the server refuses a resolution made on
+            # a value that has changed since (it would overwrite a newer value unseen).
+            versions = dict((row or {}).get("field_versions") or {})
+            base = {conflict["field"]: int(versions.get(conflict["field"], 0))}
             conn.execute(insert(TABLES["outbox"]).values(
                 op_id=self._next_op_id(conn), entity=e.name, row_id=conflict["row_id"], kind="resolve", fields=fields,
-                base={}, hlc=stamp, created_at=now))
+                base=base, hlc=stamp, created_at=now))
             conn.execute(update(c).where(c.c.id == conflict_id).values(
                 status="resolved", resolved_at=now, resolved_by=self.author, resolution=fields))
             self.set_meta("clock", stamp, conn)
@@ -540,6 +544,28 @@ class Store:
                 return
         conn.execute(insert(o).values(op_id=self._next_op_id(conn), entity=e.name, row_id=row_id, kind=kind,
                                       fields=fields, base=base, hlc=stamp, created_at=now))
+
+    def queue_resend(self, conn: Connection, entity_name: str, row_id: str, fields: dict[str, Any], stamp: str) -> str:
+        """Queue `fields` of a row again as a new upsert based on version 0, inside the
+        caller's transaction (the sync engine, after the service was restored from a
+        backup that lost them): the server applies what it lost, finds the same value
+        where nothing was lost, and keeps both values where someone wrote since."""
+        op_id = self._next_op_id(conn)
+        conn.execute(insert(TABLES["outbox"]).values(
+            op_id=op_id, entity=entity(entity_name).name, row_id=row_id, kind="upsert", fields=dict(fields),
+            base={k: 0 for k in fields}, hlc=stamp, created_at=self.time.iso()))
+        return op_id
+
+    def skip_op_counter(self, conn: Connection, at_least: int) -> None:
+        """Move the operation counter forward to `at_least` (never back): after this
+        data folder was restored from a backup, its old counters were used already."""
+        value = conn.execute(text("SELECT value FROM meta WHERE key = 'op_counter'")).scalar()
+        if value is None or int(value) < at_least:
+            self.set_meta("op_counter", str(int(at_least)), conn)
+
+    def next_op_id(self, conn: Connection) -> str:
+        """A new operation id of this device, inside the caller's transaction."""
+        return self._next_op_id(conn)
 
     def _next_op_id(self, conn: Connection) -> str:
         """device id + a counter that never goes back, even when acknowledged operations

@@ -61,6 +61,10 @@ def _upload(store: Store, transport: Transport, sha: str, size: int, progress: P
     offset = 0 if status.get("complete") is None else int(status.get("offset") or 0)
     if status.get("complete"):
         return
+    if size == 0:  # an empty file: one PUT with no bytes completes it
+        transport.call("PUT", f"/v1/blobs/{sha}", data=b"",
+                       headers={"Content-Type": "application/octet-stream", "Content-Range": "bytes */0"})
+        return
     path = blob_path(store, sha)
     with path.open("rb") as fh:
         while offset < size:
@@ -108,7 +112,8 @@ def _fetch(store: Store, transport: Transport, sha: str, target: Path, part: Pat
     while True:
         headers = {"Range": f"bytes={done}-{done + 4 * CHUNK - 1}"}
         reply = transport.call("GET", f"/v1/blobs/{sha}", headers=headers, policy=policy, ok=(200, 206, 416))
-        if reply.status == 416:
+        if reply.status == 416:  # nothing (more) to fetch: the file is complete, or empty
+            part.touch()
             break
         with part.open("ab" if reply.status == 206 else "wb") as fh:
             fh.write(reply.body)

@@ -28,7 +28,7 @@ from sqlalchemy.exc import OperationalError
 from fieldapp.core import diskspace, outbox
 from fieldapp.core.store import Store
 from fieldapp.i18n import _
-from fieldapp.syncing import blobs
+from fieldapp.syncing import blobs, restart
 from fieldapp.syncing.apply import CURSOR_KEY, PageSummary, apply_reply, take_batch
 from fieldapp.syncing.refusals import SELF_HEALING
 from fieldapp.syncing.transport import AuthRequired, NotTheService, ServerRefused, Transport, TransportError
@@ -177,6 +177,7 @@ class SyncEngine:
     def _records(self, result: SyncResult, state: Progress, progress, cancel) -> None:
         batch_size, rounds = MAX_OPS, 0
         start = self._cursor_number()
+        started_over = False
         while True:
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
@@ -192,10 +193,18 @@ class SyncEngine:
                 batch_size = self._isolate(exc, ops, request)
                 continue
             except ServerRefused as exc:
+                if exc.error == restart.CURSOR_AHEAD and not started_over:
+                    started_over = True  # the service was restored: from scratch, our changes again
+                    restart.start_over(self.store, CURSOR_KEY)
+                    start = 0
+                    continue
                 if isinstance(exc, AuthRequired) or not self._set_aside_named(exc, ops):
                     raise
                 continue
             page = apply_reply(self.store, ops, reply)
+            if restart.reissue_reused(self.store, reply.get("results", [])) and not started_over:
+                started_over = True  # this folder was restored: fetch what it wrote since its backup
+                restart.pull_everything(self.store, self.transport, CURSOR_KEY, self.page_limit)
             if page.restamp:
                 rounds += 1
                 if rounds > RESTAMP_ROUNDS:

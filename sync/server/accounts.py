@@ -2,9 +2,11 @@
 
 A token is 256 random bits shown once to the client; the database keeps only its SHA-256,
 so a copy of the database opens no session. Tokens expire, and disabling a user deletes
-them. Failed logins are counted per account and per address in the database (shared by
-every server process): each failure slows the next answer, and too many lock the key for
-a while, doubling with each further failure.
+them. Login attempts are counted in the database (shared by every server process) and
+reserved atomically before the password is checked, per (account, address), per account
+and per address: one address guessing one account is locked out of it (doubling, at most
+an hour); the account as a whole and the address are only slowed down, so neither a
+stranger nor a colleague's typos behind the same Wi-Fi can lock a person out.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sync.server.db import write_conn
@@ -48,10 +50,20 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+MAX_PAIR_LOCK_S = 3600  # one address guessing one account waits at most an hour
+ACCOUNT_SLOW_AFTER = 20  # failures for one account (every address) before it is slowed down
+MAX_ACCOUNT_WAIT_S = 30  # ... by at most this many seconds per attempt: slowed, never locked
+MAX_ADDRESS_WAIT_S = 10  # one address (shared Wi-Fi) past login_max_per_address: slowed too
+MAX_FAILURE_ROWS = 50_000  # the failures table's bound (guessed names cannot grow it further)
+
+
 class Accounts:
-    def __init__(self, engine: Engine, settings: Settings):
+    def __init__(self, engine: Engine, settings: Settings, *, account_slow_after: int = ACCOUNT_SLOW_AFTER,
+                 max_failure_rows: int = MAX_FAILURE_ROWS):
         self.engine = engine
         self.settings = settings
+        self.account_slow_after = account_slow_after
+        self.max_failure_rows = max_failure_rows
         self.hasher = PasswordHasher(time_cost=settings.argon_time_cost, memory_cost=settings.argon_memory_kib,
                                      parallelism=settings.argon_parallelism)
         self._dummy = self.hasher.hash(secrets.token_hex(16))  # for unknown names: same work, same time
@@ -119,71 +131,115 @@ class Accounts:
             ]
 
     # ----------------------------------------------------------------- login
-    def _keys(self, name: str, address: str) -> list[str]:
-        return [f"user:{name.lower()[:120]}", f"addr:{address[:64]}"]
+    def _keys(self, name: str, address: str, known: bool) -> dict[str, str]:
+        """The throttling keys of an attempt: the (account, address) pair, the account,
+        the address. Unknown names get "ghost" keys that behave alike (the answers are
+        the same, so they reveal no account) but are the first pruned when the table is
+        full, so guessed names cannot grow it without limit."""
+        n, a = name.lower()[:120], address[:64]
+        g = "" if known else "ghost-"
+        return {"pair": f"{g}pair:{n}@{a}", "account": f"{g}user:{n}", "address": f"addr:{a}"}
 
-    def _limit_for(self, key: str) -> int:
-        return self.settings.login_max_per_account if key.startswith("user:") else self.settings.login_max_per_address
+    def _wait_after(self, kind: str, failures: int) -> int:
+        """Seconds the key waits after its `failures`-th failure in the window (0: none).
+        The pair is locked, doubling up to an hour: that one address stops guessing that
+        one account. The account as a whole and the address (a workshop's shared Wi-Fi)
+        are only slowed down, a few seconds at most, so no stranger can lock a person out."""
+        s = self.settings
+        if kind == "pair":
+            over = failures - s.login_max_per_account
+            return min(s.login_lock_s * 2 ** over, MAX_PAIR_LOCK_S) if over >= 0 else 0
+        if kind == "account":
+            over = failures - self.account_slow_after
+            return min(2 ** over, MAX_ACCOUNT_WAIT_S) if over >= 0 else 0
+        over = failures - s.login_max_per_address
+        return min(2 ** over, MAX_ADDRESS_WAIT_S) if over >= 0 else 0
 
-    def _check_locked(self, keys: list[str], now: int) -> int:
-        lf = TABLES["login_failures"]
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(lf).where(lf.c.key.in_(keys))).mappings().all()
-        wait = max((int(r["locked_until"]) - now for r in rows), default=0)
-        recent = max((int(r["failures"]) for r in rows if now - int(r["window_start"]) < self.settings.login_window_s), default=0)
-        if wait > 0:
-            raise AccountError("too_many_attempts", f"too many failed logins; try again in {wait} seconds",
-                               "username", retry_after=wait)
-        return recent
-
-    def _record_failure(self, keys: list[str], now: int) -> None:
-        for attempt in range(3):  # two first failures racing to insert the same key
+    def _reserve(self, keys: dict[str, str], now: int) -> int:
+        """Count this attempt before the password is checked, in one write transaction
+        (rows locked), so that parallel guesses cannot all pass a limit read before any
+        of them wrote it. Raises too_many_attempts while a key waits. Returns the pair's
+        recent failures before this attempt (the answer's delay grows with them)."""
+        for attempt in range(3):  # two first attempts racing to insert the same key
             try:
-                return self._record_failure_once(keys, now)
+                return self._reserve_once(keys, now)
             except IntegrityError:
                 if attempt == 2:
                     raise
+        return 0
 
-    def _record_failure_once(self, keys: list[str], now: int) -> None:
+    def _reserve_once(self, keys: dict[str, str], now: int) -> int:
         lf = TABLES["login_failures"]
-        s = self.settings
+        window = self.settings.login_window_s
         with write_conn(self.engine) as conn, conn.begin():
-            for key in keys:
-                row = conn.execute(select(lf).where(lf.c.key == key).with_for_update()).mappings().first()
-                if row is None or now - int(row["window_start"]) >= s.login_window_s:
+            rows = {r["key"]: dict(r) for r in conn.execute(
+                select(lf).where(lf.c.key.in_(list(keys.values()))).with_for_update()).mappings()}
+            wait = max((int(r["locked_until"]) - now for r in rows.values()), default=0)
+            if wait > 0:
+                raise AccountError("too_many_attempts", f"too many failed logins; try again in {wait} seconds",
+                                   "username", retry_after=wait)
+            recent = 0
+            for kind, key in keys.items():
+                row = rows.get(key)
+                if row is None or now - int(row["window_start"]) >= window:
                     failures, start = 1, now
                 else:
                     failures, start = int(row["failures"]) + 1, int(row["window_start"])
-                over = failures - self._limit_for(key)
-                locked = now + min(s.login_lock_s * 2 ** over, 3600) if over >= 0 else 0
-                values = {"failures": failures, "window_start": start, "locked_until": locked}
+                if kind == "pair":
+                    recent = failures - 1
+                wait = self._wait_after(kind, failures)
+                values = {"failures": failures, "window_start": start, "locked_until": now + wait if wait else 0}
                 if row is None:
                     conn.execute(insert(lf).values(key=key, **values))
                 else:
                     conn.execute(update(lf).where(lf.c.key == key).values(**values))
+            self._prune(conn, now)
+        return recent
 
-    def _clear(self, key: str) -> None:
+    def _prune(self, conn, now: int) -> None:
+        """Keep the failures table bounded: forget keys whose window and wait are over;
+        past MAX_FAILURE_ROWS, forget the oldest ghost keys (unknown names) first."""
+        lf = TABLES["login_failures"]
+        conn.execute(delete(lf).where(lf.c.window_start < now - self.settings.login_window_s, lf.c.locked_until < now))
+        count = conn.execute(select(func.count()).select_from(lf)).scalar() or 0
+        if count > self.max_failure_rows:
+            excess = count - self.max_failure_rows
+            for ghosts_only in (True, False):
+                q = select(lf.c.key).order_by(lf.c.window_start).limit(excess)
+                if ghosts_only:
+                    q = q.where(lf.c.key.like("ghost-%"))
+                old = list(conn.execute(q).scalars())
+                if old:
+                    conn.execute(delete(lf).where(lf.c.key.in_(old)))
+                    excess -= len(old)
+                if excess <= 0:
+                    break
+
+    def _succeeded(self, keys: dict[str, str]) -> None:
+        """The person knows the password: their pair and account start afresh; the
+        address gets back the attempt this login had reserved."""
         lf = TABLES["login_failures"]
         with write_conn(self.engine) as conn, conn.begin():
-            conn.execute(delete(lf).where(lf.c.key == key))
+            conn.execute(delete(lf).where(lf.c.key.in_([keys["pair"], keys["account"]])))
+            conn.execute(update(lf).where(lf.c.key == keys["address"], lf.c.failures > 0)
+                         .values(failures=lf.c.failures - 1))
 
     def login(self, name: str, password: str, address: str) -> Session:
         now = int(time.time())
-        keys = self._keys(name, address)
-        recent = self._check_locked(keys, now)
         row = self._user_row(name)
+        keys = self._keys(name, address, known=row is not None)
+        recent = self._reserve(keys, now)
         ok = False
         try:
             ok = self.hasher.verify(row["password_hash"] if row else self._dummy, password) and row is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok or row["disabled"]:
-            self._record_failure(keys, now)
             delay = min(self.settings.login_failure_delay_s * (recent + 1), 2.0)
             if delay > 0:
                 time.sleep(delay)
             raise AccountError("bad_credentials", "wrong user name or password, or the account is disabled", "password")
-        self._clear(keys[0])
+        self._succeeded(keys)
         if self.hasher.check_needs_rehash(row["password_hash"]):
             users = TABLES["users"]
             with write_conn(self.engine) as conn, conn.begin():

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -21,15 +20,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.protocol import (
-    PROTOCOL_VERSION, ErrorBody, Health, LoginRequest, LoginResponse, MissingRequest, MissingResponse, ShapeError,
-    SyncRequest, SyncResponse, UploadStatus, UserInfo, check_op_shape,
+    PROTOCOL_VERSION, ErrorBody, Health, LoginRequest, LoginResponse, MissingRequest, MissingResponse,
+    SyncRequest, SyncResponse, UploadStatus, UserInfo,
 )
 from sync.server.accounts import AccountError, Accounts
 from sync.server.blobs import BlobError, BlobStore
 from sync.server.db import make_engine
 from sync.server.logs import log
 from sync.server.metrics import CONTENT_TYPE, MeasureRequests, Metrics
-from sync.server.middleware import AccessLog, BodyLimit, CompressResponses, ServerClock
+from sync.server.middleware import AccessLog, BodyLimit, CatchCrashes, CompressResponses, ServerClock
 from sync.server.principal import Principal
 from sync.server.settings import Settings
 from sync.server.storage import Storage
@@ -141,12 +140,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     async def _deep(_req: Request, _exc: RecursionError) -> JSONResponse:
         return error_response(400, "too_deep", "the request body is nested too deeply", "body")
 
-    @app.exception_handler(Exception)
-    async def _crash(req: Request, exc: Exception) -> JSONResponse:
-        log("unhandled error", logging.ERROR, path=req.url.path, kind=type(exc).__name__)
-        logging.getLogger("fieldapp.server").debug("traceback", exc_info=exc)
-        return error_response(500, "internal", "the server failed; the error is logged", None)
-
     # ------------------------------------------------------------- health and accounts
     @app.get("/v1/health", response_model=Health, tags=["service"], responses=ERRORS)
     def health() -> Health:
@@ -194,12 +187,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             if op.device != device:
                 raise ApiError(422, "mixed_devices", "every op of a request comes from the request's device",
                                f"ops[{i}].op_id")
-            try:
-                check_op_shape(op, i)
-            except ShapeError as exc:
-                raise ApiError(422, exc.code, exc.message, exc.field) from None
+        cursor = int(body.cursor or 0)
+        if storage.cursor_is_ahead(cursor):
+            # The service was restored from a backup older than this client's last sync:
+            # answering from `cursor` would skip every row written since the restore.
+            raise ApiError(409, "cursor_ahead", f"your cursor ({cursor}) comes from before the service was restored "
+                           "from a backup: sync again from the start and re-send your changes", "cursor")
+        # An op no correct client sends is answered as that op's `rejected` result by the
+        # storage (check_op_shape), so the rest of the outbox still syncs.
         results = storage.apply_ops(user, body.ops) if body.ops else []
-        page = storage.changes(user, device, int(body.cursor or 0), body.limit, compact=body.compact)
+        page = storage.changes(user, device, cursor, body.limit, compact=body.compact)
         if body.ops:
             counts: dict[str, int] = {}
             for r in results:
@@ -209,7 +206,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # The models above document the answer; a page of thousands of changes is
         # serialised directly rather than validated again field by field.
         payload = {"results": results, **page}
-        return Response(json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode(),
+        return Response(json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str,
+                                   allow_nan=False).encode(),  # strict JSON: never a bare NaN
                         media_type="application/json")
 
     # ------------------------------------------------------------- attachments
@@ -224,8 +222,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     @app.post("/v1/blobs/missing", response_model=MissingResponse, tags=["attachments"], responses=ERRORS)
     def blobs_missing(body: MissingRequest, _user: Writer) -> MissingResponse:
-        """Which of these SHA-256 the server lacks (one request for a whole outbox)."""
-        return MissingResponse(missing=services.blobs.missing(body.sha256))
+        """Which of these SHA-256 you have to send (one request for a whole outbox): every
+        one you have not sent whole yourself, whoever else did (naming a hash proves nothing)."""
+        return MissingResponse(missing=services.blobs.missing(body.sha256, _user))
 
     @app.get("/v1/blobs/{sha256}/upload", response_model=UploadStatus, tags=["attachments"], responses=ERRORS)
     def blob_upload_status(sha256: str, user: Writer) -> UploadStatus:
@@ -242,18 +241,20 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         server holds; the last chunk completes the file and its SHA-256 is checked."""
         _sha(sha256)
         data = await request.body()
-        if content_range is None:
+        from starlette.concurrency import run_in_threadpool
+
+        if content_range is None or re.fullmatch(r"\s*bytes\s+\*/0\s*", content_range):
             start, end, total = 0, len(data) - 1, len(data)
         else:
             m = re.fullmatch(r"\s*bytes\s+(\d{1,15})-(\d{1,15})/(\d{1,15})\s*", content_range)
             if not m:
                 raise ApiError(416, "bad_range", "Content-Range must read bytes START-END/TOTAL", "Content-Range")
             start, end, total = (int(g) for g in m.groups())
-        if total == 0:
-            raise ApiError(422, "empty", "an attachment has at least one byte", "body")
         try:
-            from starlette.concurrency import run_in_threadpool
-            s = await run_in_threadpool(services.blobs.put_chunk, sha256, user, start, end, total, data)
+            if total == 0 and not data:  # an empty file is an attachment like any other
+                s = await run_in_threadpool(services.blobs.put_empty, sha256, user)
+            else:
+                s = await run_in_threadpool(services.blobs.put_chunk, sha256, user, start, end, total, data)
         except BlobError as exc:
             raise _blob_error(exc) from None
         return UploadStatus(sha256=s.sha256, offset=s.offset, size=s.size, complete=s.complete)
@@ -270,7 +271,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             raise ApiError(404, "not_found", "no such attachment in your scope", "sha256")
         path = services.blobs.path(sha256)
         start, end, status = 0, size - 1, 200
-        if range:
+        if range and size > 0:  # an empty file has no range to ask for: it is sent whole
             m = re.fullmatch(r"\s*bytes=(\d{0,15})-(\d{0,15})\s*", range)
             if not m or (m.group(1) == "" and m.group(2) == ""):
                 raise ApiError(416, "bad_range", "Range must read bytes=START-END", "Range",
@@ -306,5 +307,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(CompressResponses)
     app.add_middleware(AccessLog, enabled=settings.log_requests)
     app.add_middleware(MeasureRequests, metrics=metrics)
-    app.add_middleware(ServerClock)
+    app.add_middleware(ServerClock)  # every reply, errors included, carries the service's clock
+    app.add_middleware(CatchCrashes)  # outermost: a crash is answered and logged without values
     return app

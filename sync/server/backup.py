@@ -89,6 +89,34 @@ def backup(settings: Settings, dest: Path) -> dict:
     return manifest
 
 
+def _feed_top(settings: Settings) -> int | None:
+    """The feed position of the database a restore is about to replace; None when it
+    cannot be read (gone with the machine, say)."""
+    try:
+        if settings.is_sqlite:
+            path = _sqlite_path(settings.db_url)
+            if not path.exists():
+                return None
+            # immutable: no lock, no -shm, nothing left open that the restore's unlinking
+            # of -wal/-shm could break (a bound is enough: the restore adds a margin)
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
+            try:
+                return int(conn.execute("SELECT pos FROM feed_counter WHERE id = 1").fetchone()[0])
+            finally:
+                conn.close()
+        engine = db.make_engine(settings.db_url)
+        try:
+            if db.current(engine) is None:
+                return None
+            from sync.server.storage import Storage
+
+            return Storage(engine).feed_position()
+        finally:
+            engine.dispose()
+    except Exception:  # noqa: BLE001 - unreadable: the restore assumes the worst
+        return None
+
+
 def _has_data(settings: Settings) -> bool:
     engine = db.make_engine(settings.db_url)
     try:
@@ -113,6 +141,7 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> dict:
         raise BackupError(f"the backup holds a {manifest['database']} database, the service uses {wanted}")
     if not force and _has_data(settings):
         raise BackupError("the service's database holds data: pass --force to replace it with the backup")
+    handed_out = _feed_top(settings)  # what the history about to be replaced handed out
     if settings.is_sqlite:
         target = _sqlite_path(settings.db_url)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -136,6 +165,11 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> dict:
     engine = db.make_engine(settings.db_url)
     try:
         db.migrate(engine)  # a backup of an older release is brought up to this one
+        from sync.server.storage import Storage
+
+        # Clients whose cursor comes from the replaced history are told they are ahead
+        # and re-sync, re-sending their changes (sync/protocol.py, 409 cursor_ahead).
+        Storage(engine).mark_restored(handed_out)
     finally:
         engine.dispose()
     return manifest

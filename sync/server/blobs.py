@@ -5,7 +5,15 @@ hex digest, never from a name a client sent, so no "../" can escape the blob fol
 Uploads are resumable: each (blob, user) has a partial file; a chunk must start at the
 current offset (Content-Range); when the last byte arrives the hash is verified and the
 file moves into place atomically. Limits: one file, and all of a user's files.
-A user may fetch a blob they uploaded or one referenced by a media row in their scope.
+
+Naming a hash grants nothing (DESIGN.md sync rule 7). A user *holds* a blob once they
+sent its bytes whole and the hash matched (`blob_holders`), even when the server had
+the bytes already: that upload is the proof of possession. A user may fetch a blob
+they hold, or one referenced by a live media row in their scope whose sha256 was set
+by a holder: a row naming a stranger's hash serves nothing until its author uploads.
+"Which do you lack" and the upload status answer from the asker's own holdings and
+uploads only, so they reveal nothing about blobs others sent.
+Folders are created 0700 and files 0600: the bytes are the users' attachments.
 """
 from __future__ import annotations
 
@@ -19,12 +27,14 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fieldapp.core.schema import ENTITIES
+from fieldapp.paths import make_private_dir
 from sync.server.db import write_conn
 from sync.server.principal import Principal
 from sync.server.storage import utcnow
 from sync.server.tables import TABLES
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 MEDIA_ENTITIES = tuple(e for e in ENTITIES if e.has("sha256"))
 
 
@@ -48,8 +58,8 @@ class BlobStore:
         self.root = Path(root)
         self.blob_max = blob_max
         self.user_quota = user_quota
-        (self.root / "objects").mkdir(parents=True, exist_ok=True)
-        (self.root / "partial").mkdir(parents=True, exist_ok=True)
+        for folder in (self.root, self.root / "objects", self.root / "partial"):
+            make_private_dir(folder)
 
     @staticmethod
     def check_sha(sha: str) -> str:
@@ -64,26 +74,64 @@ class BlobStore:
     def _partial(self, sha: str, user: Principal) -> Path:
         return self.root / "partial" / f"{self.check_sha(sha)}.{int(user.id)}"
 
-    def missing(self, shas: list[str]) -> list[str]:
+    def holds(self, conn, sha: str, user: Principal) -> bool:
+        h = TABLES["blob_holders"]
+        return conn.execute(select(h.c.sha256).where(h.c.sha256 == sha, h.c.user_id == user.id)).first() is not None
+
+    def missing(self, shas: list[str], user: Principal) -> list[str]:
+        """The blobs `user` still has to send: those they have not proven they hold,
+        whether or not someone else sent the same bytes (that is not the asker's to know)."""
         wanted = list(dict.fromkeys(self.check_sha(s) for s in shas))
-        b = TABLES["blobs"]
+        h = TABLES["blob_holders"]
         have: set[str] = set()
         with self.engine.connect() as conn:
             for i in range(0, len(wanted), 500):
-                have |= set(conn.execute(select(b.c.sha256).where(b.c.sha256.in_(wanted[i:i + 500]))).scalars())
+                have |= set(conn.execute(select(h.c.sha256).where(
+                    h.c.user_id == user.id, h.c.sha256.in_(wanted[i:i + 500]))).scalars())
         return [s for s in wanted if s not in have]
 
     def status(self, sha: str, user: Principal) -> Status:
+        """Where `user`'s upload of `sha` stands: complete when they hold it, else the
+        offset of their own partial upload (nothing about anyone else's)."""
         self.check_sha(sha)
         b, up = TABLES["blobs"], TABLES["blob_uploads"]
         with self.engine.connect() as conn:
-            done = conn.execute(select(b.c.size).where(b.c.sha256 == sha)).scalar()
-            if done is not None:
-                return Status(sha, int(done), int(done), True)
+            if self.holds(conn, sha, user):
+                done = conn.execute(select(b.c.size).where(b.c.sha256 == sha)).scalar()
+                return Status(sha, int(done or 0), int(done or 0), True)
             row = conn.execute(select(up).where(up.c.sha256 == sha, up.c.user_id == user.id)).mappings().first()
         if row is None:
             return Status(sha, 0, None, False)
         return Status(sha, int(row["offset"]), int(row["size"]), False)
+
+    def put_empty(self, sha: str, user: Principal) -> Status:
+        """A zero-byte attachment: nothing to send in chunks, the hash alone is checked."""
+        self.check_sha(sha)
+        if sha != EMPTY_SHA256:
+            raise BlobError(422, "hash_mismatch", "the bytes received do not have this SHA-256; the upload starts over",
+                            "sha256", 0)
+        target = self.path(sha)
+        make_private_dir(target.parent)
+        if not target.exists():
+            _private_file(target).close()
+        self._complete(sha, user, 0)
+        return Status(sha, 0, 0, True)
+
+    def _complete(self, sha: str, user: Principal, total: int) -> None:
+        """Record the blob (first sender) and that `user` holds it."""
+        b, up, h = TABLES["blobs"], TABLES["blob_uploads"], TABLES["blob_holders"]
+        for attempt in range(3):  # two users completing the same file at the same moment
+            try:
+                with write_conn(self.engine) as conn, conn.begin():
+                    conn.execute(delete(up).where(up.c.sha256 == sha, up.c.user_id == user.id))
+                    if not conn.execute(select(b.c.sha256).where(b.c.sha256 == sha)).first():
+                        conn.execute(insert(b).values(sha256=sha, size=total, uploaded_by=user.id, completed_at=utcnow()))
+                    if not self.holds(conn, sha, user):
+                        conn.execute(insert(h).values(sha256=sha, user_id=user.id, since=utcnow()))
+                return
+            except IntegrityError:
+                if attempt == 2:
+                    raise
 
     def _used(self, conn, user: Principal, except_sha: str) -> int:
         b, up = TABLES["blobs"], TABLES["blob_uploads"]
@@ -114,10 +162,10 @@ class BlobStore:
         return self._write_chunk(sha, user, start, end, total, data, part)
 
     def _begin_chunk(self, sha: str, user: Principal, start: int, total: int, part: Path) -> int | None:
-        """Check the chunk against the upload's state; None when the blob is complete."""
-        b, up = TABLES["blobs"], TABLES["blob_uploads"]
+        """Check the chunk against the upload's state; None when this user holds the blob."""
+        up = TABLES["blob_uploads"]
         with write_conn(self.engine) as conn, conn.begin():
-            if conn.execute(select(b.c.sha256).where(b.c.sha256 == sha)).first():
+            if self.holds(conn, sha, user):
                 return None
             row = conn.execute(select(up).where(up.c.sha256 == sha, up.c.user_id == user.id)).mappings().first()
             if row is None:
@@ -137,8 +185,8 @@ class BlobStore:
 
     def _write_chunk(self, sha: str, user: Principal, start: int, end: int, total: int, data: bytes,
                      part: Path) -> Status:
-        b, up = TABLES["blobs"], TABLES["blob_uploads"]
-        with open(part, "r+b" if part.exists() else "wb") as fh:
+        up = TABLES["blob_uploads"]
+        with (open(part, "r+b") if part.exists() else _private_file(part)) as fh:
             fh.seek(start)
             fh.write(data)
             fh.truncate()
@@ -154,34 +202,37 @@ class BlobStore:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
         good = digest.hexdigest() == sha
-        if good:
-            target = self.path(sha)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(part, target)
-        else:
+        if not good:
             part.unlink(missing_ok=True)
-        try:
             with write_conn(self.engine) as conn, conn.begin():
                 conn.execute(delete(up).where(up.c.sha256 == sha, up.c.user_id == user.id))
-                if good and not conn.execute(select(b.c.sha256).where(b.c.sha256 == sha)).first():
-                    conn.execute(insert(b).values(sha256=sha, size=total, uploaded_by=user.id, completed_at=utcnow()))
-        except IntegrityError:
-            pass  # another user completed the same file at the same moment: it is there
-        if not good:
             raise BlobError(422, "hash_mismatch", "the bytes received do not have this SHA-256; the upload starts over",
                             "sha256", 0)
+        target = self.path(sha)
+        make_private_dir(target.parent)
+        if target.exists():
+            part.unlink(missing_ok=True)  # the same bytes, sent before by someone: this was the proof
+        else:
+            os.replace(part, target)
+        self._complete(sha, user, total)
         return Status(sha, total, total, True)
 
     def may_read(self, sha: str, user: Principal) -> bool:
-        b = TABLES["blobs"]
+        """`user` holds the blob, or a live media row in their scope names it and the
+        author of that row's sha256 holds it (possession proven by whoever named it)."""
+        h, users = TABLES["blob_holders"], TABLES["users"]
         with self.engine.connect() as conn:
-            if conn.execute(select(b.c.sha256).where(b.c.sha256 == sha, b.c.uploaded_by == user.id)).first():
+            holders = {name for uid, name in conn.execute(
+                select(h.c.user_id, users.c.name).join(users, users.c.id == h.c.user_id).where(h.c.sha256 == sha))}
+            if not holders:
+                return False
+            if self.holds(conn, sha, user):
                 return True
             for e in MEDIA_ENTITIES:
                 t = TABLES[e.name]
-                q = select(t.c.scope_region).where(t.c.sha256 == sha, t.c.deleted == False)  # noqa: E712
-                for scope in conn.execute(q).scalars():
-                    if user.reads(scope):
+                q = select(t.c.scope_region, t.c.field_authors).where(t.c.sha256 == sha, t.c.deleted == False)  # noqa: E712
+                for scope, authors in conn.execute(q):
+                    if user.reads(scope) and (authors or {}).get("sha256") in holders:
                         return True
         return False
 
@@ -191,3 +242,8 @@ class BlobStore:
             size = conn.execute(select(b.c.size).where(b.c.sha256 == sha)).scalar()
         return int(size) if size is not None else None
 
+
+
+def _private_file(path: Path):
+    """A new file open for writing that only the service's account may read (0600)."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")

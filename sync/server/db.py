@@ -1,4 +1,5 @@
 """Engines and migrations: the same code on SQLite (default) and PostgreSQL.
+A SQLite database file is created 0600 (in a new folder: 0700).
 
 SQLite: WAL, a busy timeout, and writers start with BEGIN IMMEDIATE (connections opened
 with `write_conn`) so two writers never deadlock upgrading a read lock.
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from fieldapp.core.migrate import alembic_config
+from fieldapp.paths import make_private_dir, make_private_file
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version_server"
@@ -30,7 +32,10 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # 0700 folder, 0600 file (SQLite gives -wal and -shm the file's mode): the
+            # database holds every region's contacts.
+            make_private_dir(Path(parsed.database).parent, tighten=False)  # may be any folder
+            make_private_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

@@ -2,7 +2,9 @@
 
 Only what an operator needs: time, level, event, method, path (never the query string),
 status, duration, user name. Request bodies, passwords and tokens are never logged;
-`redact` scrubs anything token-like that reaches a message anyway.
+`redact` scrubs anything token-like that reaches a message anyway. An error is logged as
+an error id, its exception type and where it was raised: never its message or traceback
+text, which quote SQL parameters (the records themselves).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import logging
 import re
 import sys
 import time
+import traceback
 
 _SECRET = re.compile(r"(?i)(bearer\s+|token[\"'=:\s]+|password[\"'=:\s]+)[^\s\"',}]+")
 
@@ -32,8 +35,12 @@ class JsonFormatter(logging.Formatter):
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
             out.update({k: v for k, v in extra.items() if k not in ("password", "token", "authorization")})
-        if record.exc_info:
-            out["exception"] = redact(self.formatException(record.exc_info))
+        if record.exc_info and record.exc_info[0] is not None:
+            # The type and where, never the message or the traceback's text: a database
+            # error's message quotes the statement's parameters, that is, the record.
+            out["exception"] = record.exc_info[0].__name__
+            out["where"] = [f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno}:{f.name}"
+                            for f in traceback.extract_tb(record.exc_info[2])[-4:]]
         return json.dumps(out, ensure_ascii=False, default=str)
 
 

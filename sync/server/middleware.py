@@ -11,6 +11,8 @@ import json
 import logging
 import lzma
 import time
+import traceback
+import uuid
 import zlib
 from typing import Any, Awaitable, Callable
 
@@ -182,6 +184,40 @@ class AccessLog:
             log("request", logging.WARNING if status >= 500 else logging.INFO, method=scope["method"],
                 path=scope["path"], status=status, ms=round((time.perf_counter() - start) * 1000, 1),
                 user=state.get("user_name"), client=(scope.get("client") or ("?",))[0])
+
+
+class CatchCrashes:
+    """The last word on an unexpected error: a 500 JSON answer naming an error id, and
+    one log line with that id, the exception's type and where it was raised (file, line,
+    function). Never the exception's message or a traceback: those hold the SQL
+    statement and its parameters, that is the records themselves (see logs.py).
+    The error is not re-raised, so no server above prints it either."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: dict) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:  # noqa: BLE001 - the whole point
+            error_id = uuid.uuid4().hex[:12]
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = [f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno}:{f.name}" for f in frames[-4:]]
+            log("unhandled error", logging.ERROR, error_id=error_id, kind=type(exc).__name__,
+                path=scope.get("path"), where=where)
+            if not started:
+                await send_error(send, 500, "internal", f"the server failed; the error is logged as {error_id}", None)
 
 
 class ServerClock:

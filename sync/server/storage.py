@@ -16,6 +16,9 @@ The feed holds one "change" entry per row (moved to the new position at each cha
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import logging
 import threading
 import time
 import uuid
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from fieldapp.core.fieldspec import REF, Entity, validate
 from fieldapp.core.reference import Catalog, shipped_rows
@@ -31,8 +34,9 @@ from fieldapp.core.schema import BY_NAME, ENTITIES, REFERENCE, is_global, scope_
 from fieldapp.i18n import _
 from sync import merge
 from sync.merge import Outcome, Side
-from sync.protocol import DELETED_KEY, ROW_KEY, Op, compact_change
+from sync.protocol import DELETED_KEY, ROW_KEY, Op, ShapeError, check_op_shape, compact_change
 from sync.server.db import write_conn
+from sync.server.logs import log
 from sync.server.principal import Principal
 from sync.server.tables import GLOBAL_SCOPE, NO_SCOPE, TABLES
 
@@ -44,11 +48,28 @@ def utcnow() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def op_digest(op: Op) -> str:
+    """A fingerprint of what an op says (everything but its id): the same op_id re-sent
+    after a lost reply has the same digest; an op_id reused for another change has not."""
+    body = {"entity": op.entity, "row_id": op.row_id, "kind": op.kind, "fields": op.fields, "base": op.base,
+            "hlc": op.hlc}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                                     default=str).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def rejected(op: Op, code: str, message: str, field: str | None) -> dict[str, Any]:
+    """A per-op refusal: `reason` is "<code>: <message>", nothing changed."""
+    return {"op_id": op.op_id, "status": "rejected", "reason": f"{code}: {message}", "field": field,
+            "versions": {}, "values": {}}
+
+
 class Rejected(Exception):
     """An operation refused with a reason; its partial writes are rolled back."""
 
-    def __init__(self, code: str, message: str, field: str | None = None):
+    def __init__(self, code: str, message: str, field: str | None = None, *,
+                 versions: Mapping[str, int] | None = None, values: Mapping[str, Any] | None = None):
         self.code, self.message, self.field = code, message, field
+        self.versions, self.values = dict(versions or {}), dict(values or {})  # the server's, for the sender to adopt
         super().__init__(message)
 
 
@@ -145,6 +166,34 @@ class Storage:
             c = TABLES["feed_counter"]
             conn.execute(update(c).where(c.c.id == 1).values(pos=positions.last))
 
+    RESTORE_GAP = 10**6  # positions skipped after a restore, beyond the last one handed out before it
+
+    def mark_restored(self, handed_out_before: int | None = None) -> tuple[int, int]:
+        """Record that the database was just restored from a backup: every position after
+        the restored counter, up to what the lost history may have handed out
+        (`handed_out_before`, or a wide margin when unknown), is a cursor from that lost
+        history; the counter jumps past them so none is handed out again."""
+        lost_until = max(handed_out_before or 0, 0)
+        with write_conn(self.engine) as conn, conn.begin():
+            positions = self._lock_feed(conn)
+            start = positions.last
+            until = max(lost_until, start) + (self.RESTORE_GAP if handed_out_before is not None else 10**12)
+            conn.execute(insert(TABLES["feed_restores"]).values(after_pos=start, until_pos=until, restored_at=utcnow()))
+            positions.last = until
+            self._release_feed(conn, positions, start)
+        return start, until
+
+    def cursor_is_ahead(self, cursor: int) -> bool:
+        """Was `cursor` handed out by a history a restore threw away (or never at all)?"""
+        if cursor <= 0:
+            return False
+        r = TABLES["feed_restores"]
+        with self.engine.connect() as conn:
+            top = int(conn.execute(select(TABLES["feed_counter"].c.pos).where(TABLES["feed_counter"].c.id == 1)).scalar() or 0)
+            if cursor > top:
+                return True
+            return conn.execute(select(r.c.id).where(r.c.after_pos < cursor, r.c.until_pos >= cursor)).first() is not None
+
     def feed_position(self) -> int:
         c = TABLES["feed_counter"]
         with self.engine.connect() as conn:
@@ -198,45 +247,86 @@ class Storage:
 
     # ----------------------------------------------------------------- applying ops
     def apply_ops(self, user: Principal, ops: Sequence[Op]) -> list[dict[str, Any]]:
-        """Apply a batch in one transaction, in order. Ops already applied (by op_id)
-        answer `duplicate` and change nothing. A rejected op changes nothing and is not
-        remembered: sent again (a lost reply, a clock since corrected) it is judged again."""
+        """Apply a batch in one transaction, in order. Ops already applied by this user
+        and device (same op_id, same content) answer `duplicate` and change nothing; an
+        op_id re-sent with other content is refused (`op_id_reused`), never dropped. A
+        rejected op changes nothing and is not remembered: sent again (a lost reply, a
+        clock since corrected) it is judged again.
+
+        Should the database refuse a write no check foresaw, the batch is run again with
+        each op in its own savepoint, so that op alone is answered `rejected`
+        (`not_stored`) and the others go through: one bad op never fails a device's sync."""
         if not ops:
             return []
+        try:
+            return self._apply_batch(user, ops, isolate=False)
+        except (DataError, IntegrityError) as exc:
+            log("batch retried op by op", logging.WARNING, kind=type(exc).__name__, ops=len(ops))
+            return self._apply_batch(user, ops, isolate=True)
+
+    def _apply_batch(self, user: Principal, ops: Sequence[Op], *, isolate: bool) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
         touched_reference = False
         ops_t = TABLES["ops"]
         now = utcnow()
         now_ms = int(time.time() * 1000)
+        device = ops[0].device
         with write_conn(self.engine) as conn, conn.begin():
             positions = self._lock_feed(conn)
             start = positions.last
             ids = [op.op_id for op in ops]
-            seen = {r.op_id: r.result for r in conn.execute(select(ops_t.c.op_id, ops_t.c.result).where(ops_t.c.op_id.in_(ids)))}
-            in_batch: set[str] = set()
+            seen: dict[str, tuple[str | None, dict]] = {}
+            for i in range(0, len(ids), 500):
+                q = select(ops_t.c.op_id, ops_t.c.digest, ops_t.c.result).where(
+                    ops_t.c.user_id == user.id, ops_t.c.device == device, ops_t.c.op_id.in_(ids[i:i + 500]))
+                seen |= {r.op_id: (r.digest, r.result) for r in conn.execute(q)}
+            in_batch: dict[str, str] = {}
             log_rows: list[dict] = []
             for op in ops:
-                if op.op_id in seen or op.op_id in in_batch:
-                    earlier = seen.get(op.op_id) or {}
-                    results.append({"op_id": op.op_id, "status": "duplicate",
-                                    "reason": f"already received ({earlier.get('status', 'in this batch')})",
-                                    "field": earlier.get("field"), "versions": earlier.get("versions", {}),
-                                    "values": earlier.get("values", {})})
+                digest = op_digest(op)
+                try:
+                    check_op_shape(op)
+                except ShapeError as exc:
+                    results.append(rejected(op, exc.code, exc.message, exc.field))
                     continue
-                in_batch.add(op.op_id)
+                if op.op_id in seen or op.op_id in in_batch:
+                    earlier_digest, earlier = seen.get(op.op_id) or (in_batch.get(op.op_id), {})
+                    if earlier_digest is not None and earlier_digest != digest:
+                        results.append(rejected(op, "op_id_reused", _(
+                            "this operation id was used before for another change; the change was not applied: "
+                            "send it again under a new operation id"), None))
+                        continue
+                    results.append(self._duplicate(conn, user, op, earlier))
+                    continue
+                in_batch[op.op_id] = digest
                 ctx = OpContext(conn, user, op, positions, now)
                 mark = positions.last
+                savepoint = conn.begin_nested() if isolate else None
                 try:
                     # Every check of an op runs before its first write, so a rejection
                     # leaves nothing to roll back (no savepoint round trips).
                     result = self._apply(ctx, now_ms)
+                    if savepoint is not None:
+                        savepoint.commit()
                 except Rejected as r:
+                    if savepoint is not None:
+                        savepoint.rollback()
                     positions.last = mark
-                    result = {"op_id": op.op_id, "status": "rejected", "reason": f"{r.code}: {r.message}",
-                              "field": r.field, "versions": {}, "values": {}}
+                    result = rejected(op, r.code, r.message, r.field) | {"versions": r.versions, "values": r.values}
+                except (DataError, IntegrityError) as exc:
+                    if savepoint is None:
+                        raise
+                    savepoint.rollback()
+                    positions.last = mark
+                    log("op refused by the database", logging.WARNING, kind=type(exc).__name__, entity=op.entity)
+                    result = rejected(op, "not_stored", _("the server's database refused this change; "
+                                                          "it was not applied"), None)
                 results.append(result)
                 if result["status"] != "rejected":
-                    log_rows.append({"op_id": op.op_id, "user_id": user.id, "received_at": now, "result": result})
+                    log_rows.append({"user_id": user.id, "device": device, "op_id": op.op_id, "digest": digest,
+                                     "received_at": now, "result": result})
+                else:
+                    in_batch.pop(op.op_id, None)
                 touched_reference |= op.entity == REFERENCE.name and result["status"] != "rejected"
             if log_rows:
                 conn.execute(insert(ops_t), log_rows)
@@ -244,6 +334,21 @@ class Storage:
         if touched_reference:
             self.invalidate_catalog()
         return results
+
+    def _duplicate(self, conn: Connection, user: Principal, op: Op, earlier: Mapping[str, Any]) -> dict[str, Any]:
+        """The answer to an op applied before: the versions and values answered then,
+        unless the row has since left what this user may read (a duplicate reveals
+        nothing the sender could not read anyway)."""
+        out = {"op_id": op.op_id, "status": "duplicate",
+               "reason": f"already received ({earlier.get('status', 'in this batch')})",
+               "field": earlier.get("field"), "versions": earlier.get("versions", {}), "values": earlier.get("values", {})}
+        e = BY_NAME.get(op.entity)
+        if e is not None:
+            t = TABLES[e.name]
+            scope = conn.execute(select(t.c.scope_region).where(t.c.id == op.row_id)).scalar()
+            if scope is not None and not user.reads(scope):
+                out |= {"field": None, "versions": {}, "values": {}}
+        return out
 
     def _apply(self, ctx: OpContext, now_ms: int) -> dict[str, Any]:
         op, user = ctx.op, ctx.user
@@ -258,6 +363,9 @@ class Storage:
         t = TABLES[e.name]
         row = ctx.conn.execute(select(t).where(t.c.id == op.row_id).with_for_update()).mappings().first()
         row = dict(row) if row else None
+        if row is not None and not user.reads(row["scope_region"]) and op.kind != "upsert":
+            # A row this user may not read is answered as a missing one: no existence oracle.
+            raise Rejected("not_found", _("there is no {what} with this id").format(what=e.name))
         if row is not None and not user.writes_scope(row["scope_region"]):
             raise Rejected("out_of_scope", _("this record belongs to a region outside your scope"))
         if op.kind == "upsert":
@@ -285,16 +393,19 @@ class Storage:
                 unchanged = merge.same_value(row[name], value) if row else value in (None, e.field(name).default)
                 if not unchanged:
                     raise Rejected("forbidden", _("only reviewers may set {label}").format(label=_(e.field(name).label)), name)
-        self._check_refs(ctx.conn, e, clean)
+        self._check_refs(ctx.conn, ctx.user, e, clean)
         return clean
 
     @staticmethod
-    def _check_refs(conn: Connection, e: Entity, clean: Mapping[str, Any]) -> None:
+    def _check_refs(conn: Connection, user: Principal, e: Entity, clean: Mapping[str, Any]) -> None:
+        """Every reference names a row the user may read: one outside their scope gets
+        the very answer a missing one gets (no existence oracle)."""
         for name, value in clean.items():
             f = e.field(name)
             if f.kind == REF and value is not None:
                 rt = TABLES[f.ref or ""]
-                if conn.execute(select(rt.c.id).where(rt.c.id == value)).first() is None:
+                scope = conn.execute(select(rt.c.scope_region).where(rt.c.id == value)).scalar()
+                if scope is None or not user.reads(scope):
                     raise Rejected("missing_ref", _("{label}: no such record").format(label=_(f.label)), name)
 
     def _derive_region(self, conn: Connection, e: Entity, row: dict, changed: set[str]) -> set[str]:
@@ -302,9 +413,14 @@ class Storage:
         store does, so both sides agree. Returns {"region"} when it changed the row."""
         if not e.has("region"):
             return set()
-        if row.get("region") and not ("country" in changed and "region" not in changed):
-            return set()
+        # A country decides its region: a row about France is in EUR whatever the op
+        # said, so it can never hide from EUR readers under another region.
         region = self.catalog.region_of_country(row.get("country")) if e.has("country") else None
+        if region and region != row.get("region"):
+            row["region"] = region
+            return {"region"}
+        if region or (row.get("region") and not ("country" in changed and "region" not in changed)):
+            return set()
         if region is None and e.parent and row.get(e.parent):
             parent = BY_NAME[e.field(e.parent).ref or ""]
             if parent.has("region"):
@@ -481,8 +597,19 @@ class Storage:
         self._touch(ctx.conn, e, row["id"], new_scope, pos)
         if new_scope != old_scope:
             self._removed(ctx.conn, e, row["id"], old_scope, ctx.positions.next())
+            self._rescope_conflicts(ctx, e, row["id"], new_scope)
             self._rescope_children(ctx, e, row["id"], new_scope)
         return pos
+
+    @staticmethod
+    def _rescope_conflicts(ctx: OpContext, e: Entity, row_id: str, scope: str) -> None:
+        """A row's conflicts (both values, the resolution, who made it) move region with
+        it: readers of the old region stop getting them, readers of the new one get them."""
+        c = TABLES["conflicts"]
+        ids = ctx.conn.execute(select(c.c.id).where(c.c.entity == e.name, c.c.row_id == row_id,
+                                                    c.c.scope != scope).order_by(c.c.pos)).scalars().all()
+        for cid in ids:
+            ctx.conn.execute(update(c).where(c.c.id == cid).values(scope=scope, pos=ctx.positions.next()))
 
     def _rescope_children(self, ctx: OpContext, parent: Entity, parent_id: str, scope: str) -> None:
         """A row moved region: its children (meeting parts, attachments) move with it."""
@@ -501,6 +628,7 @@ class Storage:
                     field_versions=dict(versions or {}) | {ROW_KEY: pos}))
                 self._touch(ctx.conn, child, cid, scope, pos)
                 self._removed(ctx.conn, child, cid, old, ctx.positions.next())
+                self._rescope_conflicts(ctx, child, cid, scope)
                 self._rescope_children(ctx, child, cid, scope)
 
     @staticmethod
@@ -572,6 +700,7 @@ class Storage:
         want_deleted = fields.pop(DELETED_KEY, None)
         clean = self._clean(ctx, e, fields, row) if fields else {}
         versions = dict(row["field_versions"] or {})
+        self._check_resolution(ctx, e, row, list(clean) + ([DELETED_KEY] if want_deleted is not None else []), versions)
         values = {f.name: row[f.name] for f in e.fields}
         mine = Side(None, ctx.user.name, op.hlc, op.device)
         changed = {}
@@ -594,6 +723,25 @@ class Storage:
                     resolution=deleted if name == DELETED_KEY else values[name], pos=ctx.positions.next()))
         touched = set(clean) | ({DELETED_KEY} if want_deleted is not None else set())
         return self._result(op, "applied", versions, values | {DELETED_KEY: deleted}, touched)
+
+    def _check_resolution(self, ctx: OpContext, e: Entity, row: dict, names: list[str], versions: Mapping[str, int]) -> None:
+        """A resolution settles an open conflict, decided on the values its author saw:
+        each field it names has an open conflict, and its base is the field's current
+        version. Otherwise a stale choice would overwrite a newer value unseen."""
+        open_now = self._open_conflicts(ctx.conn, e, row["id"])
+        for name in names:
+            # The field's value and version now come back with the refusal, so the
+            # sender's copy can fall back in step with the server's.
+            now = {"versions": {name: int(versions.get(name, 0))},
+                   "values": {name: bool(row["deleted"]) if name == DELETED_KEY else row[name]}}
+            if name not in open_now:
+                raise Rejected("no_conflict", _("there is no open conflict on this field to resolve; "
+                                                "it was settled already or never opened"), name, **now)
+            if name not in ctx.op.base:
+                raise Rejected("base_required", _("a resolution names the version it was decided on"), name, **now)
+            if int(ctx.op.base[name]) < int(versions.get(name, 0)):
+                raise Rejected("stale", _("the value changed after you decided; look at the conflict again"), name,
+                               **now)
 
     # ----------------------------------------------------------------- reading the feed
     def changes(self, user: Principal, device: str | None, cursor: int, limit: int | None = None, *,

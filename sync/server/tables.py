@@ -48,6 +48,16 @@ def build_server_metadata() -> MetaData:
     # One row: the last feed position handed out. Writers lock it for their whole
     # transaction, so positions are assigned in commit order (see storage.py).
     Table("feed_counter", md, Column("id", Integer, primary_key=True), Column("pos", BigInteger, nullable=False))
+    # Each restore from a backup: positions (after_pos, until_pos] were handed out by the
+    # history the restore threw away and are never handed out again (the counter jumps
+    # past them), so a client holding a cursor in that range is told it is ahead.
+    Table(
+        "feed_restores", md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("after_pos", BigInteger, nullable=False),
+        Column("until_pos", BigInteger, nullable=False),
+        Column("restored_at", String(40), nullable=False),
+    )
     feed = Table(
         "feed", md,
         Column("pos", BigInteger, primary_key=True, autoincrement=False),
@@ -76,17 +86,23 @@ def build_server_metadata() -> MetaData:
         Column("created_at", String(40), nullable=False),
         Column("expires_at", String(40), nullable=False),
     )
-    Table(
+    login_failures = Table(
         "login_failures", md,
-        Column("key", String(200), primary_key=True),  # "user:<name>" or "addr:<ip>"
+        Column("key", String(200), primary_key=True),  # "pair:<name>@<ip>", "user:<name>" or "addr:<ip>"
         Column("failures", Integer, nullable=False),
         Column("window_start", BigInteger, nullable=False),  # epoch seconds
         Column("locked_until", BigInteger, nullable=False, default=0),
     )
+    Index("ix_login_failures_window", login_failures.c.window_start)
+    # The operation log deduplicates per (user, device, op id): another user's op ids
+    # are another key space, so sending someone else's id reveals and blocks nothing.
+    # `digest` fingerprints the op's content: an id re-sent with other content is refused.
     Table(
         "ops", md,
+        Column("user_id", Integer, primary_key=True, autoincrement=False),
+        Column("device", String(64), primary_key=True),
         Column("op_id", String(140), primary_key=True),
-        Column("user_id", Integer, nullable=False),
+        Column("digest", String(64)),  # NULL for ops logged before revision s0003
         Column("received_at", String(40), nullable=False),
         Column("result", JSON, nullable=False),
     )
@@ -115,6 +131,15 @@ def build_server_metadata() -> MetaData:
         Column("uploaded_by", Integer, nullable=False, index=True),
         Column("completed_at", String(40), nullable=False),
     )
+    # Who proved they hold a blob's bytes (uploaded them whole, hash checked). Naming a
+    # SHA-256 in a record grants nothing: bytes are served through a record only when
+    # the author of its sha256 field is a holder (see blobs.py).
+    Table(
+        "blob_holders", md,
+        Column("sha256", String(64), primary_key=True),
+        Column("user_id", Integer, primary_key=True, autoincrement=False),
+        Column("since", String(40), nullable=False),
+    )
     Table(
         "blob_uploads", md,
         Column("sha256", String(64), primary_key=True),
@@ -128,4 +153,5 @@ def build_server_metadata() -> MetaData:
 
 METADATA = build_server_metadata()
 TABLES = METADATA.tables
-BOOKKEEPING = ("feed_counter", "feed", "users", "tokens", "login_failures", "ops", "conflicts", "blobs", "blob_uploads")
+BOOKKEEPING = ("feed_counter", "feed_restores", "feed", "users", "tokens", "login_failures", "ops", "conflicts", "blobs", "blob_holders",
+               "blob_uploads")

@@ -66,14 +66,19 @@ class Replica:
             if value is None:
                 continue
             c["status"] = "resolved"
-            self.outbox.append(self.dev.op(c["entity"], c["row_id"], kind="resolve", fields={c["field"]: value}))
+            self.outbox.append(self.dev.op(c["entity"], c["row_id"], kind="resolve", fields={c["field"]: value},
+                                           base={c["field"]: row.versions.get(c["field"], 0)}))
             return
 
     def sync(self) -> dict:
         sent, self.outbox = self.outbox, []
         reply = self.dev.sync(*sent)
         for op, res in zip(sent, reply["results"]):
-            assert res["status"] in ("applied", "conflict"), res
+            # a resolution another replica overtook (settled first, or changed the value
+            # since) is refused; its answer carries the server's value to fall back to
+            stale_resolution = op["kind"] == "resolve" and res["status"] == "rejected" and \
+                res["reason"].split(":")[0] in ("no_conflict", "stale")
+            assert res["status"] in ("applied", "conflict") or stale_resolution, res
             row = self.rows.get((op["entity"], op["row_id"]))
             if row is None:
                 continue

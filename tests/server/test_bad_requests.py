@@ -54,31 +54,44 @@ def test_wrong_types_in_the_envelope(server, dev, body, field):
     _unchanged(server, dev)
 
 
-def test_wrong_value_types_name_the_field(server, dev):
+def test_wrong_value_types_name_the_field_and_block_nothing_else(server, dev):
     good = dev.op("practice", fields=practice())
     bad = dev.op("practice", fields=practice(area_ha="lots"))
-    body = _assert_error(dev.post({"ops": [good, bad]}), 422, "type", "ops[1].fields.area_ha")
-    assert "number" in body["message"]
-    _unchanged(server, dev)  # the good op of the same batch was not applied either
+    results = dev.sync(good, bad)["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected"]
+    assert results[1]["field"] == "area_ha" and results[1]["reason"].startswith("type:")
+    assert "number" in results[1]["reason"]
+    assert server.counts()["practice"] == dev.before["practice"] + 1  # the good op went through
 
 
 @pytest.mark.parametrize("mutate, code, field", [
-    (lambda op: op | {"entity": "practices; DROP TABLE users"}, "unknown_entity", "ops[0].entity"),
-    (lambda op: op | {"fields": {"title\"; --": "x"}}, "unknown_field", "ops[0].fields.title\"; --"),
-    (lambda op: op | {"base": {"nonsense": 1}}, "unknown_field", "ops[0].base.nonsense"),
-    (lambda op: op | {"hlc": "yesterday"}, "bad_clock", "ops[0].hlc"),
-    (lambda op: op | {"row_id": "../../etc/passwd"}, "invalid", "ops[0].row_id"),
-    (lambda op: op | {"kind": "truncate"}, "invalid", "ops[0].kind"),
-    (lambda op: op | {"base": {"title": -3}}, "invalid", "ops[0].base.title"),
-    (lambda op: op | {"fields": practice(title="x" * 10_000)}, "too_long", "ops[0].fields.title"),
-    (lambda op: op | {"fields": practice(description="y" * 200_000)}, "too_long", "ops[0].fields.description"),
-    (lambda op: op | {"fields": practice(title="nul\x00byte")}, "bad_text", "ops[0].fields.title"),
-    (lambda op: op | {"fields": practice(farmers=10**30)}, "range", "ops[0].fields.farmers"),
-    (lambda op: op | {"kind": "delete", "fields": {"title": "x"}}, "unexpected_fields", "ops[0].fields"),
+    (lambda op: op | {"entity": "practices; DROP TABLE users"}, "unknown_entity", "entity"),
+    (lambda op: op | {"fields": {"title\"; --": "x"}}, "unknown_field", "title\"; --"),
+    (lambda op: op | {"base": {"nonsense": 1}}, "unknown_field", "base.nonsense"),
+    (lambda op: op | {"hlc": "yesterday"}, "bad_clock", "hlc"),
+    (lambda op: op | {"fields": practice(title="x" * 10_000)}, "too_long", "title"),
+    (lambda op: op | {"fields": practice(description="y" * 200_000)}, "too_long", "description"),
+    (lambda op: op | {"fields": practice(title="nul\x00byte")}, "bad_text", "title"),
+    (lambda op: op | {"fields": practice(farmers=10**30)}, "range", "farmers"),
+    (lambda op: op | {"kind": "delete", "fields": {"title": "x"}}, "unexpected_fields", "fields"),
 ])
-def test_ops_no_correct_client_sends_are_refused_whole(server, dev, mutate, code, field):
+def test_ops_no_correct_client_sends_are_refused_one_by_one(server, dev, mutate, code, field):
     op = mutate(dev.op("practice", fields=practice()))
-    _assert_error(dev.post({"ops": [op]}), 422, code, field)
+    after = dev.op("practice", fields=practice())
+    results = dev.sync(op, after)["results"]
+    assert [r["status"] for r in results] == ["rejected", "applied"]
+    assert results[0]["reason"].split(":")[0] == code and results[0]["field"] == field, results[0]
+    assert server.counts()["practice"] == dev.before["practice"] + 1
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda op: op | {"row_id": "../../etc/passwd"}, "ops[0].row_id"),
+    (lambda op: op | {"kind": "truncate"}, "ops[0].kind"),
+    (lambda op: op | {"base": {"title": -3}}, "ops[0].base.title"),
+])
+def test_envelopes_no_correct_client_sends_are_refused_whole(server, dev, mutate, field):
+    op = mutate(dev.op("practice", fields=practice()))
+    _assert_error(dev.post({"ops": [op]}), 422, "invalid", field)
     _unchanged(server, dev)
 
 
@@ -169,7 +182,8 @@ def test_path_tricks_in_attachments(server, dev):
     pid = str(uuid.uuid4())
     dev.sync(dev.op("practice", pid, fields=practice()))
     media = {"practice_id": pid, "sha256": "../../../../etc/passwd", "file_name": "../../x.jpg", "mime_type": "image/jpeg", "size": 1}
-    _assert_error(dev.post({"ops": [dev.op("practice_media", fields=media)]}), 422, "bad_sha256", "ops[0].fields.sha256")
+    result = dev.sync(dev.op("practice_media", fields=media))["results"][0]
+    assert result["status"] == "rejected" and result["reason"].startswith("bad_sha256") and result["field"] == "sha256"
     ok = dev.sync(dev.op("practice_media", fields=media | {"sha256": "a" * 64}))["results"][0]
     assert ok["status"] == "applied"  # "../../x.jpg" is kept as a label; no file is ever named by it
     assert not any(p.name == "x.jpg" for p in server.settings.blob_dir.rglob("*"))

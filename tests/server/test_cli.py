@@ -22,7 +22,7 @@ def _count(backend, table: str, **where) -> int:
 def test_migrate_on_an_empty_sqlite_file(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'new' / 'server.sqlite'}"
     assert main(["migrate", "--db", url]) == 0
-    assert "database at s0002" in capsys.readouterr().out
+    assert "database at s0003" in capsys.readouterr().out
     engine = db.make_engine(url)
     assert db.is_current(engine)
     assert main(["migrate", "--db", url]) == 0  # a second run changes nothing

@@ -138,7 +138,9 @@ def test_resolution_closes_the_conflict_and_reaches_everyone(server):
     a.sync(a.op("practice", rid, fields={"title": "From A"}, base={"title": v["title"]}))
     reply = b.sync(b.op("practice", rid, fields={"title": "From B"}, base={"title": v["title"]}))
     assert reply["results"][0]["status"] == "conflict"
-    res = b.sync(b.op("practice", rid, kind="resolve", fields={"title": "From A and B"}))["results"][0]
+    seen = reply["results"][0]["versions"]["title"]  # the version B decided on
+    res = b.sync(b.op("practice", rid, kind="resolve", fields={"title": "From A and B"},
+                      base={"title": seen}))["results"][0]
     assert res["status"] == "applied"
     assert server.storage.open_conflicts() == []
     assert server.row("practice", rid)["title"] == "From A and B"
@@ -154,8 +156,9 @@ def test_resolution_closes_the_conflict_and_reaches_everyone(server):
 def test_resolution_of_delete_against_edit(server):
     a, b, rid, v = _shared_row(server)
     b.sync(b.op("practice", rid, kind="delete", base={"_row": v["_row"]}))
-    a.sync(a.op("practice", rid, fields={"title": "Keep me"}, base={"title": v["title"]}))
-    res = a.sync(a.op("practice", rid, kind="resolve", fields={"_deleted": True}))["results"][0]
+    edit = a.sync(a.op("practice", rid, fields={"title": "Keep me"}, base={"title": v["title"]}))["results"][0]
+    res = a.sync(a.op("practice", rid, kind="resolve", fields={"_deleted": True},
+                      base={"_deleted": edit["versions"]["_deleted"]}))["results"][0]
     assert res["status"] == "applied"
     assert server.row("practice", rid)["deleted"] is True
     assert server.storage.open_conflicts() == []

@@ -1,0 +1,103 @@
+"""Item 6: login throttling that guessers cannot race and strangers cannot turn against a
+person: attempts are reserved atomically; one address guessing one account is locked
+out of it; the account as a whole and a shared address are only slowed down; the
+failures table stays bounded whatever names are tried."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from sync.server.app import create_app
+from sync.server.tables import TABLES
+from tests.server.conftest import PASSWORD, fast_settings
+
+
+def _app(backend, tmp_path, **kw):
+    backend.reset()
+    app = create_app(fast_settings(backend.url, tmp_path / "b", **kw), engine=backend.engine)
+    for name in ("amina", "bruno", "chen"):
+        app.state.services.accounts.create_user(name, PASSWORD, "viewer", ["AFR"])
+    return app
+
+
+def _login(client, name, password):
+    return client.post("/v1/login", json={"username": name, "password": password})
+
+
+def test_twenty_parallel_guesses_get_only_the_allowed_checks(backend, tmp_path):
+    app = _app(backend, tmp_path, login_max_per_account=5)
+    with TestClient(app, client=("203.0.113.7", 4000)) as attacker:
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            answers = list(pool.map(lambda i: _login(attacker, "amina", f"guess number {i}").status_code, range(20)))
+    assert answers.count(401) == 5 and answers.count(429) == 15, answers
+
+
+def test_a_stranger_guessing_does_not_lock_the_person_out(backend, tmp_path):
+    app = _app(backend, tmp_path, login_max_per_account=5, login_lock_s=60)
+    with TestClient(app, client=("203.0.113.7", 4000)) as attacker, \
+            TestClient(app, client=("198.51.100.20", 5000)) as person:
+        for i in range(20):
+            _login(attacker, "amina", f"guess {i}")
+        assert _login(attacker, "amina", PASSWORD).status_code == 429  # that address is locked out of amina
+        r = _login(person, "amina", PASSWORD)
+        assert r.status_code == 200, r.text  # amina, from her own address, logs in at once
+
+
+class FrozenClock:
+    """The accounts module's wall clock, held still (and moved on) by the test."""
+
+    def __init__(self, monkeypatch):
+        from sync.server import accounts as accounts_module
+
+        self.now = 1_900_000_000.0
+        monkeypatch.setattr(accounts_module.time, "time", lambda: self.now)
+
+
+def test_the_account_as_a_whole_is_slowed_never_locked(backend, tmp_path, monkeypatch):
+    from sync.server import accounts as accounts_module
+
+    clock = FrozenClock(monkeypatch)
+    app = _app(backend, tmp_path, login_max_per_account=3)
+    answers = []
+    for n in range(1, 11):  # a botnet: three guesses from each of ten addresses
+        with TestClient(app, client=(f"192.0.2.{n}", 4000)) as c:
+            answers += [_login(c, "amina", f"guess {i}") for i in range(3)]
+    slowed = [r for r in answers if r.status_code == 429]
+    assert slowed and all(0 < int(r.headers["Retry-After"]) <= accounts_module.MAX_ACCOUNT_WAIT_S for r in slowed)
+    with TestClient(app, client=("198.51.100.20", 5000)) as person:
+        first = _login(person, "amina", PASSWORD)
+        assert first.status_code == 429 and int(first.headers["Retry-After"]) <= accounts_module.MAX_ACCOUNT_WAIT_S
+        clock.now += accounts_module.MAX_ACCOUNT_WAIT_S
+        assert _login(person, "amina", PASSWORD).status_code == 200  # a wait of seconds, never an hour
+
+
+def test_one_workshops_wifi_is_not_locked_for_everyone(backend, tmp_path, monkeypatch):
+    from sync.server import accounts as accounts_module
+
+    clock = FrozenClock(monkeypatch)
+    app = _app(backend, tmp_path, login_max_per_address=30)
+    for i in range(35):
+        app.state.services.accounts.create_user(f"participant-{i}", PASSWORD, "viewer", ["AFR"])
+    with TestClient(app, client=("10.1.1.1", 4000)) as wifi:
+        for i in range(35):  # a workshop: 35 people mistyping their password once, behind one address
+            assert _login(wifi, f"participant-{i}", "typo typo").status_code in (401, 429)
+        slowed = _login(wifi, "chen", PASSWORD)
+        assert slowed.status_code == 429 and int(slowed.headers["Retry-After"]) <= accounts_module.MAX_ADDRESS_WAIT_S
+        clock.now += accounts_module.MAX_ADDRESS_WAIT_S
+        assert _login(wifi, "chen", PASSWORD).status_code == 200
+
+
+def test_guessed_names_do_not_grow_the_failures_table_without_limit(backend, tmp_path):
+    app = _app(backend, tmp_path, login_max_per_address=1000)
+    app.state.services.accounts.max_failure_rows = 40
+    with TestClient(app, client=("10.2.2.2", 4000)) as c:
+        for i in range(60):
+            assert _login(c, f"nobody-{i}", "whatever it is").status_code in (401, 429)
+        assert _login(c, "amina", "wrong wrong").status_code in (401, 429)
+    with app.state.services.engine.connect() as conn:
+        count = conn.execute(select(func.count()).select_from(TABLES["login_failures"])).scalar()
+        keys = set(conn.execute(select(TABLES["login_failures"].c.key)).scalars())
+    assert count <= 40
+    assert "pair:amina@10.2.2.2" in keys  # real accounts' keys are the last forgotten
