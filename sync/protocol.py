@@ -52,7 +52,8 @@ Response (JSON, gzip when the client sends `Accept-Encoding: gzip`)::
      "conflicts": [ Conflict, ... ],     # conflicts in your scope opened/changed/resolved
                                          #   since the cursor (status open or resolved)
      "cursor": "1300",                   # store with the applied page
-     "more": true}                       # true: call again at once (initial sync pages)
+     "more": true,                       # true: call again at once (initial sync pages)
+     "head": "5800"}                     # the feed's last position: progress of a paged sync
 
 Versions are positions in the server's change feed; "_row" is the row's latest change
 of any kind and "_deleted" the last change of its deleted flag. A change never echoes
@@ -101,6 +102,9 @@ call again at once with the new cursor (no ops needed). Resolve a conflict with 
 `resolve` op carrying the chosen value per field; it closes the conflict for everyone.
 Delete and restore carry base {"_row": <the row's "_row" version>}; an edit's base is the
 field's version as last received (0 for a row created locally).
+
+Every reply, errors included, carries the service's clock in `X-Server-Time` (ms since
+the epoch): clients stamp their edits with it (see fieldapp/core/hlc.py).
 
 Other endpoints: POST /v1/login {username, password} -> {token, expires_at, user};
 then `Authorization: Bearer <token>` everywhere. POST /v1/logout, GET /v1/me,
@@ -229,6 +233,7 @@ class SyncResponse(BaseModel):
     conflicts: list[Conflict]
     cursor: str
     more: bool
+    head: str | None = None  # the feed's last position now: how far a paged sync has to go
 
 
 class ErrorBody(BaseModel):

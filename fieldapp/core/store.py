@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, and_, create_engine, event, func, ins
 from fieldapp.paths import make_private_dir, make_private_file
 from fieldapp.core import migrate, search, translations
 from fieldapp.core.fieldspec import REF, Entity, FieldError, ValidationError, validate
-from fieldapp.core.hlc import HybridClock
+from fieldapp.core.hlc import HybridClock, WallClock
 from fieldapp.core.reference import Catalog, shipped_rows
 from fieldapp.core.schema import BY_NAME, ENTITIES, REFERENCE, entity
 from fieldapp.core.tables import TABLES
@@ -32,6 +32,8 @@ from fieldapp.i18n import _
 
 DB_NAME = "fieldapp.sqlite"
 NOTIFY_EACH = 50
+OFFSET_KEY = "clock_offset_ms"  # the service's time minus this computer's, last measured
+SET_ASIDE = ("waiting", "rejected")  # outbox states of ops the service refused (core.outbox)
 T = TypeVar("T")
 
 
@@ -61,7 +63,8 @@ class Order:
 class Store:
     """A data folder: `fieldapp.sqlite`, `files/` (attachments by SHA-256), `backups/`."""
 
-    def __init__(self, data_dir: Path | str, *, author: str | None = None):
+    def __init__(self, data_dir: Path | str, *, author: str | None = None, wall: Callable[[], int] | None = None):
+        """`wall` (ms since the epoch) replaces the computer's clock, for tests of wrong clocks."""
         self.data_dir = make_private_dir(Path(data_dir))  # 0700: it holds every contact
         self.db_path = make_private_file(self.data_dir / DB_NAME)  # 0600, and so its -wal/-shm
         self.files_dir = self.data_dir / "files"
@@ -72,7 +75,8 @@ class Store:
         self._executor: ThreadPoolExecutor | None = None
         self.author = author or self.meta("author") or "local"
         self.device_id = self.meta("device_id") or self._init_device()
-        self.clock = HybridClock(self.device_id, self.meta("clock"))
+        self.time = WallClock(wall, int(self.meta(OFFSET_KEY) or 0))
+        self.clock = HybridClock(self.device_id, self.meta("clock"), wall=self.time.now_ms)
         self._listeners: list[Callable[[str, str], None]] = []
         self.touched: list[tuple[str, str]] = []
         self.load_reference()
@@ -113,6 +117,22 @@ class Store:
             return
         with self._lock, self.engine.begin() as c:
             c.execute(stmt, {"k": key, "v": value})
+
+    def observe_server_time(self, server_ms: int, round_trip_ms: int = 0) -> int:
+        """The service's clock, read off one of its replies: keep the offset (stamps and
+        record dates use the corrected time from now on), bring a clock that ran ahead
+        back, and repair the stamps of edits not yet sent. Returns the offset in ms."""
+        before = self.time.offset_ms
+        offset = self.time.observe_server(server_ms, round_trip_ms)
+        if abs(offset - before) >= 1000 or self.meta(OFFSET_KEY) is None:
+            self.set_meta(OFFSET_KEY, str(offset))
+        from fieldapp.core import outbox  # outbox builds on the store
+        recovered = self.clock.recover()
+        if recovered or abs(offset - before) >= 1000:
+            outbox.restamp(self)
+            if recovered:
+                self.set_meta("clock", self.clock.last)
+        return offset
 
     def _init_device(self) -> str:
         device = uuid.uuid4().hex[:12]
@@ -297,10 +317,24 @@ class Store:
             return int(conn.execute(select(func.count()).select_from(o).where(o.c.state == "pending")).scalar() or 0)
 
     def rejected(self) -> list[dict]:
-        """Operations the server refused, with its reason: kept so nothing typed is lost."""
+        """Operations the server refused that a person must act on ("Needs attention"),
+        with its reason: kept so nothing typed is lost."""
+        return self.set_aside(("rejected",))
+
+    def set_aside(self, states: Sequence[str] = SET_ASIDE) -> list[dict]:
+        """Refused operations: `waiting` ones are retried by every sync (their cause can go
+        away: a referenced record not yet on the service), `rejected` ones wait for a
+        person (core.outbox)."""
         o = TABLES["outbox"]
         with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(select(o).where(o.c.state == "rejected").order_by(o.c.seq)).mappings()]
+            return [dict(r) for r in conn.execute(select(o).where(o.c.state.in_(list(states))).order_by(o.c.seq)).mappings()]
+
+    def unsynced_count(self) -> int:
+        """Every local change the service has not accepted yet, refused ones included:
+        what the status bar counts."""
+        o = TABLES["outbox"]
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(o)).scalar() or 0)
 
     def conflicts(self, *, open_only: bool = True, row_id: str | None = None) -> list[dict]:
         c = TABLES["conflict"]
@@ -323,7 +357,7 @@ class Store:
                 raise KeyError(f"no conflict {conflict_id}")
             e = entity(conflict["entity"])
             t = TABLES[e.name]
-            now, stamp = utcnow(), self.clock.now()
+            now, stamp = self.time.iso(), self.clock.now()
             if conflict["field"] == "_deleted":
                 if deleted is None:
                     raise ValueError("a delete conflict is settled with deleted=True or deleted=False")
@@ -416,7 +450,7 @@ class Store:
             row = {f.name: clean.get(f.name) for f in e.fields}
             self._derive_region(conn, e, row, set(clean))
             stamp = self.clock.now()
-            now = utcnow()
+            now = self.time.iso()
             fields = {k: v for k, v in row.items() if v is not None and v != []}
             row.update(id=row_id, created_at=now, updated_at=now, author=self.author, deleted=False,
                        field_versions={}, field_clocks={k: stamp for k in fields})
@@ -448,7 +482,7 @@ class Store:
             if not changed:
                 return row
             stamp = self.clock.now()
-            now = utcnow()
+            now = self.time.iso()
             clocks = dict(row["field_clocks"] or {}) | {k: stamp for k in changed}
             conn.execute(update(t).where(t.c.id == row_id).values(**changed, updated_at=now, author=self.author, field_clocks=clocks))
             versions = row["field_versions"] or {}
@@ -483,7 +517,7 @@ class Store:
             raise KeyError(f"no {e.name} {row_id}")
         if bool(row["deleted"]) == deleted:
             return
-        stamp, now = self.clock.now(), utcnow()
+        stamp, now = self.clock.now(), self.time.iso()
         conn.execute(update(t).where(t.c.id == row_id).values(deleted=deleted, updated_at=now, author=self.author))
         versions = row["field_versions"] or {}
         self._queue(conn, e, row_id, "delete" if deleted else "restore", {}, {"_row": versions.get("_row", 0)}, stamp, now)
@@ -503,10 +537,14 @@ class Store:
             last = conn.execute(
                 select(o).where(o.c.row_id == row_id, o.c.entity == e.name).order_by(o.c.seq.desc()).limit(1)
             ).mappings().first()
-            if last and last["kind"] == "upsert" and last["sent_at"] is None:
+            set_aside = last is not None and last["state"] in SET_ASIDE
+            if last and last["kind"] == "upsert" and (last["sent_at"] is None or set_aside):
+                # An edit to a change the service refused is the person fixing it: the two
+                # go again as one new operation (new id: its content changed).
                 merged_base = {k: v for k, v in base.items() if k not in last["base"]} | last["base"]
+                again = {"state": "pending", "error": None, "sent_at": None, "op_id": self._next_op_id(conn)} if set_aside else {}
                 conn.execute(update(o).where(o.c.seq == last["seq"]).values(
-                    fields=last["fields"] | fields, base=merged_base, hlc=stamp))
+                    fields=last["fields"] | fields, base=merged_base, hlc=stamp, **again))
                 return
         conn.execute(insert(o).values(op_id=self._next_op_id(conn), entity=e.name, row_id=row_id, kind=kind,
                                       fields=fields, base=base, hlc=stamp, created_at=now))
@@ -519,7 +557,7 @@ class Store:
         op_id = self._next_op_id(conn)
         conn.execute(insert(TABLES["outbox"]).values(
             op_id=op_id, entity=entity(entity_name).name, row_id=row_id, kind="upsert", fields=dict(fields),
-            base={k: 0 for k in fields}, hlc=stamp, created_at=utcnow()))
+            base={k: 0 for k in fields}, hlc=stamp, created_at=self.time.iso()))
         return op_id
 
     def skip_op_counter(self, conn: Connection, at_least: int) -> None:
@@ -579,7 +617,7 @@ class Store:
             prepared.append({"id": values.get("id") or new_id(), **{f.name: clean.get(f.name) for f in e.fields}})
         if errors:
             raise BulkValidationError(e.name, errors)
-        now = utcnow()
+        now = self.time.iso()
         with self._lock, self.engine.begin() as conn:
             o = TABLES["outbox"]
             queued = []

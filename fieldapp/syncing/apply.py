@@ -16,12 +16,13 @@ from typing import Any, Iterable
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from fieldapp.core import search
+from fieldapp.core import outbox, search
 from fieldapp.core.fieldspec import Entity
 from fieldapp.core.schema import BY_NAME, ENTITIES
 from fieldapp.core.store import Store, utcnow
 from fieldapp.core.tables import TABLES
 from fieldapp.syncing.compact import expand_change
+from fieldapp.syncing.refusals import RESTAMP, RETRY, Refusal
 
 CURSOR_KEY = "sync_cursor"
 WIRE_KEYS = ("op_id", "entity", "row_id", "kind", "fields", "base", "hlc")
@@ -35,10 +36,12 @@ class PageSummary:
     applied: int = 0
     duplicates: int = 0
     conflicts: int = 0
-    rejected: int = 0
+    rejected: int = 0  # refused for good: in "Needs attention"
+    waiting: int = 0  # refused for a cause that can go away: sent again by every sync
     received: int = 0
     removed: int = 0
     rejections: list[str] = field(default_factory=list)
+    restamp: list[str] = field(default_factory=list)  # op ids refused for their clock: re-stamped, re-sent
 
 
 def take_batch(store: Store, limit: int) -> list[dict]:
@@ -67,14 +70,21 @@ def apply_reply(store: Store, sent: list[dict], reply: dict) -> PageSummary:
                 continue
             status = result["status"]
             if status == "rejected":
-                summary.rejected += 1
-                summary.rejections.append(f"{op['entity']}: {result.get('reason') or ''}")
-                conn.execute(update(o).where(o.c.op_id == op["op_id"]).values(state="rejected", error=result.get("reason")))
+                refusal = Refusal.parse(result.get("reason"))
+                outbox.set_aside(conn, op["op_id"], refusal.state, result.get("reason"))
+                if refusal.action == RESTAMP:
+                    summary.restamp.append(op["op_id"])
+                elif refusal.action == RETRY:
+                    summary.waiting += 1
+                else:
+                    summary.rejected += 1
+                    summary.rejections.append(f"{op['entity']}: {result.get('reason') or ''}")
                 continue
             summary.applied += status == "applied"
             summary.duplicates += status == "duplicate"
             summary.conflicts += status == "conflict"
             conn.execute(delete(o).where(o.c.op_id == op["op_id"]))
+            outbox.forget_fixed(conn, op)
             _acknowledge(store, conn, op, result)
         pending = _pending_fields(conn)
         max_clock = None

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from fieldapp.core import diskspace
 from fieldapp.core.attachments import blob_path
 from fieldapp.core.store import Store
 from fieldapp.core.tables import TABLES
@@ -89,9 +92,22 @@ def download(store: Store, transport: Transport, sha: str, size: int | None = No
     target = blob_path(store, sha)
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_suffix(".part")
     done = part.stat().st_size if part.exists() else 0
+    # never start what cannot fit: the rest of the file plus room for the database
+    diskspace.ensure_room(store.files_dir, max((size or 0) - done, 0) + diskspace.DOWNLOAD_RESERVE)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _fetch(store, transport, sha, target, part, done, progress)
+    except (OSError, OperationalError, sqlite3.OperationalError) as exc:
+        full = diskspace.explain(exc, store.files_dir, (size or 0) + diskspace.DOWNLOAD_RESERVE)
+        if full is None:
+            raise
+        raise full from exc
+
+
+def _fetch(store: Store, transport: Transport, sha: str, target: Path, part: Path, done: int,
+           progress: Progress | None) -> Path:
     policy = RetryPolicy(deadline=3600)
     while True:
         headers = {"Range": f"bytes={done}-{done + 4 * CHUNK - 1}"}

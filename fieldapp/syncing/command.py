@@ -14,6 +14,7 @@ from fieldapp.core.store import Store
 from fieldapp.i18n import _, ngettext
 from fieldapp.syncing import blobs, credentials
 from fieldapp.syncing.engine import SyncEngine, SyncResult, status
+from fieldapp.syncing.refusals import Refusal
 from fieldapp.syncing.transport import AuthRequired, ServerRefused, Transport, TransportError
 
 
@@ -52,15 +53,20 @@ def describe(result: SyncResult) -> str:
     if result.cancelled:
         return _("Sync cancelled; it will resume where it stopped.")
     if not result.ok:
+        if result.error_kind in ("not_service", "disk_full"):
+            return result.error or ""  # already a whole sentence saying what to do and that nothing is lost
         return _("Sync failed: {reason}. Your changes are kept and will be sent next time.").format(reason=result.error)
     n = format_decimal
     parts = [_("Sync done: {sent} sent, {received} received").format(sent=n(result.pushed), received=n(result.received))]
     if result.conflicts:
-        parts.append(ngettext("{n} conflict to settle", "{n} conflicts to settle", result.conflicts).format(
-            n=n(result.conflicts)))
+        parts.append(ngettext("{n} conflict to settle", "{n} conflicts to settle", result.conflicts).format(n=n(result.conflicts)))
     if result.rejected:
-        parts.append(ngettext("{n} change refused by the server", "{n} changes refused by the server",
-                              result.rejected).format(n=n(result.rejected)))
+        parts.append(ngettext("{n} change refused by the server needs attention",
+                              "{n} changes refused by the server need attention", result.rejected).format(n=n(result.rejected)))
+    if result.waiting:
+        parts.append(ngettext("{n} change waits for a record the server does not have yet (sent again at every sync)",
+                              "{n} changes wait for a record the server does not have yet (sent again at every sync)",
+                              result.waiting).format(n=n(result.waiting)))
     return ", ".join(parts) + "."
 
 
@@ -100,7 +106,8 @@ def sync_command(store: Store, out: TextIO, *, server: str | None, user: str | N
 def status_command(store: Store, out: TextIO) -> int:
     st = status(store)
     print(_("Pending changes: {n}").format(n=st["pending"]), file=out)
-    print(_("Refused by the server: {n}").format(n=st["rejected"]), file=out)
+    print(_("Waiting for a record the server does not have yet: {n}").format(n=st["waiting"]), file=out)
+    print(_("Refused by the server, needing attention: {n}").format(n=st["rejected"]), file=out)
     print(_("Open conflicts: {n}").format(n=st["conflicts"]), file=out)
     server = store.meta("sync_server")
     print(_("Server: {url}").format(url=server or _("not configured")), file=out)
@@ -111,4 +118,38 @@ def status_command(store: Store, out: TextIO) -> int:
         print(_("Last sync: {when}, {state}").format(when=when, state=state), file=out)
     else:
         print(_("Last sync: never"), file=out)
+    if st["last_sync"] and not (last or {}).get("ok"):
+        print(_("Last successful sync: {when}").format(when=st["last_sync"]), file=out)
+    for op in store.set_aside():
+        refusal = Refusal.parse(op.get("error"))
+        print(f"  {op['entity']} {op['row_id']}: {refusal.what()} {refusal.detail}", file=out)
     return 0
+
+
+CLOCK_NOTICE_MS = 2 * 60 * 1000  # smaller differences are not worth a word
+
+
+def clock_sentence(offset_ms: int, short: bool = False) -> str | None:
+    """"Your computer's clock is 3 hours ahead": said when the server's time and this
+    computer's differ by more than a couple of minutes (offset = server - computer);
+    `short`: that sentence alone (the status bar), else with what it means."""
+    if abs(offset_ms) < CLOCK_NOTICE_MS:
+        return None
+    import datetime as dt
+
+    from babel.dates import format_timedelta
+
+    from fieldapp.i18n import language
+    try:
+        span = format_timedelta(dt.timedelta(milliseconds=abs(offset_ms)), threshold=1, locale=language())
+    except Exception:  # noqa: BLE001 - an unknown locale: English words
+        span = format_timedelta(dt.timedelta(milliseconds=abs(offset_ms)), threshold=1, locale="en")
+    if offset_ms < 0:
+        text = _("Your computer's clock is {span} ahead of the server's.")
+    else:
+        text = _("Your computer's clock is {span} behind the server's.")
+    if short:
+        return text.format(span=span)
+    return text.format(span=span) + " " + _(
+        "Field App dates your records with the server's time, so nothing is refused; set the computer's date, "
+        "time and time zone right for your other programs.")

@@ -5,6 +5,11 @@
   that trickles bytes can never hang a sync.
 - Timeouts, dropped connections, 5xx and 429 are retried with exponential backoff and
   jitter; 4xx answers are raised as `ServerRefused` with the server's JSON error.
+- A reply that is not the service's (a hotel Wi-Fi login page answering every request
+  with `200 text/html`, a redirect to another host, a proxy's HTML error page) raises
+  `NotTheService` at once: nothing is applied, everything stays pending.
+- Every reply of the service carries its clock (`X-Server-Time`, ms; `Date` otherwise);
+  `on_server_time` hears it, so edits are stamped with the service's time.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import lzma
 import random
 import time
 import zlib
+from email.utils import parsedate_to_datetime
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -26,8 +32,30 @@ MAX_REPLY_BYTES = 256 * 1024 * 1024  # decompressed; a bigger reply is refused (
 CHUNK = 64 * 1024
 
 
+SERVER_TIME_HEADER = "x-server-time"  # sync.server.middleware.ServerClock
+
+
 class TransportError(Exception):
     """The server could not be reached or kept failing; the sync resumes next time."""
+
+    def __init__(self, message: str = "", status: int | None = None):
+        super().__init__(message)
+        self.status = status  # the last HTTP status when the server answered (5xx, 429)
+
+
+class NotTheService(TransportError):
+    """Something else answered: a network login page (captive portal) or a proxy."""
+
+    def __init__(self, detail: str, status: int | None = None):
+        if status is not None and (status >= 500 or status == 407):
+            message = _("A proxy answered instead of the server (HTTP {status}): the server may be down, or a "
+                        "network login page is in the way: open a browser, sign in, then sync again. "
+                        "Your changes are kept.").format(status=status)
+        else:
+            message = _("A network login page is in the way: open a browser, sign in, then sync again. "
+                        "Your changes are kept.")
+        super().__init__(message, status)
+        self.detail = detail  # for logs and tests: what gave it away
 
 
 class ServerRefused(Exception):
@@ -77,7 +105,10 @@ class Reply:
     body: bytes
 
     def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8"))
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise NotTheService("the reply is not JSON", self.status) from None
 
 
 @dataclass
@@ -87,6 +118,8 @@ class Transport:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     traffic: Traffic = field(default_factory=Traffic)
     session: requests.Session = field(default_factory=requests.Session)
+    # called with (the service's time in ms, the round trip in ms) after each reply
+    on_server_time: Callable[[int, int], None] | None = None
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -129,20 +162,29 @@ class Transport:
             hdrs["Authorization"] = f"Bearer {self.token}"
         started = time.monotonic()
         last_error: Exception | None = None
+        last_status: int | None = None
         for attempt in range(policy.attempts):
             remaining = policy.deadline - (time.monotonic() - started)
             if remaining <= 0:
                 break
             try:
+                sent = time.monotonic()
                 reply = self._once(method, path, body, hdrs, policy, started + policy.deadline)
             except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError, TimeoutError, zlib.error,
                     EOFError, OSError) as exc:  # a body cut mid-stream surfaces from urllib3 itself
                 last_error = exc
             else:
-                if reply.status in ok:
+                intruder = _not_the_service(reply)
+                if intruder is not None and reply.status < 500:
+                    raise intruder
+                if intruder is None:
+                    self._tell_time(reply, sent)
+                if reply.status in ok and intruder is None:
                     return reply
                 if reply.status == 429 or reply.status >= 500:
-                    last_error = TransportError(f"HTTP {reply.status}")
+                    last_status = reply.status
+                    # a proxy's error page is retried like the 5xx it is, and named if it stays
+                    last_error = intruder or TransportError(f"HTTP {reply.status}", reply.status)
                     retry_after = reply.headers.get("retry-after")
                     if retry_after and retry_after.isdigit():
                         policy.sleep(min(float(retry_after), policy.max_delay))
@@ -152,12 +194,21 @@ class Transport:
             if attempt + 1 < policy.attempts:
                 pause = min(policy.delay(attempt), max(0.0, policy.deadline - (time.monotonic() - started)))
                 policy.sleep(pause)
-        raise TransportError(_("The server could not be reached: {reason}").format(reason=_describe(last_error)))
+        if isinstance(last_error, NotTheService):
+            raise last_error
+        raise TransportError(_("The server could not be reached: {reason}").format(reason=_describe(last_error)), last_status)
+
+    def _tell_time(self, reply: Reply, sent: float) -> None:
+        if self.on_server_time is None:
+            return
+        server_ms = server_time_of(reply.headers)
+        if server_ms is not None:
+            self.on_server_time(server_ms, int((time.monotonic() - sent) * 1000))
 
     def _once(self, method: str, path: str, body: bytes | None, headers: dict, policy: RetryPolicy, deadline: float) -> Reply:
         resp = self.session.request(
             method, self.base_url + path, data=body, headers=headers, stream=True,
-            timeout=(policy.connect_timeout, policy.read_timeout),
+            timeout=(policy.connect_timeout, policy.read_timeout), allow_redirects=False,
         )
         try:
             raw = b"".join(_read_until(resp.raw.stream(CHUNK, decode_content=False), deadline))
@@ -181,6 +232,38 @@ class Transport:
             error, message, fld = "error", reply.body[:200].decode("utf-8", "replace"), None
         cls = AuthRequired if reply.status == 401 else ServerRefused
         return cls(reply.status, error, message, fld)
+
+
+def server_time_of(headers: dict[str, str]) -> int | None:
+    """The server's clock in ms from a reply's headers, if it says."""
+    raw = headers.get(SERVER_TIME_HEADER)
+    if raw and raw.strip().isdigit():
+        return int(raw.strip())
+    date = headers.get("date")
+    if date:
+        try:
+            return int(parsedate_to_datetime(date).timestamp() * 1000)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return None
+
+
+def _not_the_service(reply: Reply) -> "NotTheService | None":
+    """What a captive portal or proxy answers: a redirect (our service never redirects),
+    or a body that is neither JSON nor attachment bytes."""
+    if 300 <= reply.status < 400:
+        where = reply.headers.get("location", "")
+        return NotTheService(f"redirected to {where or 'another address'}", reply.status)
+    if reply.status == 407:
+        return NotTheService("a proxy asks for a login", reply.status)
+    kind = reply.headers.get("content-type", "").split(";")[0].strip().lower()
+    if reply.status == 204 or not reply.body:
+        return None
+    if kind == "application/octet-stream" and reply.status < 300:
+        return None
+    if kind != "application/json" and not kind.endswith("+json"):
+        return NotTheService(f"HTTP {reply.status} {kind or 'without a content type'}", reply.status)
+    return None
 
 
 def _read_until(chunks: Iterator[bytes], deadline: float) -> Iterator[bytes]:

@@ -9,8 +9,10 @@ from PySide6.QtWidgets import (
     QStackedWidget, QStyle, QTabWidget, QToolBar, QWidget,
 )
 
+from fieldapp.core import diskspace
 from fieldapp.core.store import Store
 from fieldapp.i18n import _, ngettext
+from fieldapp.syncing.engine import LAST_SYNC_KEY
 from fieldapp.ui.attachments_panel import AttachmentsPanel
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.capture import CaptureView
@@ -27,7 +29,7 @@ from fieldapp.ui.settings import LANGUAGES, Settings, SettingsDialog
 from fieldapp.ui.sync_page import SyncPage
 from fieldapp.ui.theme import app_icon
 
-LAST_SYNC_META = "last_sync_at"  # written by the sync engine (later issue)
+LAST_SYNC_META = LAST_SYNC_KEY  # written by the sync engine, from the window or `fieldapp sync` alike
 DEFAULT_SIZE = QSize(1280, 800)  # a facilitator's laptop: every screen is laid out for at least this
 SCREEN_SHARE = 0.85  # of a larger screen's free area, on first start
 
@@ -41,6 +43,7 @@ def initial_size(available: QSize) -> QSize:
 
 class MainWindow(QMainWindow):
     ready = Signal()  # shown and the first list populated
+    attention_requested = Signal()  # the status bar's "needs attention" was clicked
 
     def __init__(self, store: Store, settings: Settings | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -60,7 +63,7 @@ class MainWindow(QMainWindow):
         self._build_status()
         self.bridge.changed.connect(lambda *_a: self._status_timer.start())
         self.bridge.busy_changed.connect(self._show_busy)
-        self.bridge.write_failed.connect(lambda exc: self.statusBar().showMessage(_("Not saved: {reason}").format(reason=exc), 10000))
+        self.bridge.write_failed.connect(self._write_failed)
         self.pages["practice"].model.loaded.connect(self._first_load)
         self.go(0)
         geometry = self.settings.q.value("window/geometry")
@@ -247,14 +250,31 @@ class MainWindow(QMainWindow):
         self.online_label.setToolTip(_("Everything is kept on this computer. To share it, log in to a sync server "
                                        "in the Sync area."))
         self.pending_label = QLabel()
+        self.attention_button = QPushButton()  # "2 need attention": opens the list
+        self.attention_button.setFlat(True)
+        self.attention_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.attention_button.setStyleSheet("QPushButton { color: palette(link); text-decoration: underline; border: 0; }")
+        self.attention_button.setToolTip(_("Changes the server refused: open the list to fix, retry or discard them"))
+        self.attention_button.clicked.connect(self.attention_requested.emit)
+        self.attention_button.setVisible(False)
         self.last_sync_label = QLabel()
         self.saving_label = QLabel()
         status.addWidget(self.saving_label)
-        for w in (self.online_label, self.pending_label, self.last_sync_label):
+        for w in (self.online_label, self.pending_label, self.attention_button, self.last_sync_label):
             status.addPermanentWidget(w)
         self._status_timer = QTimer(self, singleShot=True, interval=400)
         self._status_timer.timeout.connect(self.refresh_status)
         self.refresh_status()
+        self.bridge.read(lambda: diskspace.low_space_warning(self.store.data_dir), self._warn_low_space)
+
+    def _warn_low_space(self, warning: str | None) -> None:
+        if warning:
+            self.statusBar().showMessage(warning, 30000)
+
+    def _write_failed(self, exc: BaseException) -> None:
+        full = diskspace.explain(exc, self.store.data_dir)
+        reason = full.message if full is not None else str(exc)
+        self.statusBar().showMessage(_("Not saved: {reason}").format(reason=reason), 15000)
 
     # ------------------------------------------------------------------ behaviour
     def _first_load(self) -> None:
@@ -374,13 +394,20 @@ class MainWindow(QMainWindow):
     def refresh_status(self) -> None:
         """Unsynced changes and last sync, read off the UI thread."""
         store = self.store
-        self.bridge.read(lambda: (store.pending_count(), store.meta(LAST_SYNC_META)), self._show_status)
+        self.bridge.read(lambda: (store.unsynced_count(), len(store.rejected()), store.meta(LAST_SYNC_META)),
+                         self._show_status)
 
-    def _show_status(self, result: tuple[int, str | None]) -> None:
-        pending, last = result
-        self.pending_label.setText(ngettext("{n} unsynced change", "{n} unsynced changes", pending).format(n=number_text(pending)))
+    def _show_status(self, result: tuple[int, int, str | None]) -> None:
+        """Every change the service has not accepted counts as unsynced, refused ones too;
+        those a person must act on are named apart, as a link to the list."""
+        unsynced, attention, last = result
+        self.pending_label.setText(ngettext("{n} unsynced change", "{n} unsynced changes", unsynced).format(n=number_text(unsynced)))
+        self.attention_button.setText(ngettext("{n} needs attention", "{n} need attention", attention).format(n=number_text(attention)))
+        self.attention_button.setVisible(attention > 0)
         self.last_sync_label.setText(_("Last sync: {when}").format(when=moment_text(last)) if last else _("Last sync: never"))
-        self.sync_page.show_state(pending, self.settings.server_url, last)
+        for w in (self.pending_label, self.attention_button, self.last_sync_label):
+            w.setMinimumWidth(w.sizeHint().width())  # a long message beside them never cuts them
+        self.sync_page.show_state(unsynced, self.settings.server_url, last)
 
     def refresh_all(self) -> None:
         """Re-run every open list's query (after demo data or a sync brought many rows)."""

@@ -1,17 +1,18 @@
-"""The Sync area: who is logged in where, sync now / cancel with progress (records and
-bytes, both ways), automatic sync, the conflicts inbox and changes the server refused."""
+"""The Sync area: who is logged in where, sync now / cancel with real progress (pages
+done of total, records and bytes both ways), automatic sync, what the computer's clock
+is off by, the conflicts inbox and the changes the service refused ("Needs attention")."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QProgressBar, QPushButton, QSizePolicy, QSpinBox, QTabWidget, QVBoxLayout,
-    QWidget,
+    QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from fieldapp.core.schema import BY_NAME
+from fieldapp.core import diskspace
 from fieldapp.i18n import _, ngettext
-from fieldapp.syncing.command import describe
+from fieldapp.syncing.command import clock_sentence, describe
 from fieldapp.syncing.engine import Progress, SyncResult
+from fieldapp.ui.attention_view import NeedsAttention
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.conflicts_view import ConflictsInbox
 from fieldapp.ui.display import number_text
@@ -28,8 +29,12 @@ def size_text(n: int) -> str:
     return f"{number_text(n)} B"
 
 
+ATTENTION_TAB = 1
+
+
 class SyncArea(QWidget):
     login_requested = Signal()
+    open_record = Signal(str, str)  # entity, row id: a refused change's record
 
     def __init__(self, bridge: StoreBridge, controller: SyncController, qsettings: QSettings,
                  parent: QWidget | None = None):
@@ -51,6 +56,16 @@ class SyncArea(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.status)
+        self.clock = QLabel()  # "your computer's clock is 3 hours ahead", while it is
+        self.clock.setWordWrap(True)
+        self.clock.setTextFormat(Qt.TextFormat.PlainText)
+        self.clock.setVisible(False)
+        layout.addWidget(self.clock)
+        self.disk = QLabel()  # little room left on the data folder's disk
+        self.disk.setWordWrap(True)
+        self.disk.setTextFormat(Qt.TextFormat.PlainText)
+        self.disk.setVisible(False)
+        layout.addWidget(self.disk)
         self.pending = QLabel()
         layout.addWidget(self.pending)
         run_row = QHBoxLayout()
@@ -63,6 +78,7 @@ class SyncArea(QWidget):
         self.cancel_button.clicked.connect(controller.cancel)
         self.progress_bar = QProgressBar()
         self.progress_bar.setAccessibleName(_("Sync progress"))
+        self.progress_bar.setRange(0, 1000)
         self.progress_bar.setTextVisible(False)
         run_row.addWidget(self.sync_button)
         run_row.addWidget(self.cancel_button)
@@ -93,17 +109,20 @@ class SyncArea(QWidget):
         self.inbox = ConflictsInbox(bridge)
         self.inbox.resolved.connect(lambda: controller.sync_now(auto=True))
         self.tabs.addTab(self.inbox, _("Conflicts"))
-        self.refused = QListWidget()
-        self.refused.setAccessibleName(_("Changes refused by the server"))
-        self.tabs.addTab(self.refused, _("Refused changes"))
+        self.attention = NeedsAttention(bridge)
+        self.attention.setAccessibleName(_("Changes refused by the server"))
+        self.attention.open_record.connect(self.open_record.emit)
+        self.attention.retried.connect(lambda: controller.sync_now(auto=True))
+        self.attention.count_changed.connect(self._attention_counted)
+        self.tabs.addTab(self.attention, _("Needs attention"))
         layout.addWidget(self.tabs, 1)
         controller.attachments_done.connect(self._downloaded)
         controller.progress.connect(self.show_progress)
         controller.finished.connect(self.show_result)
         controller.online_changed.connect(lambda _online: self.refresh())
         controller.logged_in.connect(lambda *_: self.refresh())
-        bridge.changed.connect(lambda *_: self._reload_refused())
         self._set_running(False)
+        self.show_clock(bridge.store.time.offset_ms)
         self.refresh()
 
     def _download_all(self) -> None:
@@ -127,7 +146,8 @@ class SyncArea(QWidget):
     def _set_running(self, running: bool) -> None:
         self.sync_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
-        self.progress_bar.setRange(0, 0)  # busy indicator: the size of a sync is not known ahead
+        if running and self.progress_bar.isHidden():
+            self.progress_bar.setRange(0, 0)  # busy until the first page says how far there is to go
         self.progress_bar.setVisible(running)
 
     def refresh(self) -> None:
@@ -140,38 +160,66 @@ class SyncArea(QWidget):
         else:
             self.account.setText(_("Not logged in. Everything you enter is kept on this computer until you log in and sync."))
             self.login_button.setText(_("Log in…"))
-        self._reload_refused()
+        self.attention.reload()
         store = self.bridge.store
-        self.bridge.read(lambda: store.pending_count(), self._show_pending)
+        self.bridge.read(lambda: (store.pending_count(), store.unsynced_count() - store.pending_count(),
+                                  diskspace.low_space_warning(store.data_dir)), self._show_pending)
 
-    def _show_pending(self, pending: int) -> None:
-        self.pending.setText(ngettext("{n} change waiting to be sent.", "{n} changes waiting to be sent.", pending)
-                             .format(n=number_text(pending)))
+    def _show_pending(self, counts: tuple[int, int, str | None]) -> None:
+        pending, set_aside, disk = counts
+        text = ngettext("{n} change waiting to be sent.", "{n} changes waiting to be sent.", pending).format(n=number_text(pending))
+        if set_aside:
+            text += " " + ngettext("{n} more was refused by the server: see Needs attention.",
+                                   "{n} more were refused by the server: see Needs attention.", set_aside).format(
+                n=number_text(set_aside))
+        self.pending.setText(text)
+        self.disk.setText(disk or "")
+        self.disk.setVisible(bool(disk))
 
-    def _reload_refused(self) -> None:
-        store = self.bridge.store
-        self.bridge.read(store.rejected, self._fill_refused)
+    def _attention_counted(self, attention: int, waiting: int) -> None:
+        n = attention + waiting
+        self.tabs.setTabText(ATTENTION_TAB, _("Needs attention ({n})").format(n=number_text(n)) if n else _("Needs attention"))
 
-    def _fill_refused(self, ops: list[dict]) -> None:
-        self.refused.clear()
-        for op in ops:
-            e = BY_NAME.get(op["entity"])
-            self.refused.addItem(_("{kind}: {reason}").format(kind=_(e.label) if e else op["entity"], reason=op.get("error") or ""))
-        self.tabs.setTabText(1, _("Refused changes ({n})").format(n=len(ops)) if ops else _("Refused changes"))
+    def show_attention(self) -> None:
+        """Bring the Needs attention list to the front (the status bar's link)."""
+        self.tabs.setCurrentIndex(ATTENTION_TAB)
+
+    def show_clock(self, offset_ms: int) -> None:
+        sentence = clock_sentence(offset_ms)
+        self.clock.setText(sentence or "")
+        self.clock.setVisible(bool(sentence))
 
     def show_progress(self, p: Progress) -> None:
         self._set_running(p.phase != "done")
-        self.status.setText({"records": _("Sending and receiving records…"),
-                             "attachments": _("Sending attachments…"), "done": self.status.text()}[p.phase])
-        self.traffic.setText(_("{sent} sent, {received} received · {up} up, {down} down").format(
-            sent=number_text(p.ops_sent), received=number_text(p.changes_received),
-            up=size_text(p.bytes_up), down=size_text(p.bytes_down)))
+        if p.phase == "records" and p.pages_done:
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(int(p.fraction * 1000))
+            self.status.setText(_("Sending and receiving records: page {done} of {total}…").format(
+                done=number_text(p.pages_done), total=number_text(max(p.pages_total, p.pages_done))))
+        elif p.phase == "records":
+            self.status.setText(_("Sending and receiving records…"))
+        elif p.phase == "attachments":
+            self.progress_bar.setRange(0, 0)
+            self.status.setText(_("Sending attachments…"))
+        sent = ngettext("{sent} of {total} change sent", "{sent} of {total} changes sent", p.ops_total).format(
+            sent=number_text(p.ops_sent), total=number_text(p.ops_total))
+        received = ngettext("{n} record received", "{n} records received", p.changes_received).format(
+            n=number_text(p.changes_received))
+        if not p.ops_total:
+            self.traffic.setText(_("{received} · {up} up, {down} down").format(
+                received=received, up=size_text(p.bytes_up), down=size_text(p.bytes_down)))
+            return
+        self.traffic.setText(_("{sent}, {received} · {up} up, {down} down").format(
+            sent=sent, received=received, up=size_text(p.bytes_up), down=size_text(p.bytes_down)))
 
     def show_result(self, result: SyncResult) -> None:
         self._set_running(False)
         self.status.setText(describe(result))
-        self.traffic.setText(_("{sent} sent, {received} received · {up} up, {down} down").format(
-            sent=number_text(result.pushed), received=number_text(result.received),
-            up=size_text(result.bytes_up), down=size_text(result.bytes_down)))
+        sent = ngettext("{n} change sent", "{n} changes sent", result.pushed).format(n=number_text(result.pushed))
+        received = ngettext("{n} record received", "{n} records received", result.received).format(
+            n=number_text(result.received))
+        self.traffic.setText(_("{sent}, {received} · {up} up, {down} down").format(
+            sent=sent, received=received, up=size_text(result.bytes_up), down=size_text(result.bytes_down)))
+        self.show_clock(result.clock_offset_ms)
         self.refresh()
         self.inbox.reload()

@@ -1,9 +1,11 @@
 """Runs the Qt-free sync engine off the UI thread and tells the window what happens.
 
 Sync runs in a Python thread; its progress and result reach the UI thread through
-queued Qt signals. It starts on demand, every N minutes (a setting), and as soon as the
-server answers again after being unreachable. Cancel stops between pages; what was
-applied stays applied and the next sync resumes from the cursor.
+queued Qt signals. It starts on demand, a few seconds after a local change while the
+server can be reached (debounced: a burst of typing is one sync), every N minutes as a
+fallback (a setting), and as soon as the server answers again after being unreachable
+(a Wi-Fi login page in the way counts as unreachable). Cancel stops between pages; what
+was applied stays applied and the next sync resumes from the cursor.
 """
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ from fieldapp.core.store import Store
 from fieldapp.syncing import credentials
 from fieldapp.syncing.command import is_safe_address
 from fieldapp.syncing.engine import Progress, SyncEngine, SyncResult
-from fieldapp.syncing.transport import AuthRequired, ServerRefused, Transport, TransportError
+from fieldapp.syncing.transport import AuthRequired, NotTheService, ServerRefused, Transport, TransportError
 
 PROBE_MS = 30_000
+AFTER_CHANGE_MS = 4_000  # quiet time after the last local change before it is sent
 
 
 class SyncController(QObject):
@@ -28,10 +31,13 @@ class SyncController(QObject):
     logged_in = Signal(str, str)  # server, user
     login_failed = Signal(str)
     attachments_done = Signal(int, str)  # how many were downloaded, error (empty when fine)
+    unreachable = Signal(str)  # why the server is not reachable, in plain words (a login page in the way…)
+    _store_changed = Signal()  # from the writer thread: a commit happened
 
     def __init__(self, store: Store, interval_minutes: int = 15, parent: QObject | None = None):
         super().__init__(parent)
         self.store = store
+        self.page_limit: int | None = None  # changes per page; None: the server's default
         self.running = False
         self.online: bool | None = None
         self._cancel = threading.Event()
@@ -43,6 +49,11 @@ class SyncController(QObject):
         self.probe_timer.timeout.connect(self.probe)
         self._online_signal = _Relay(self)
         self._online_signal.value.connect(self._set_online)
+        self.after_change = QTimer(self, singleShot=True, interval=AFTER_CHANGE_MS)
+        self.after_change.timeout.connect(self._sync_after_change)
+        self._changed_while_running = False
+        self._store_changed.connect(self._changed)
+        store.on_change(self._heard_change)
 
     # ------------------------------------------------------------------ state
     def account(self) -> tuple[str, str] | None:
@@ -51,7 +62,10 @@ class SyncController(QObject):
 
     def transport(self) -> Transport | None:
         saved = credentials.load_token(self.store.data_dir)
-        return Transport(saved[0], token=saved[2]) if saved else None
+        if not saved:
+            return None
+        # every reply tells the service's time: the probe keeps the clock offset fresh too
+        return Transport(saved[0], token=saved[2], on_server_time=self.store.observe_server_time)
 
     def set_interval(self, minutes: int) -> None:
         """0 turns automatic sync off."""
@@ -83,8 +97,27 @@ class SyncController(QObject):
                 self.logged_in.emit(server, user)
         self._spawn(work)
 
-    def sync_now(self, auto: bool = False) -> bool:
-        """Start a sync unless one runs; returns whether it started."""
+    def _heard_change(self, _entity: str, _row_id: str) -> None:
+        try:
+            self._store_changed.emit()  # queued to the UI thread
+        except RuntimeError:  # this controller is gone; the store lives on (tests)
+            pass
+
+    def _changed(self) -> None:
+        """A commit (a local edit, or a sync's page): send soon if there is anything to
+        send; the worker looks (a sync's own pages leave nothing pending)."""
+        if self.running:
+            self._changed_while_running = True
+            return
+        if self.online is not False and self.account() is not None:
+            self.after_change.start()
+
+    def _sync_after_change(self) -> None:
+        self.sync_now(auto=True, only_if_pending=True)
+
+    def sync_now(self, auto: bool = False, only_if_pending: bool = False) -> bool:
+        """Start a sync unless one runs; returns whether it started. With
+        `only_if_pending` the worker ends at once when nothing waits to be sent."""
         if self.running:
             return False
         transport = self.transport()
@@ -94,9 +127,12 @@ class SyncController(QObject):
             return False
         self.running = True
         self._cancel.clear()
-        engine = SyncEngine(self.store, transport)
+        engine = SyncEngine(self.store, transport, page_limit=self.page_limit)
 
         def work() -> None:
+            if only_if_pending and self.store.pending_count() == 0:
+                self.running = False
+                return
             try:
                 result = engine.sync(progress=self.progress.emit, cancel=self._cancel)
             except AuthRequired as exc:
@@ -104,8 +140,14 @@ class SyncController(QObject):
                 self.login_needed.emit(exc.message)
                 return
             self.running = False
-            self._online_signal.value.emit(result.ok or result.cancelled)
+            reachable = result.ok or result.cancelled or result.error_kind in ("disk_full", "refused")
+            self._online_signal.value.emit(reachable)
+            if result.error_kind == "not_service":
+                self.unreachable.emit(result.error or "")
             self.finished.emit(result)
+            if self._changed_while_running:
+                self._changed_while_running = False
+                self._store_changed.emit()
         self._spawn(work)
         return True
 
@@ -140,6 +182,9 @@ class SyncController(QObject):
             try:
                 transport.health()
                 self._online_signal.value.emit(True)
+            except NotTheService as exc:
+                self._online_signal.value.emit(False)
+                self.unreachable.emit(exc.args[0])
             except (TransportError, ServerRefused):
                 self._online_signal.value.emit(False)
         self._spawn(work)

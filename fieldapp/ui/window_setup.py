@@ -13,14 +13,16 @@ from PySide6.QtCore import QObject, QSettings, Signal
 
 from fieldapp.i18n import _
 from fieldapp.syncing import blobs, demo_service
+from fieldapp.syncing.command import clock_sentence
 from fieldapp.ui.attachments_panel import AttachmentsPanel
 from fieldapp.ui.form_area import FormsArea
 from fieldapp.ui.login_dialog import LoginDialog
-from fieldapp.ui.main_window import LAST_SYNC_META, MainWindow
+from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.sync_area import INTERVAL_KEY, SyncArea
 from fieldapp.ui.sync_controller import SyncController
 
 REVIEW_ROLES = ("reviewer", "administrator")
+CLOCK_WARNED_META = "clock_warned_offset_ms"  # the offset the person was last told about
 ROLE_META = "sync_role"
 
 
@@ -47,6 +49,9 @@ class WindowServices(QObject):
         self.controller.online_changed.connect(window.set_online)
         self.controller.logged_in.connect(self._logged_in)
         self.controller.finished.connect(self._finished)
+        self.controller.unreachable.connect(lambda why: window.statusBar().showMessage(why, 15000))
+        self.sync_area.open_record.connect(self._open_refused)
+        window.attention_requested.connect(self.show_attention)
         self.demo_ready.connect(self._demo_ready)
         self.demo_failed.connect(self._demo_failed)
         AttachmentsPanel.fetch = self._fetch_attachment
@@ -78,10 +83,30 @@ class WindowServices(QObject):
         self.controller.start_watching()
         self.controller.sync_now(auto=True)
 
+    def show_attention(self) -> None:
+        """The Sync area with its Needs attention list in front."""
+        self.window.go(self.window.area_keys.index("sync"))
+        self.sync_area.show_attention()
+
+    def _open_refused(self, entity_name: str, row_id: str) -> None:
+        if entity_name == "form_submission":  # the forms area took the plain list's place
+            self.window.go(self.window.area_keys.index("projects"))
+            tabs = self.forms.parentWidget().parentWidget() if self.forms.parentWidget() else None
+            if tabs is not None and hasattr(tabs, "setCurrentWidget"):
+                tabs.setCurrentWidget(self.forms)
+            self.forms.open_submission(row_id)
+        elif entity_name in self.window.pages:
+            self.window.open_record(entity_name, row_id)
+
     def _finished(self, result) -> None:
-        if result.ok:
-            self.window.store.set_meta(LAST_SYNC_META, result.finished_at)
-        self.window.statusBar().showMessage(self.sync_area.status.text(), 8000)
+        # the engine stored when it succeeded (LAST_SYNC_META), the same key `fieldapp sync` writes
+        sentence = clock_sentence(result.clock_offset_ms, short=True)
+        warned = self.window.store.meta(CLOCK_WARNED_META)
+        if sentence and (warned is None or abs(int(warned) - result.clock_offset_ms) > 60 * 60 * 1000):
+            self.window.store.set_meta(CLOCK_WARNED_META, str(result.clock_offset_ms))  # said once, not every sync
+            self.window.statusBar().showMessage(sentence, 30000)
+        else:
+            self.window.statusBar().showMessage(self.sync_area.status.text(), 8000)
         self.window.refresh_status()
         if result.received:
             self.window.refresh_all()

@@ -28,7 +28,7 @@ from sync.server.blobs import BlobError, BlobStore
 from sync.server.db import make_engine
 from sync.server.logs import log
 from sync.server.metrics import CONTENT_TYPE, MeasureRequests, Metrics
-from sync.server.middleware import AccessLog, BodyLimit, CatchCrashes, CompressResponses
+from sync.server.middleware import AccessLog, BodyLimit, CatchCrashes, CompressResponses, ServerClock
 from sync.server.principal import Principal
 from sync.server.settings import Settings
 from sync.server.storage import Storage
@@ -307,5 +307,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(CompressResponses)
     app.add_middleware(AccessLog, enabled=settings.log_requests)
     app.add_middleware(MeasureRequests, metrics=metrics)
+    app.add_middleware(ServerClock)  # every reply, errors included, carries the service's clock
     app.add_middleware(CatchCrashes)  # outermost: a crash is answered and logged without values
     return app

@@ -218,3 +218,25 @@ class CatchCrashes:
                 path=scope.get("path"), where=where)
             if not started:
                 await send_error(send, 500, "internal", f"the server failed; the error is logged as {error_id}", None)
+
+
+class ServerClock:
+    """Every reply carries the service's clock (`X-Server-Time`, ms since the epoch), so a
+    client whose computer's clock is wrong stamps its edits with the service's time
+    instead of having them refused (fieldapp.core.hlc.WallClock)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def stamped(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                now = str(int(time.time() * 1000)).encode()
+                message = {**message, "headers": [*message.get("headers", []), (b"x-server-time", now)]}
+            await send(message)
+
+        await self.app(scope, receive, stamped)

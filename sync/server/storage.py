@@ -793,7 +793,8 @@ class Storage:
             if not user.all_regions:
                 cq = cq.where(conflicts_t.c.scope.in_(list(user.regions) + [GLOBAL_SCOPE]))
             conflicts = [self._conflict_out(c) for c in conn.execute(cq.order_by(conflicts_t.c.pos)).mappings()]
-        return {"changes": out, "conflicts": conflicts, "cursor": str(new_cursor), "more": more}
+        # "head": the feed's last position, so a client can show how far an initial sync is
+        return {"changes": out, "conflicts": conflicts, "cursor": str(new_cursor), "more": more, "head": str(top)}
 
     @staticmethod
     def _row_change(e: Entity, row: dict, cursor: int, device: str | None, pos: int) -> dict | None:
