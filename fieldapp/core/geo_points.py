@@ -15,6 +15,8 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import and_, func, literal_column, not_, or_, select
 
+from fieldapp.core import translations
+from fieldapp.core.fieldspec import translation_name
 from fieldapp.core.geo import INV_4PI, MAX_LAT, RAD
 from fieldapp.core.geo_cluster import PointIndex
 from fieldapp.core.schema import entity
@@ -103,16 +105,25 @@ def load_layer(store, entity_name: str, filters: Mapping[str, Any] | None = None
     return layer
 
 
-def records_by_rowid(store, entity_name: str, rowids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    """(id, title) of the map's points `rowids` (a hover, a click)."""
+def records_by_rowid(store, entity_name: str, rowids: Iterable[int], lang: str | None = None) -> dict[int, tuple[str, str]]:
+    """(id, title) of the map's points `rowids` (a hover, a click), the title in the
+    reader's language when a translation exists (fieldapp.core.translations), else as written."""
     e = entity(entity_name)
     t = TABLES[e.name]
     wanted = list(rowids)
     out: dict[int, tuple[str, str]] = {}
     rowid = literal_column(f"{e.name}.rowid")
+    reader = translations.reader_language(lang)
+    names = [e.title]
+    if e.translated:
+        names.append(e.language_field)
+        if e.has(translation_name(e.title, reader)):
+            names.append(translation_name(e.title, reader))
     with store.engine.connect() as conn:
         for i in range(0, len(wanted), 500):
-            for r, rid, title in conn.execute(select(rowid, t.c.id, t.c[e.title]).where(rowid.in_(wanted[i:i + 500]))):
+            query = select(rowid, t.c.id, *(t.c[n] for n in names)).where(rowid.in_(wanted[i:i + 500]))
+            for r, rid, *values in conn.execute(query):
+                title = translations.title_of(e, dict(zip(names, values)), reader).text
                 out[int(r)] = (rid, title or "")
     return out
 

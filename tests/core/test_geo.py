@@ -164,3 +164,16 @@ def test_layers_follow_the_lists_filters_and_count_the_unplaced(store):
     assert unplaced_records(store, "practice", {"family": "cover_crops"}) == []
     assert layer.index.cached(0) is not None and layer.index.cached(5) is None  # only the first view's level is built
     assert sum(c.count for c in layer.index.level(0).clusters) == 2
+
+
+def test_the_map_names_a_point_in_the_readers_language(store):
+    """Issue 20: the map, like the lists, reads a record in the interface language when a
+    translation exists, else as written."""
+    from fieldapp.core.fieldspec import translation_name
+
+    store.insert("practice", {"title": "Paillage des cultures", "language": "fr", "family": "cover_crops",
+                              "country": "SN", "latitude": 14.7, "longitude": -17.4,
+                              translation_name("title", "es"): "Acolchado de cultivos"})
+    (rowid,) = load_layer(store, "practice").rowids
+    assert records_by_rowid(store, "practice", [rowid], "es")[rowid][1] == "Acolchado de cultivos"
+    assert records_by_rowid(store, "practice", [rowid], "en")[rowid][1] == "Paillage des cultures"
