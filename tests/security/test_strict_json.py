@@ -93,33 +93,39 @@ def test_an_integer_the_database_cannot_hold_is_refused_not_a_500(world):
 def test_the_desktop_refuses_nan_before_the_outbox(make_store):
     store = make_store("nan")
     before = store.pending_count()
-    for bad in ({"translations": {"fr": {"x": float("nan")}}}, {"translations": [float("inf")]},
-                {"latitude": float("nan")}):
+    for bad in ({"latitude": float("nan")}, {"longitude": float("inf")}):
         with pytest.raises(ValidationError) as err:
             store.insert("practice", practice(**bad))
         assert {e.field for e in err.value.errors} == set(bad)
     assert store.pending_count() == before
     pid = store.insert("practice", practice())
     with pytest.raises(ValidationError):
-        store.update("practice", pid, {"translations": {"es": float("-inf")}})
-    assert store.get("practice", pid)["translations"] in (None, {})
+        store.update("practice", pid, {"latitude": float("-inf")})
+    assert store.get("practice", pid)["latitude"] is None
+    # JSON fields (reference labels, form answers) refuse them at any depth
+    from fieldapp.core.fieldspec import validate
+    from fieldapp.core.schema import BY_NAME
+
+    for labels in ({"fr": {"x": float("nan")}}, [float("inf")]):
+        _clean, errors = validate(BY_NAME["reference"], {"list_name": "region", "code": "X", "label": "X", "labels": labels})
+        assert [e.field for e in errors] == ["labels"], labels
 
 
 def test_an_op_the_server_refuses_is_set_aside_and_the_outbox_keeps_syncing(desktop, live):
     """An older client queued a NaN (it accepted the value locally): that op is answered
     `rejected` and set aside, every later op syncs, and so does every later sync."""
     store, engine = desktop("amina")
-    pid = store.insert("practice", practice(title="Will get a bad translation"))
+    pid = store.insert("practice", practice(title="Will get a bad latitude"))
     with store.transaction() as conn:  # what an older version of the app wrote into its outbox
         conn.execute(insert(CLIENT_TABLES["outbox"]).values(
             op_id=store.next_op_id(conn), entity="practice", row_id=pid, kind="upsert",
-            fields={"translations": {"fr": {"score": float("nan")}}}, base={"translations": 0},
+            fields={"latitude": float("nan")}, base={"latitude": 0},
             hlc=store.clock.now(), created_at="2026-01-01T00:00:00Z"))
     later = store.insert("practice", practice(title="Typed after"))
     result = engine.sync()
     assert result.ok and result.rejected == 1, result
     assert store.pending_count() == 0 and len(store.rejected()) == 1
-    assert live.row("practice", pid)["translations"] is None
+    assert live.row("practice", pid)["latitude"] is None
     assert live.row("practice", later)["title"] == "Typed after"
     store.update("practice", later, {"summary": "and the next sync works too"})
     assert engine.sync().ok and live.row("practice", later)["summary"] == "and the next sync works too"
