@@ -36,7 +36,9 @@ import bundle_config as cfg  # noqa: E402
 
 DIST = ROOT / "dist"
 WORK = ROOT / "build"
-SIZE_TARGET_MB = 120
+# 120 MB until this round; 150 now: python-docx brings lxml (9.6 MB) for meeting minutes as
+# Word, and the fonts for Arabic and Chinese practice sheets ship (2.3 MB); 145 MB measured.
+SIZE_TARGET_MB = 150
 
 
 def version() -> str:
