@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from fieldapp.core import dashboard as figures_core
 from fieldapp.core.dashboard import NOT_STATED, DashboardFilter
 from fieldapp.core.formatting import format_decimal, format_percent
+from fieldapp.ui.theme import heading
 from fieldapp.i18n import _, language
 from fieldapp.ui.dashboard_charts import BAR, SECOND, BarChart, ColumnChart, KpiTile
 from fieldapp.ui.dashboard_export import export_pdf, export_png
@@ -72,11 +73,7 @@ class DashboardArea(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
         head = QHBoxLayout()
-        title = QLabel(_("4 per 1000 dashboard"))
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        title.setFont(font)
+        title = heading(_("4 per 1000 dashboard"), 1.3)
         self.status = QLabel()
         self.status.setStyleSheet("color: palette(placeholder-text);")
         head.addWidget(title)

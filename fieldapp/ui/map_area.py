@@ -19,6 +19,7 @@ from fieldapp.core.geo_cluster import SINGLES, level_for
 from fieldapp.core.geo_mbtiles import MBTiles, MBTilesError
 from fieldapp.core.geo_points import COLOUR_FIELD, FILTER_FIELDS, load_layer, records_by_rowid, unplaced_records
 from fieldapp.core.schema import entity
+from fieldapp.ui.theme import heading
 from fieldapp.i18n import _, language, ngettext
 from fieldapp.ui.display import choice_label, number_text
 from fieldapp.ui.map_canvas import MapCanvas, MapLegend, category_colours
@@ -56,11 +57,7 @@ class MapArea(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
         head = QHBoxLayout()
-        title = QLabel(_("Partner map"))
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        title.setFont(font)
+        title = heading(_("Partner map"), 1.3)
         self.count_label = QLabel()
         head.addWidget(title)
         head.addWidget(self.count_label, 1)
