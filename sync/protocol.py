@@ -69,7 +69,8 @@ provisional value (latest clock wins; for `_deleted` the row stays alive), given
 `versions`/`values` are the ones answered then (emptied if the row has since left what
 the sender may read). `rejected`: nothing changed, `reason` is "<code>: <message>" and
 `field` the field concerned. Codes of what depends on the server's state: forbidden,
-out_of_scope, not_found (also for a row the sender may not read), missing_ref (also for a
+out_of_scope (one answer for a foreign region, a row of another region and an id taken
+there), not_found (also for a row the sender may not read), missing_ref (also for a
 reference to a row the sender may not read), required, choice, clock_ahead,
 op_id_reused (this op_id was used before for other content: send the change again under
 a new op_id), no_conflict / base_required / stale (a resolution needs an open conflict

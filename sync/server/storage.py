@@ -63,6 +63,13 @@ def rejected(op: Op, code: str, message: str, field: str | None) -> dict[str, An
             "versions": {}, "values": {}}
 
 
+def out_of_scope() -> "Rejected":
+    """The one refusal of every write outside the sender's regions (a foreign region, a
+    row of another region, an id taken there): alike, so no answer reveals which."""
+    return Rejected("out_of_scope", _("this change is outside the regions of your account; it was not applied"),
+                    "region")
+
+
 class Rejected(Exception):
     """An operation refused with a reason; its partial writes are rolled back."""
 
@@ -363,11 +370,14 @@ class Storage:
         t = TABLES[e.name]
         row = ctx.conn.execute(select(t).where(t.c.id == op.row_id).with_for_update()).mappings().first()
         row = dict(row) if row else None
-        if row is not None and not user.reads(row["scope_region"]) and op.kind != "upsert":
+        if row is not None and not user.reads(row["scope_region"]):
             # A row this user may not read is answered as a missing one: no existence oracle.
-            raise Rejected("not_found", _("there is no {what} with this id").format(what=e.name))
+            if op.kind != "upsert":
+                raise Rejected("not_found", _("there is no {what} with this id").format(what=e.name))
+            if not self._wrote_once(user, row):
+                self._refuse_taken_id(ctx, e)
         if row is not None and not user.writes_scope(row["scope_region"]):
-            raise Rejected("out_of_scope", _("this record belongs to a region outside your scope"))
+            raise out_of_scope()
         if op.kind == "upsert":
             return self._upsert(ctx, e, row)
         if row is None:
@@ -450,7 +460,26 @@ class Storage:
         if not ctx.user.writes_scope(scope):
             if scope == NO_SCOPE:
                 raise Rejected("out_of_scope", _("the record has no region: choose a country or a region"), "region")
-            raise Rejected("out_of_scope", _("region {region} is outside your scope").format(region=scope), "region")
+            raise out_of_scope()
+
+    @staticmethod
+    def _wrote_once(user: Principal, row: Mapping[str, Any]) -> bool:
+        """Did `user` write this row before it left their regions? Then they know it
+        exists, and an edit still pending on their device is told plainly that the row
+        is out of scope now (rather than judged as a new row)."""
+        return user.name == row["author"] or user.name in (row["field_authors"] or {}).values()
+
+    def _refuse_taken_id(self, ctx: OpContext, e: Entity) -> None:
+        """An upsert naming the id of a row the sender may not read. It is judged as the
+        creation of a new row would be (the same checks in the same order, hence the same
+        refusal of a bad value, a missing reference or a foreign region), and where a new
+        row would be created it gets the one refusal every write out of scope gets: the
+        answer tells apart no row elsewhere from no right here."""
+        clean = self._clean(ctx, e, ctx.op.fields, None)
+        values = {f.name: clean.get(f.name) for f in e.fields}
+        self._derive_region(ctx.conn, e, values, set(clean))
+        self._check_scope(ctx, self._scope_of(ctx.conn, e, values))
+        raise out_of_scope()
 
     # --- conflicts
     def _open_conflicts(self, conn: Connection, e: Entity, row_id: str) -> dict[str, dict]:
