@@ -126,6 +126,9 @@ class Storage:
         self._catalog: Catalog | None = None
         self._catalog_at = 0.0
         self._catalog_lock = threading.Lock()
+        self._epoch: str | None = None  # the epoch this process began (see _watch_epoch)
+        self._high_water = 0  # the highest cursor this process handed out
+        self._epoch_lock = threading.Lock()
 
     # ----------------------------------------------------------------- reference data
     @property
@@ -190,8 +193,14 @@ class Storage:
             self._release_feed(conn, positions, start)
         return start, until
 
-    def cursor_is_ahead(self, cursor: int) -> bool:
-        """Was `cursor` handed out by a history a restore threw away (or never at all)?"""
+    # ----------------------------------------------------------------- restores and epochs
+    def cursor_is_ahead(self, cursor: int, epoch: str | None = None) -> bool:
+        """Was `cursor` handed out by a history a restore threw away (or never at all)?
+        Past the feed's top, inside a recorded restore's gap, or (for a cursor naming its
+        `epoch`) not of the epoch this database's history gives its position: the last
+        catches a database copied back behind the service's back even once new writes
+        have carried the feed past the cursor."""
+        self._watch_epoch()
         if cursor <= 0:
             return False
         r = TABLES["feed_restores"]
@@ -199,7 +208,47 @@ class Storage:
             top = int(conn.execute(select(TABLES["feed_counter"].c.pos).where(TABLES["feed_counter"].c.id == 1)).scalar() or 0)
             if cursor > top:
                 return True
-            return conn.execute(select(r.c.id).where(r.c.after_pos < cursor, r.c.until_pos >= cursor)).first() is not None
+            # until_pos itself is the counter right after the restore: a cursor handed out then
+            if conn.execute(select(r.c.id).where(r.c.after_pos < cursor, r.c.until_pos > cursor)).first() is not None:
+                return True
+            return epoch is not None and self._epoch_of(conn, cursor) != epoch
+
+    @staticmethod
+    def _epoch_of(conn: Connection, pos: int) -> str | None:
+        """The epoch position `pos` was handed out in: the last begun before it (the
+        first, for positions older than every epoch). Epochs begin at the counter of
+        their moment, so the answer for a position never changes in one history."""
+        e = TABLES["feed_epochs"]
+        found = conn.execute(select(e.c.id).where(e.c.start_pos < pos).order_by(e.c.seq.desc()).limit(1)).scalar()
+        return found or conn.execute(select(e.c.id).order_by(e.c.seq).limit(1)).scalar()
+
+    def cursor_text(self, conn: Connection, pos: int) -> str:
+        """The cursor handed to a client: its position and the epoch of that position."""
+        self._high_water = max(self._high_water, pos)
+        epoch = self._epoch_of(conn, pos)
+        return f"{pos}.{epoch}" if epoch else str(pos)
+
+    def _watch_epoch(self) -> None:
+        """Begin this process's epoch, and a new one when the database went back under
+        it (its epoch gone, or the counter below the highest cursor this process handed
+        out: a dump or a file copied back while it ran; positions up to that cursor are then
+        a restore's gap)."""
+        with self._epoch_lock:
+            e, c = TABLES["feed_epochs"], TABLES["feed_counter"]
+            with self.engine.connect() as conn:
+                top = int(conn.execute(select(c.c.pos).where(c.c.id == 1)).scalar() or 0)
+                mine = self._epoch is not None and conn.execute(
+                    select(e.c.seq).where(e.c.id == self._epoch)).first() is not None
+            went_back = top < self._high_water
+            if went_back:
+                log("the database went back under the service: treated as a restore", logging.WARNING,
+                    counter=top, seen=self._high_water)
+                self.mark_restored(self._high_water)
+            if not mine or went_back:
+                with write_conn(self.engine) as conn, conn.begin():
+                    start = self._lock_feed(conn).last
+                    self._epoch = uuid.uuid4().hex[:16]
+                    conn.execute(insert(e).values(id=self._epoch, start_pos=start, started_at=utcnow()))
 
     def feed_position(self) -> int:
         c = TABLES["feed_counter"]
@@ -822,8 +871,9 @@ class Storage:
             if not user.all_regions:
                 cq = cq.where(conflicts_t.c.scope.in_(list(user.regions) + [GLOBAL_SCOPE]))
             conflicts = [self._conflict_out(c) for c in conn.execute(cq.order_by(conflicts_t.c.pos)).mappings()]
+            cursor_text = self.cursor_text(conn, new_cursor)
         # "head": the feed's last position, so a client can show how far an initial sync is
-        return {"changes": out, "conflicts": conflicts, "cursor": str(new_cursor), "more": more, "head": str(top)}
+        return {"changes": out, "conflicts": conflicts, "cursor": cursor_text, "more": more, "head": str(top)}
 
     @staticmethod
     def _row_change(e: Entity, row: dict, cursor: int, device: str | None, pos: int) -> dict | None:
