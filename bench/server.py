@@ -72,7 +72,7 @@ def summary(latencies: list[float]) -> dict:
 
 
 class Client:
-    def __init__(self, base: str, token: str, cursor: int, edits: int):
+    def __init__(self, base: str, token: str, cursor: str, edits: int):
         self.base, self.token, self.cursor, self.edits = base, token, cursor, edits
         self.device = f"bench{uuid.uuid4().hex[:10]}"
         self.session = requests.Session()
@@ -102,25 +102,25 @@ class Client:
                         "fields": {"title": f"Practice {i} of {self.device}", "family": "agroforestry",
                                    "country": "BF", "farmers": i},
                         "base": {}, "hlc": f"{now:013d}:{i:05d}:{self.device}"})
-        reply, ms = self._post({"device": self.device, "cursor": str(self.cursor), "ops": ops})
+        reply, ms = self._post({"device": self.device, "cursor": self.cursor, "ops": ops})
         if reply:
             bad = [r for r in reply["results"] if r["status"] != "applied"]
             if bad:
                 self.errors.append(f"{len(bad)} ops not applied: {bad[0]}")
             # one round trip: the reply already carries what others wrote so far
             self.received += [c["id"] for c in reply["changes"] if c["entity"] == "practice"]
-            self.cursor = int(reply["cursor"])
+            self.cursor = reply["cursor"]
         return [ms]
 
     def pull(self) -> list[float]:
         latencies, more = [], True
         while more:
-            reply, ms = self._post({"device": self.device, "cursor": str(self.cursor)})
+            reply, ms = self._post({"device": self.device, "cursor": self.cursor})
             latencies.append(ms)
             if reply is None:
                 return latencies
             self.received += [c["id"] for c in reply["changes"] if c["entity"] == "practice"]
-            self.cursor, more = int(reply["cursor"]), reply["more"]
+            self.cursor, more = reply["cursor"], reply["more"]
         return latencies
 
 
@@ -156,7 +156,7 @@ def run_backend(name: str, url: str, clients_n: int, edits: int, concurrency: in
                 raise RuntimeError(f"server did not start; see {log_path}")
             time.sleep(0.1)
         token = requests.post(f"{base}/v1/login", json={"username": "bench", "password": PASSWORD}, timeout=30).json()["token"]
-        clients = [Client(base, token, start_pos, edits) for _ in range(clients_n)]
+        clients = [Client(base, token, str(start_pos), edits) for _ in range(clients_n)]
         with ThreadPoolExecutor(concurrency) as pool:
             t0 = time.perf_counter()
             push_lat = [ms for lat in pool.map(lambda c: c.push(), clients, timeout=TIME_LIMIT_S) for ms in lat]

@@ -10,7 +10,7 @@ server's state: reference codes, references, scope, permissions).
 Request (JSON, optionally gzip with `Content-Encoding: gzip`)::
 
     {"device": "<device id>",           # the prefix of its op ids; defaults to the first op's
-     "cursor": "1234" | null,           # the cursor of the last reply applied; null: from the start
+     "cursor": "1234.5f2a9c01" | null,  # the cursor of the last reply applied; null: from the start
      "limit": 2000,                     # optional page size (1..5000)
      "ops": [                           # the outbox, oldest first (at most MAX_OPS)
        {"op_id": "<device id>:<counter>",   # unique per operation and device, forever; the server
@@ -51,7 +51,7 @@ Response (JSON, gzip when the client sends `Accept-Encoding: gzip`)::
        {"op": "removed", "entity": "practice", "id": "<uuid>", "pos": 43}],  # left your scope
      "conflicts": [ Conflict, ... ],     # conflicts in your scope opened/changed/resolved
                                          #   since the cursor (status open or resolved)
-     "cursor": "1300",                   # store with the applied page
+     "cursor": "1300.5f2a9c01",          # store with the applied page
      "more": true,                       # true: call again at once (initial sync pages)
      "head": "5800"}                     # the feed's last position: progress of a paged sync
 
@@ -69,7 +69,8 @@ provisional value (latest clock wins; for `_deleted` the row stays alive), given
 `versions`/`values` are the ones answered then (emptied if the row has since left what
 the sender may read). `rejected`: nothing changed, `reason` is "<code>: <message>" and
 `field` the field concerned. Codes of what depends on the server's state: forbidden,
-out_of_scope, not_found (also for a row the sender may not read), missing_ref (also for a
+out_of_scope (one answer for a foreign region, a row of another region and an id taken
+there), not_found (also for a row the sender may not read), missing_ref (also for a
 reference to a row the sender may not read), required, choice, clock_ahead,
 op_id_reused (this op_id was used before for other content: send the change again under
 a new op_id), no_conflict / base_required / stale (a resolution needs an open conflict
@@ -87,8 +88,10 @@ What makes the whole request a 4xx instead (nothing applied, nothing read): a bo
 not JSON (400 malformed_json), shapes not matching these models (422 invalid, `field` is
 the JSON path, e.g. "ops[3].row_id"; numbers and flags of the envelope are strict: no
 "10" for `limit`), ops from another device than `device` (422 mixed_devices), a cursor
-ahead of the server's feed (409 cursor_ahead: the service was restored from a backup;
-sync again from a null cursor and send again the changes this device made), a body over
+ahead of the server's feed or from an epoch a restore threw away (409 cursor_ahead: the
+service was restored from a backup; sync again from a null cursor and send again the
+changes this device made; a cursor is "<position>.<epoch>", opaque to clients but for
+its position, which progress may show), a body over
 the size limits (413 too_large, also for a gzip body inflating past the limit), other
 encodings than gzip (415), no or a bad token (401). Every error body is
 {"error": code, "message": text for people, "field": ...}; answers are strict JSON.
@@ -140,7 +143,16 @@ ROW_KEY = "_row"  # base/versions key: the row as a whole
 DELETED_KEY = "_deleted"  # versions/conflict key: the deleted flag
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 OP_ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}:[A-Za-z0-9_.\-]{1,64}$"
-CURSOR_PATTERN = r"^[0-9]{1,18}$"
+CURSOR_PATTERN = r"^[0-9]{1,18}(\.[0-9a-f]{1,32})?$"  # "<position>.<epoch>", or a bare position (older servers)
+
+
+def parse_cursor(cursor: str | None) -> tuple[int, str | None]:
+    """A cursor's feed position and the service epoch it was handed out in (None for a
+    cursor of a server that named none): "1300.5f2a9c01be47" -> (1300, "5f2a9c01be47")."""
+    if not cursor:
+        return 0, None
+    pos, _, epoch = cursor.partition(".")
+    return int(pos), epoch or None
 
 Version = Annotated[StrictInt, Field(ge=0, le=2**62)]
 

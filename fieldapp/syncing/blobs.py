@@ -1,6 +1,7 @@
 """Attachments over the wire: uploaded in resumable chunks, downloaded lazily.
 
-The server is asked once which of our blobs it lacks; each missing one is sent in chunks
+The server is asked once which of our blobs it lacks (and, once a day, which files it
+still needs from us as proof of possession); each missing one is sent in chunks
 from the offset the server already holds, so a link cut mid-file resumes, not restarts.
 Downloads go to a temporary file, resume with Range, and are kept only when their
 SHA-256 matches.
@@ -40,19 +41,49 @@ def _mark_uploaded(store: Store, shas: list[str]) -> None:
             conn.execute(update(b).where(b.c.sha256.in_(shas)).values(uploaded=True))
 
 
+PROOFS_KEY = "blob_proofs_checked_ms"  # meta: when the server was last asked which proofs we owe
+PROOFS_EVERY_MS = 24 * 3600 * 1000
+
+
+def _local_stored(store: Store, shas: set[str]) -> dict[str, int]:
+    b = TABLES["blob"]
+    with store.engine.connect() as conn:
+        return {r.sha256: r.size for r in conn.execute(select(b.c.sha256, b.c.size).where(b.c.stored))
+                if r.sha256 in shas}
+
+
+def _proofs_due(store: Store) -> bool:
+    """Is it time to ask which files we owe the server? Once a day while files are
+    stored here: a file attached before the server asked for proof of possession was
+    marked sent as soon as someone else had uploaded it, and only its author's upload
+    lets the record's region fetch it (DESIGN.md sync rule 7)."""
+    last = store.meta(PROOFS_KEY)
+    if last is not None and store.time.now_ms() - int(last) < PROOFS_EVERY_MS:
+        return False
+    b = TABLES["blob"]
+    with store.engine.connect() as conn:
+        return conn.execute(select(b.c.sha256).where(b.c.stored).limit(1)).first() is not None
+
+
 def upload_missing(store: Store, transport: Transport, progress: Progress | None = None) -> int:
-    """Send every local blob the server lacks; returns how many were sent."""
+    """Send every local blob the server lacks from us, and the files we owe it (see
+    `_proofs_due`) that are here; returns how many were sent."""
     local = _local_unsent(store)
-    if not local:
+    due = _proofs_due(store)
+    if not local and not due:
         return 0
-    missing = set(transport.call("POST", "/v1/blobs/missing", json_body={"sha256": [s for s, _ in local]}).json()["missing"])
+    # with nothing of ours to send, a 403 says our role sends no attachments (a viewer): no proof owed
+    reply = transport.call("POST", "/v1/blobs/missing", json_body={"sha256": [s for s, _ in local]},
+                           ok=(200,) if local else (200, 403))
+    missing = reply.json()["missing"] if reply.status == 200 else []
     _mark_uploaded(store, [s for s, _ in local if s not in missing])
     sent = 0
-    for sha, size in local:
-        if sha in missing:
-            _upload(store, transport, sha, size, progress)
-            _mark_uploaded(store, [sha])
-            sent += 1
+    for sha, size in _local_stored(store, set(missing)).items():
+        _upload(store, transport, sha, size, progress)
+        _mark_uploaded(store, [sha])
+        sent += 1
+    if due:
+        store.set_meta(PROOFS_KEY, str(store.time.now_ms()))
     return sent
 
 

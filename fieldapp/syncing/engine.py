@@ -257,7 +257,8 @@ class SyncEngine:
                 outbox.set_aside(conn, op_id, outbox.WAITING, "clock_ahead: " + _("the clock is still refused"))
 
     def _cursor_number(self) -> int:
-        return _int(self.store.meta(CURSOR_KEY)) or 0
+        """The feed position of our cursor ("<position>.<epoch>"), for progress only."""
+        return _int((self.store.meta(CURSOR_KEY) or "").partition(".")[0] or None) or 0
 
 
 def _int(text: str | None) -> int | None:

@@ -50,20 +50,10 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-MAX_PAIR_LOCK_S = 3600  # one address guessing one account waits at most an hour
-ACCOUNT_SLOW_AFTER = 20  # failures for one account (every address) before it is slowed down
-MAX_ACCOUNT_WAIT_S = 30  # ... by at most this many seconds per attempt: slowed, never locked
-MAX_ADDRESS_WAIT_S = 10  # one address (shared Wi-Fi) past login_max_per_address: slowed too
-MAX_FAILURE_ROWS = 50_000  # the failures table's bound (guessed names cannot grow it further)
-
-
 class Accounts:
-    def __init__(self, engine: Engine, settings: Settings, *, account_slow_after: int = ACCOUNT_SLOW_AFTER,
-                 max_failure_rows: int = MAX_FAILURE_ROWS):
+    def __init__(self, engine: Engine, settings: Settings):
         self.engine = engine
-        self.settings = settings
-        self.account_slow_after = account_slow_after
-        self.max_failure_rows = max_failure_rows
+        self.settings = settings  # the throttle's limits are settings.login_*
         self.hasher = PasswordHasher(time_cost=settings.argon_time_cost, memory_cost=settings.argon_memory_kib,
                                      parallelism=settings.argon_parallelism)
         self._dummy = self.hasher.hash(secrets.token_hex(16))  # for unknown names: same work, same time
@@ -148,12 +138,12 @@ class Accounts:
         s = self.settings
         if kind == "pair":
             over = failures - s.login_max_per_account
-            return min(s.login_lock_s * 2 ** over, MAX_PAIR_LOCK_S) if over >= 0 else 0
+            return min(s.login_lock_s * 2 ** over, s.login_max_pair_lock_s) if over >= 0 else 0
         if kind == "account":
-            over = failures - self.account_slow_after
-            return min(2 ** over, MAX_ACCOUNT_WAIT_S) if over >= 0 else 0
+            over = failures - s.login_account_slow_after
+            return min(2 ** over, s.login_max_account_wait_s) if over >= 0 else 0
         over = failures - s.login_max_per_address
-        return min(2 ** over, MAX_ADDRESS_WAIT_S) if over >= 0 else 0
+        return min(2 ** over, s.login_max_address_wait_s) if over >= 0 else 0
 
     def _reserve(self, keys: dict[str, str], now: int) -> int:
         """Count this attempt before the password is checked, in one write transaction
@@ -198,12 +188,13 @@ class Accounts:
 
     def _prune(self, conn, now: int) -> None:
         """Keep the failures table bounded: forget keys whose window and wait are over;
-        past MAX_FAILURE_ROWS, forget the oldest ghost keys (unknown names) first."""
+        past settings.login_max_failure_rows, forget the oldest ghost keys (unknown names) first."""
         lf = TABLES["login_failures"]
         conn.execute(delete(lf).where(lf.c.window_start < now - self.settings.login_window_s, lf.c.locked_until < now))
         count = conn.execute(select(func.count()).select_from(lf)).scalar() or 0
-        if count > self.max_failure_rows:
-            excess = count - self.max_failure_rows
+        bound = self.settings.login_max_failure_rows
+        if count > bound:
+            excess = count - bound
             for ghosts_only in (True, False):
                 q = select(lf.c.key).order_by(lf.c.window_start).limit(excess)
                 if ghosts_only:

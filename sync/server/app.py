@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.protocol import (
     PROTOCOL_VERSION, ErrorBody, Health, LoginRequest, LoginResponse, MissingRequest, MissingResponse,
-    SyncRequest, SyncResponse, UploadStatus, UserInfo,
+    SyncRequest, SyncResponse, UploadStatus, UserInfo, parse_cursor,
 )
 from sync.server.accounts import AccountError, Accounts
 from sync.server.blobs import BlobError, BlobStore
@@ -187,8 +187,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             if op.device != device:
                 raise ApiError(422, "mixed_devices", "every op of a request comes from the request's device",
                                f"ops[{i}].op_id")
-        cursor = int(body.cursor or 0)
-        if storage.cursor_is_ahead(cursor):
+        cursor, epoch = parse_cursor(body.cursor)
+        if storage.cursor_is_ahead(cursor, epoch):
             # The service was restored from a backup older than this client's last sync:
             # answering from `cursor` would skip every row written since the restore.
             raise ApiError(409, "cursor_ahead", f"your cursor ({cursor}) comes from before the service was restored "

@@ -79,16 +79,34 @@ class BlobStore:
         return conn.execute(select(h.c.sha256).where(h.c.sha256 == sha, h.c.user_id == user.id)).first() is not None
 
     def missing(self, shas: list[str], user: Principal) -> list[str]:
-        """The blobs `user` still has to send: those they have not proven they hold,
-        whether or not someone else sent the same bytes (that is not the asker's to know)."""
+        """The blobs `user` still has to send: those asked about that they have not
+        proven they hold, whether or not someone else sent the same bytes (that is not the
+        asker's to know); then the proofs they owe (`owed`), asked about or not."""
         wanted = list(dict.fromkeys(self.check_sha(s) for s in shas))
         h = TABLES["blob_holders"]
-        have: set[str] = set()
         with self.engine.connect() as conn:
-            for i in range(0, len(wanted), 500):
+            owed = self._owed(conn, user)
+            candidates = wanted + sorted(set(owed) - set(wanted))
+            have: set[str] = set()
+            for i in range(0, len(candidates), 500):
                 have |= set(conn.execute(select(h.c.sha256).where(
-                    h.c.user_id == user.id, h.c.sha256.in_(wanted[i:i + 500]))).scalars())
-        return [s for s in wanted if s not in have]
+                    h.c.user_id == user.id, h.c.sha256.in_(candidates[i:i + 500]))).scalars())
+        return [s for s in candidates if s not in have]
+
+    @staticmethod
+    def _owed(conn, user: Principal) -> set[str]:
+        """Hashes `user` wrote into live media rows. Those they do not hold are proofs
+        they owe: rows attached before proof of possession was asked (their client then
+        heard the server had the bytes and never sent them), whose files nobody in the
+        row's region can fetch until the author's client sends them. Naming them back
+        reveals nothing: the asker wrote them."""
+        out: set[str] = set()
+        for e in MEDIA_ENTITIES:
+            t = TABLES[e.name]
+            out |= set(conn.execute(select(t.c.sha256).where(
+                t.c.deleted == False, t.c.sha256.is_not(None),  # noqa: E712
+                t.c.field_authors["sha256"].as_string() == user.name)).scalars())
+        return out
 
     def status(self, sha: str, user: Principal) -> Status:
         """Where `user`'s upload of `sha` stands: complete when they hold it, else the

@@ -58,8 +58,17 @@ class Settings(BaseSettings):
     login_max_per_account: int = Field(5, gt=0, description="failed logins from one address for one account before that pair "
                                                   "is locked (the account as a whole is only slowed down)")
     login_max_per_address: int = Field(30, gt=0, description="failed logins per client address before it is slowed down")
-    login_lock_s: int = Field(60, ge=0, description="first delay after too many failures; doubles, at most an hour")
+    login_lock_s: int = Field(60, ge=0, description="first delay after too many failures; doubles, at most login_max_pair_lock_s")
     login_failure_delay_s: float = Field(0.5, ge=0, description="delay per recent failure, at most 2 s")
+    login_max_pair_lock_s: int = Field(3600, ge=0, description="longest lock of one address guessing one account")
+    login_account_slow_after: int = Field(20, gt=0, description="failed logins for one account (from every address) "
+                                                                "before the account as a whole is slowed down")
+    login_max_account_wait_s: int = Field(30, ge=0, description="longest wait of a slowed-down account per attempt "
+                                                                "(slowed, never locked)")
+    login_max_address_wait_s: int = Field(10, ge=0, description="longest wait of a slowed-down address per attempt "
+                                                                "(a workshop's shared Wi-Fi)")
+    login_max_failure_rows: int = Field(50_000, gt=0, description="bound of the failed-logins table; past it, keys "
+                                                                  "of unknown names are forgotten first")
     # Attachments
     chunk_max: int = Field(8 * 1024 * 1024, gt=0, description="bytes of one upload chunk")
     blob_max: int = Field(200 * 1024 * 1024, gt=0, description="bytes of one attachment")

@@ -63,6 +63,13 @@ def rejected(op: Op, code: str, message: str, field: str | None) -> dict[str, An
             "versions": {}, "values": {}}
 
 
+def out_of_scope() -> "Rejected":
+    """The one refusal of every write outside the sender's regions (a foreign region, a
+    row of another region, an id taken there): alike, so no answer reveals which."""
+    return Rejected("out_of_scope", _("this change is outside the regions of your account; it was not applied"),
+                    "region")
+
+
 class Rejected(Exception):
     """An operation refused with a reason; its partial writes are rolled back."""
 
@@ -119,6 +126,9 @@ class Storage:
         self._catalog: Catalog | None = None
         self._catalog_at = 0.0
         self._catalog_lock = threading.Lock()
+        self._epoch: str | None = None  # the epoch this process began (see _watch_epoch)
+        self._high_water = 0  # the highest cursor this process handed out
+        self._epoch_lock = threading.Lock()
 
     # ----------------------------------------------------------------- reference data
     @property
@@ -183,8 +193,14 @@ class Storage:
             self._release_feed(conn, positions, start)
         return start, until
 
-    def cursor_is_ahead(self, cursor: int) -> bool:
-        """Was `cursor` handed out by a history a restore threw away (or never at all)?"""
+    # ----------------------------------------------------------------- restores and epochs
+    def cursor_is_ahead(self, cursor: int, epoch: str | None = None) -> bool:
+        """Was `cursor` handed out by a history a restore threw away (or never at all)?
+        Past the feed's top, inside a recorded restore's gap, or (for a cursor naming its
+        `epoch`) not of the epoch this database's history gives its position: the last
+        catches a database copied back behind the service's back even once new writes
+        have carried the feed past the cursor."""
+        self._watch_epoch()
         if cursor <= 0:
             return False
         r = TABLES["feed_restores"]
@@ -192,7 +208,47 @@ class Storage:
             top = int(conn.execute(select(TABLES["feed_counter"].c.pos).where(TABLES["feed_counter"].c.id == 1)).scalar() or 0)
             if cursor > top:
                 return True
-            return conn.execute(select(r.c.id).where(r.c.after_pos < cursor, r.c.until_pos >= cursor)).first() is not None
+            # until_pos itself is the counter right after the restore: a cursor handed out then
+            if conn.execute(select(r.c.id).where(r.c.after_pos < cursor, r.c.until_pos > cursor)).first() is not None:
+                return True
+            return epoch is not None and self._epoch_of(conn, cursor) != epoch
+
+    @staticmethod
+    def _epoch_of(conn: Connection, pos: int) -> str | None:
+        """The epoch position `pos` was handed out in: the last begun before it (the
+        first, for positions older than every epoch). Epochs begin at the counter of
+        their moment, so the answer for a position never changes in one history."""
+        e = TABLES["feed_epochs"]
+        found = conn.execute(select(e.c.id).where(e.c.start_pos < pos).order_by(e.c.seq.desc()).limit(1)).scalar()
+        return found or conn.execute(select(e.c.id).order_by(e.c.seq).limit(1)).scalar()
+
+    def cursor_text(self, conn: Connection, pos: int) -> str:
+        """The cursor handed to a client: its position and the epoch of that position."""
+        self._high_water = max(self._high_water, pos)
+        epoch = self._epoch_of(conn, pos)
+        return f"{pos}.{epoch}" if epoch else str(pos)
+
+    def _watch_epoch(self) -> None:
+        """Begin this process's epoch, and a new one when the database went back under
+        it (its epoch gone, or the counter below the highest cursor this process handed
+        out: a dump or a file copied back while it ran; positions up to that cursor are then
+        a restore's gap)."""
+        with self._epoch_lock:
+            e, c = TABLES["feed_epochs"], TABLES["feed_counter"]
+            with self.engine.connect() as conn:
+                top = int(conn.execute(select(c.c.pos).where(c.c.id == 1)).scalar() or 0)
+                mine = self._epoch is not None and conn.execute(
+                    select(e.c.seq).where(e.c.id == self._epoch)).first() is not None
+            went_back = top < self._high_water
+            if went_back:
+                log("the database went back under the service: treated as a restore", logging.WARNING,
+                    counter=top, seen=self._high_water)
+                self.mark_restored(self._high_water)
+            if not mine or went_back:
+                with write_conn(self.engine) as conn, conn.begin():
+                    start = self._lock_feed(conn).last
+                    self._epoch = uuid.uuid4().hex[:16]
+                    conn.execute(insert(e).values(id=self._epoch, start_pos=start, started_at=utcnow()))
 
     def feed_position(self) -> int:
         c = TABLES["feed_counter"]
@@ -363,11 +419,14 @@ class Storage:
         t = TABLES[e.name]
         row = ctx.conn.execute(select(t).where(t.c.id == op.row_id).with_for_update()).mappings().first()
         row = dict(row) if row else None
-        if row is not None and not user.reads(row["scope_region"]) and op.kind != "upsert":
+        if row is not None and not user.reads(row["scope_region"]):
             # A row this user may not read is answered as a missing one: no existence oracle.
-            raise Rejected("not_found", _("there is no {what} with this id").format(what=e.name))
+            if op.kind != "upsert":
+                raise Rejected("not_found", _("there is no {what} with this id").format(what=e.name))
+            if not self._wrote_once(user, row):
+                self._refuse_taken_id(ctx, e)
         if row is not None and not user.writes_scope(row["scope_region"]):
-            raise Rejected("out_of_scope", _("this record belongs to a region outside your scope"))
+            raise out_of_scope()
         if op.kind == "upsert":
             return self._upsert(ctx, e, row)
         if row is None:
@@ -450,7 +509,26 @@ class Storage:
         if not ctx.user.writes_scope(scope):
             if scope == NO_SCOPE:
                 raise Rejected("out_of_scope", _("the record has no region: choose a country or a region"), "region")
-            raise Rejected("out_of_scope", _("region {region} is outside your scope").format(region=scope), "region")
+            raise out_of_scope()
+
+    @staticmethod
+    def _wrote_once(user: Principal, row: Mapping[str, Any]) -> bool:
+        """Did `user` write this row before it left their regions? Then they know it
+        exists, and an edit still pending on their device is told plainly that the row
+        is out of scope now (rather than judged as a new row)."""
+        return user.name == row["author"] or user.name in (row["field_authors"] or {}).values()
+
+    def _refuse_taken_id(self, ctx: OpContext, e: Entity) -> None:
+        """An upsert naming the id of a row the sender may not read. It is judged as the
+        creation of a new row would be (the same checks in the same order, hence the same
+        refusal of a bad value, a missing reference or a foreign region), and where a new
+        row would be created it gets the one refusal every write out of scope gets: the
+        answer tells apart no row elsewhere from no right here."""
+        clean = self._clean(ctx, e, ctx.op.fields, None)
+        values = {f.name: clean.get(f.name) for f in e.fields}
+        self._derive_region(ctx.conn, e, values, set(clean))
+        self._check_scope(ctx, self._scope_of(ctx.conn, e, values))
+        raise out_of_scope()
 
     # --- conflicts
     def _open_conflicts(self, conn: Connection, e: Entity, row_id: str) -> dict[str, dict]:
@@ -793,8 +871,9 @@ class Storage:
             if not user.all_regions:
                 cq = cq.where(conflicts_t.c.scope.in_(list(user.regions) + [GLOBAL_SCOPE]))
             conflicts = [self._conflict_out(c) for c in conn.execute(cq.order_by(conflicts_t.c.pos)).mappings()]
+            cursor_text = self.cursor_text(conn, new_cursor)
         # "head": the feed's last position, so a client can show how far an initial sync is
-        return {"changes": out, "conflicts": conflicts, "cursor": str(new_cursor), "more": more, "head": str(top)}
+        return {"changes": out, "conflicts": conflicts, "cursor": cursor_text, "more": more, "head": str(top)}
 
     @staticmethod
     def _row_change(e: Entity, row: dict, cursor: int, device: str | None, pos: int) -> dict | None:

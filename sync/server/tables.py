@@ -48,6 +48,18 @@ def build_server_metadata() -> MetaData:
     # One row: the last feed position handed out. Writers lock it for their whole
     # transaction, so positions are assigned in commit order (see storage.py).
     Table("feed_counter", md, Column("id", Integer, primary_key=True), Column("pos", BigInteger, nullable=False))
+    # The service's epochs: one begins at each process start (and when a process finds
+    # the database went back under it), at the feed position of that moment. A cursor
+    # names the epoch it was handed out in, so one from a history a restore threw away
+    # (a file or a dump copied back, without `fieldapp-server restore`) is recognised even
+    # once the restored feed has grown past it (storage.cursor_is_ahead).
+    Table(
+        "feed_epochs", md,
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("id", String(32), nullable=False, unique=True),
+        Column("start_pos", BigInteger, nullable=False),
+        Column("started_at", String(40), nullable=False),
+    )
     # Each restore from a backup: positions (after_pos, until_pos] were handed out by the
     # history the restore threw away and are never handed out again (the counter jumps
     # past them), so a client holding a cursor in that range is told it is ahead.
@@ -153,5 +165,5 @@ def build_server_metadata() -> MetaData:
 
 METADATA = build_server_metadata()
 TABLES = METADATA.tables
-BOOKKEEPING = ("feed_counter", "feed_restores", "feed", "users", "tokens", "login_failures", "ops", "conflicts", "blobs", "blob_holders",
+BOOKKEEPING = ("feed_counter", "feed_epochs", "feed_restores", "feed", "users", "tokens", "login_failures", "ops", "conflicts", "blobs", "blob_holders",
                "blob_uploads")

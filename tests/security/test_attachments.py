@@ -85,3 +85,41 @@ def test_empty_files_sync_between_desktops(desktop, tmp_path):
     [row] = attachments.attachments(bruno, "practice", pid)
     path = attachments.local_path(bruno, row)
     assert path is not None and path.read_bytes() == b""
+
+
+def test_a_file_attached_before_proof_was_asked_is_sent_again_by_its_author(desktop, live, tmp_path):
+    """Before the upgrade, Bruno attached a file Amina (EUR) had uploaded already: the old
+    server said it had the bytes, so his client marked the file sent and never sent it.
+    Now only his upload lets his region fetch it through his record: his client, holding
+    the file, sends it at its next sync, and his colleague's download then works."""
+    from sqlalchemy import update
+
+    from fieldapp.core.tables import TABLES as LOCAL
+
+    photo = tmp_path / "shared.jpg"
+    photo.write_bytes(b"the same photo, on two laptops")
+    amina, amina_sync = desktop("amina-eur", regions=("EUR",))
+    attachments.add_file(amina, "practice", amina.insert("practice", practice(title="Hers", country="FR")), photo)
+    assert amina_sync.sync().attachments_sent == 1
+    bruno, bruno_sync = desktop("bruno")
+    his = bruno.insert("practice", practice(title="His"))
+    attachments.add_file(bruno, "practice", his, photo)
+    with bruno.transaction() as conn:  # what the old server's "which do you lack" made his client record
+        conn.execute(update(LOCAL["blob"]).values(uploaded=True))
+    type(bruno_sync)(bruno, bruno_sync.transport, attachments=False).sync()  # the record went up without its bytes
+    chen, chen_sync = desktop("chen")
+    assert chen_sync.sync().ok
+    [sha] = [sha for sha, _ in blobs.missing_locally(chen)]
+    got = live.client.get(f"/v1/blobs/{sha}", headers={"Authorization": f"Bearer {chen_sync.transport.token}"})
+    assert got.status_code == 404  # the legacy row: nobody in AFR can fetch it yet
+    result = bruno_sync.sync()
+    assert result.ok and result.attachments_sent == 1, result  # his client owed the proof and sent it
+    assert blobs.download_all(chen, chen_sync.transport) == 1
+    [row] = attachments.attachments(chen, "practice", his)
+    assert attachments.local_path(chen, row).read_bytes() == photo.read_bytes()
+    # a reader's client holding files owes nothing and its sync is not refused for asking
+    live.user("viewer", ("AFR",), name="vera")
+    vera, vera_sync = desktop("vera")
+    assert vera_sync.sync().ok and blobs.download_all(vera, vera_sync.transport) == 1
+    again = vera_sync.sync()
+    assert again.ok and again.attachments_sent == 0, again

@@ -12,7 +12,10 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
+import pytest
+
 from fieldapp.syncing.apply import CURSOR_KEY
+from sync.protocol import parse_cursor
 from tests.security.conftest import backup_tables, restore_tables
 from tests.server.conftest import practice
 
@@ -31,7 +34,7 @@ def test_a_restored_service_sends_a_client_ahead_back_to_the_start(desktop, live
     assert live.row("practice", lost) is None and live.row("practice", kept)["summary"] is None
     newer = bruno.insert("practice", practice(title="Written after the restore"))
     assert bruno_sync.sync().ok
-    assert live.storage.cursor_is_ahead(int(amina.meta(CURSOR_KEY)))  # amina's cursor is from the lost history
+    assert live.storage.cursor_is_ahead(*parse_cursor(amina.meta(CURSOR_KEY)))  # amina's cursor is from the lost history
 
     result = amina_sync.sync()
     assert result.ok, result.error
@@ -125,3 +128,89 @@ def test_the_operators_backup_and_restore_commands_end_to_end(tmp_path, make_sto
         assert bruno_sync.sync().ok and bruno.get("practice", lost)["title"] == "After the backup"
     finally:
         stop_server(proc)
+
+
+def _copy_database(backend, saved) -> None:
+    """A backup as an operator takes one outside the service: the SQLite file copied, or
+    pg_dump of the PostgreSQL database."""
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    backend.engine.dispose()  # SQLite: the last connection closing folds the WAL into the file
+    url = make_url(backend.url)
+    if backend.name == "sqlite":
+        shutil.copyfile(url.database, saved)
+    else:
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        subprocess.run(["pg_dump", "-Fc", "-f", str(saved), dsn], check=True)
+
+
+def _copy_back(backend, saved) -> None:
+    """The backup put back by hand, without `fieldapp-server restore`: nothing records it."""
+    import os
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    backend.engine.dispose()
+    url = make_url(backend.url)
+    if backend.name == "sqlite":
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(url.database + suffix):
+                os.remove(url.database + suffix)
+        shutil.copyfile(saved, url.database)
+    else:
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        subprocess.run(["pg_restore", "--clean", "--if-exists", "--single-transaction", "-d", dsn, str(saved)],
+                       check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("restarted", [False, True], ids=["while-running", "after-a-restart"])
+def test_a_database_copied_back_by_hand_is_noticed_after_new_writes_pass_the_cursor(desktop, live, tmp_path,
+                                                                                    restarted):
+    """Item 5 without `fieldapp-server restore`: the database file (or a pg_dump) copied
+    back, then colleagues write more than the lost history held, so amina's cursor is no
+    longer above the feed's top. She is still told she is ahead, and nothing is lost."""
+    from sync.server.storage import Storage
+
+    amina, amina_sync = desktop("amina")
+    bruno, bruno_sync = desktop("bruno")  # logged in before the backup: his token survives it
+    kept = amina.insert("practice", practice(title="Before the backup"))
+    assert amina_sync.sync().ok
+    saved = tmp_path / "backup.copy"
+    _copy_database(live.backend, saved)
+    lost = amina.insert("practice", practice(title="Created after the backup"))
+    amina.update("practice", kept, {"summary": "Edited after the backup"})
+    assert amina_sync.sync().ok and amina.pending_count() == 0
+    ahead = parse_cursor(amina.meta(CURSOR_KEY))[0]
+
+    _copy_back(live.backend, saved)
+    assert live.row("practice", lost) is None
+    if restarted:  # a new service process: it remembers nothing of the one before
+        live.storage.__dict__.update(Storage(live.backend.engine).__dict__)
+    newer = [bruno.insert("practice", practice(title=f"Written after the restore {i}")) for i in range(6)]
+    assert bruno_sync.sync().ok
+    assert live.storage.feed_position() >= ahead  # the feed has grown past amina's cursor
+
+    result = amina_sync.sync()
+    assert result.ok, result.error
+    assert live.row("practice", lost)["title"] == "Created after the backup"
+    assert live.row("practice", kept)["summary"] == "Edited after the backup"
+    assert all(amina.get("practice", rid) for rid in newer)
+    assert amina.pending_count() == 0 and not amina.rejected()
+    assert bruno_sync.sync().ok and bruno.get("practice", lost)["title"] == "Created after the backup"
+
+
+def test_a_cursor_handed_out_right_after_a_restore_is_not_ahead(server):
+    """The counter stands at the end of the restore's gap until someone writes: a device
+    syncing then gets that position, and its next sync is an ordinary one (not sent back
+    to the start again and again while the service is idle)."""
+
+    dev = server.device()
+    dev.sync(dev.op("practice", fields=practice()))
+    restore_tables(server.backend.engine, backup_tables(server.backend.engine))
+    fresh = server.device(name=dev.user, initial_sync=False)
+    fresh.sync()
+    r = fresh.post({"device": fresh.id, "cursor": fresh.cursor, "ops": []})
+    assert r.status_code == 200, r.text

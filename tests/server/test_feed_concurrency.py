@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 
-from sync.protocol import Op
+from sync.protocol import Op, parse_cursor
 from sync.server.principal import Principal
 from sync.server.storage import Storage
 from tests.server.conftest import now_hlc, practice
@@ -67,8 +67,8 @@ def test_each_change_reaches_each_reader_exactly_once(server, monkeypatch):
                         if c["entity"] == "practice":
                             seen[i].append(c["id"])
                             positions[i].append(c["pos"])
-                    assert int(page["cursor"]) >= cursor
-                    cursor = int(page["cursor"])
+                    assert parse_cursor(page["cursor"])[0] >= cursor
+                    cursor = parse_cursor(page["cursor"])[0]
                     if not page["more"]:
                         break
                 if finished:
