@@ -153,6 +153,7 @@ class MapCanvas(QWidget):
         self._points: QPixmap | None = None  # the points and clusters, drawn with a margin (POINTS_MARGIN_PX)
         self._points_key: tuple | None = None
         self._points_center = self.center  # the view's centre when that picture was drawn
+        self._layers_version = 0  # counts set_layer / remove_layer calls (the picture's key)
         self._shown: dict[str, object] = {}  # entity -> the cluster level last painted
         self.drawn_counts: dict[str, tuple[int, int, int]] = {}  # entity -> (dots, circles, points in them)
         self._press: QPointF | None = None
@@ -187,12 +188,14 @@ class MapCanvas(QWidget):
         return path
 
     def set_layer(self, layer: MapLayer, colours: dict[str | None, QColor]) -> None:
+        self._layers_version += 1
         self.layers[layer.entity] = layer
         self._records = {k: v for k, v in self._records.items() if k[0] != layer.entity}
         self.colours[layer.entity] = colours
         self.update()
 
     def remove_layer(self, entity_name: str) -> None:
+        self._layers_version += 1
         self.layers.pop(entity_name, None)
         self.update()
 
@@ -355,8 +358,9 @@ class MapCanvas(QWidget):
         cluster levels stay the same: a hover, an exposed window or a pan within
         POINTS_MARGIN_PX only moves it (20 000 dots are stamped again only then)."""
         levels = {name: self._level(layer) for name, layer in self.layers.items()}
-        key = (self.zoom, self.width(), self.height(), dpr, self.grouped, self.font().key(),
-               tuple((name, id(layer), id(levels[name]), id(self.colours.get(name))) for name, layer in self.layers.items()))
+        # the levels are held by the layers of this version, so their ids are theirs alone
+        key = (self.zoom, self.width(), self.height(), dpr, self.grouped, self.font().key(), self._layers_version,
+               tuple((name, id(level)) for name, level in levels.items()))
         s, margin = self.scale(), POINTS_MARGIN_PX
         dx = (self._points_center[0] - self.center[0]) * s
         dy = (self._points_center[1] - self.center[1]) * s
