@@ -18,7 +18,7 @@ from pathlib import Path
 
 from fieldapp.paths import resources_dir
 
-MAX_LAT = 85.05112878  # Web Mercator's square ends here
+MAX_LAT = 85.0511287798  # Web Mercator's square ends here (a hair inside, so y stays within 0 to 1)
 TILE = 256  # pixels of one tile, and of the whole world at zoom 0
 BORDERS_FILE = "geo/countries.json"
 

@@ -46,6 +46,12 @@ class Level:
         return [c for c in self.clusters[lo:hi] if y0 <= c.y <= y1]
 
 
+def cells_at(level: int) -> int:
+    """Cells per world side at a level: square, about CELL_PX pixels at that zoom, a
+    power of two so that each splits in four at the next level."""
+    return 1 << max(0, (TILE * (1 << level) // CELL_PX).bit_length() - 1)
+
+
 def level_for(zoom: float) -> int:
     """The cluster level a view at `zoom` uses (levels are whole zooms)."""
     return max(0, min(MAX_LEVEL, int(zoom + 1e-9)))
@@ -102,9 +108,7 @@ class PointIndex:
         return Level([Cluster(x, y, 1, cats[i], i) for i, (x, y) in enumerate(zip(self.xs, self.ys))])
 
     def _build(self, level: int) -> Level:
-        # Square cells, a power of two per world side: about CELL_PX pixels at this zoom,
-        # and each one splits in four at the next level.
-        cells = 1 << max(0, (TILE * (1 << level) // CELL_PX).bit_length() - 1)
+        cells = cells_at(level)
         top = cells - 1
         cells_of: dict[int, list] = {}
         xs, ys, cats = self.xs, self.ys, self.categories

@@ -9,6 +9,7 @@ id and title of the one point under the pointer are read when wanted (`records_b
 from __future__ import annotations
 
 import math
+import sqlite3
 from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
@@ -18,7 +19,7 @@ from sqlalchemy import and_, func, literal_column, not_, or_, select
 from fieldapp.core import translations
 from fieldapp.core.fieldspec import translation_name
 from fieldapp.core.geo import INV_4PI, MAX_LAT, RAD
-from fieldapp.core.geo_cluster import PointIndex
+from fieldapp.core.geo_cluster import Cluster, Level, PointIndex, cells_at
 from fieldapp.core.schema import entity
 from fieldapp.core.tables import TABLES
 
@@ -40,9 +41,10 @@ class MapLayer:
     rowids: list[int] = field(default_factory=list)
     index: PointIndex = field(default_factory=lambda: PointIndex([], [], []))
     unplaced: int = 0  # matching records without a usable position
+    total: int | None = None  # the points in all, when this is a first view (`first_view`)
 
     def __len__(self) -> int:
-        return len(self.rowids)
+        return len(self.rowids) if self.total is None else self.total
 
 
 def layer_filters(entity_name: str, filters: Mapping[str, Any]) -> dict[str, Any]:
@@ -103,6 +105,82 @@ def load_layer(store, entity_name: str, filters: Mapping[str, Any] | None = None
     for level in levels:
         layer.index.level(level)
     return layer
+
+
+class OneLevel:
+    """The index of a first view: the one cluster level it was read with, and the
+    categories present (for the legend). Other levels wait for the whole layer."""
+
+    def __init__(self, level: int, built: Level, categories: list[str | None]):
+        self._level, self._built, self.categories = level, built, categories
+
+    def cached(self, level: int) -> Level | None:
+        return self._built if level == self._level else None
+
+    def nearest_cached(self, _level: int) -> Level:
+        return self._built
+
+    def level(self, _level: int) -> Level:
+        return self._built
+
+
+FIRST_VIEW_MAX_CELLS = 64  # past this, a level's cells are too many for one CASE in SQL
+
+
+def first_view(store, entity_name: str, filters: Mapping[str, Any] | None, level: int) -> MapLayer | None:
+    """What the map shows first, before every point is read: the clusters of one (coarse)
+    cluster `level`, grouped by SQLite in one pass over the covering index, the same
+    cells, counts, centroids and colours as PointIndex builds (a cluster of one keeps its
+    rowid, for hover and click). Several times cheaper than reading the points; None when
+    this SQLite lacks math functions or the level is too fine (then read the layer)."""
+    cells = cells_at(level)
+    if cells > FIRST_VIEW_MAX_CELLS:
+        return None
+    e = entity(entity_name)
+    t = TABLES[e.name]
+    colour = COLOUR_FIELD[entity_name]
+    where = store.where(entity_name, layer_filters(entity_name, filters or {}))
+    keep = _placed(t) if where is None else and_(where, _placed(t))
+    count = select(func.count()).select_from(t).where(_unplaced(t) if where is None else and_(where, _unplaced(t)))
+    lat, lon = f"{e.name}.latitude", f"{e.name}.longitude"
+    # y's cell from the latitudes where Mercator's cells meet (no trigonometry per row)
+    bounds = [math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * k / cells)))) for k in range(1, cells)]
+    cy = "CASE " + " ".join(f"WHEN {lat} > {b!r} THEN {k}" for k, b in enumerate(bounds)) + f" ELSE {cells - 1} END"
+    x = f"(({lon} + 180.0) / 360.0)"
+    sine = f"sin(max({-MAX_LAT}, min({MAX_LAT}, {lat})) * {RAD!r})"
+    y = f"(0.5 - ln((1 + {sine}) / (1 - {sine})) * {INV_4PI!r})"
+    stmt = select(literal_column(f"min(CAST({x} * {cells} AS INTEGER), {cells - 1})").label("cx"),
+                  literal_column(cy).label("cy"), t.c[colour], literal_column("count(*)"),
+                  literal_column(f"sum({x})"), literal_column(f"sum({y})"), literal_column(f"min({e.name}.rowid)"),
+                  ).where(keep).group_by(literal_column("cx"), literal_column("cy"), t.c[colour])
+    with store.engine.connect() as conn:
+        try:
+            rows = _raw_rows(conn, stmt)
+        except sqlite3.OperationalError:  # no math functions in this SQLite
+            return None
+        unplaced = int(conn.execute(count).scalar() or 0)
+    cells_of: dict[tuple[int, int], list] = {}
+    for cx, cy_, category, n, sx, sy, rowid in rows:
+        cell = cells_of.get((cx, cy_))
+        if cell is None:
+            cells_of[(cx, cy_)] = [n, sx, sy, category, n, rowid]
+            continue
+        cell[0] += n
+        cell[1] += sx
+        cell[2] += sy
+        if n > cell[4]:
+            cell[3], cell[4] = category, n
+    rowids: list[int] = []
+    clusters = []
+    for n, sx, sy, category, _most, rowid in cells_of.values():
+        if n == 1:
+            clusters.append(Cluster(sx, sy, 1, category, len(rowids)))
+            rowids.append(rowid)
+        else:
+            clusters.append(Cluster(sx / n, sy / n, n, category, -1))
+    present = list(dict.fromkeys(r[2] for r in rows))
+    return MapLayer(entity_name, colour, rowids, OneLevel(level, Level(clusters), present), unplaced=unplaced,
+                    total=sum(r[3] for r in rows))
 
 
 def records_by_rowid(store, entity_name: str, rowids: Iterable[int], lang: str | None = None) -> dict[int, tuple[str, str]]:

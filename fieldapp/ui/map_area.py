@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.geo_cluster import SINGLES, level_for
 from fieldapp.core.geo_mbtiles import MBTiles, MBTilesError
-from fieldapp.core.geo_points import COLOUR_FIELD, FILTER_FIELDS, load_layer, records_by_rowid, unplaced_records
+from fieldapp.core.geo_points import (
+    COLOUR_FIELD, FILTER_FIELDS, first_view, load_layer, records_by_rowid, unplaced_records,
+)
 from fieldapp.core.schema import entity
 from fieldapp.ui.theme import heading
 from fieldapp.i18n import _, language, ngettext
@@ -35,7 +37,8 @@ class MapArea(QWidget):
     """See the module docstring; `open_record(entity, id)` asks the window to show a record."""
 
     open_record = Signal(str, str)
-    loaded = Signal()  # the layers of the current filters are on the map
+    first_shown = Signal()  # the current filters' clusters are on the map (every point may still be coming)
+    loaded = Signal()  # the layers of the current filters are on the map, every point of them
 
     def __init__(self, bridge, parent: QWidget | None = None):
         super().__init__(parent)
@@ -165,7 +168,10 @@ class MapArea(QWidget):
             self.reload()
 
     def reload(self) -> None:
-        """Read the layers under the current filters in a worker, then show them."""
+        """Read the layers under the current filters in a worker, then show them: first
+        the clusters of the view, grouped by SQLite (core.geo_points.first_view), then
+        every point (for deeper zooms, ungrouped points) and the records without a
+        position, read after that first paint."""
         self._active = True
         self._generation += 1
         gen = self._generation
@@ -176,18 +182,29 @@ class MapArea(QWidget):
 
         level = (level_for(self.canvas.zoom) if self.group_box.isChecked() else SINGLES,)
 
-        def read():
+        def first():
             MapCanvas.land_path()  # the borders, read and shaped here the first time, not on the UI thread
+            views = {n: first_view(store, n, filters, level[0]) for n in names} if level[0] != SINGLES else {}
+            return views if views and None not in views.values() else None
+
+        def read():
             layers = {n: load_layer(store, n, filters, levels=level) for n in names}
             missing = {n: unplaced_records(store, n, filters, limit=500) for n in names}
             return layers, missing
 
-        self.count_label.setText(_("Reading…"))
-        self.bridge.read(read, lambda result: self._show(gen, started, *result))
+        def then_all(views: dict | None) -> None:
+            if gen != self._generation:
+                return
+            if views is not None:
+                self._show_layers(views)
+                self.first_shown.emit()
+            self.bridge.read(read, lambda result: self._show(gen, started, *result, announced=views is not None))
 
-    def _show(self, gen: int, started: float, layers: dict, missing: dict) -> None:
-        if gen != self._generation:
-            return  # filters changed meanwhile: a newer read is on its way
+        self.count_label.setText(_("Reading…"))
+        self.bridge.read(first, then_all)
+
+    def _show_layers(self, layers: dict) -> None:
+        """Put these layers (first views or whole ones) on the map, with their counts and legend."""
         for name in LAYER_ORDER:
             if name in layers:
                 codes = self.store.catalog.codes(entity(name).field(COLOUR_FIELD[name]).ref_list or "")
@@ -195,12 +212,19 @@ class MapArea(QWidget):
             else:
                 self.canvas.remove_layer(name)
         self._building.clear()
-        self.unplaced = missing
         self.unplaced_counts = {n: layers[n].unplaced for n in layers}
         self._show_counts(layers)
-        self._show_unplaced()
         self._update_legend()
+
+    def _show(self, gen: int, started: float, layers: dict, missing: dict, *, announced: bool = False) -> None:
+        if gen != self._generation:
+            return  # filters changed meanwhile: a newer read is on its way
+        self._show_layers(layers)
+        self.unplaced = missing
+        self._show_unplaced()
         self.last_load_ms = (time.perf_counter() - started) * 1000
+        if not announced:
+            self.first_shown.emit()
         self.loaded.emit()
 
     def _show_counts(self, layers: dict) -> None:

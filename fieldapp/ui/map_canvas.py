@@ -37,6 +37,7 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 NO_CATEGORY = QColor("#5f6b73")
 DOT_PX = 9.0
 CLICK_SLOP_PX = 4
+POINTS_MARGIN_PX = 256  # the points' picture reaches this far past the view, so a pan only moves it
 
 
 _SPRITES: dict[tuple[int, bool], QPixmap] = {}
@@ -149,6 +150,10 @@ class MapCanvas(QWidget):
         self._land: QPainterPath | None = None  # read on first paint: the window starts without it
         self._base: QPixmap | None = None
         self._base_key: tuple | None = None
+        self._points: QPixmap | None = None  # the points and clusters, drawn with a margin (POINTS_MARGIN_PX)
+        self._points_key: tuple | None = None
+        self._points_center = self.center  # the view's centre when that picture was drawn
+        self._layers_version = 0  # counts set_layer / remove_layer calls (the picture's key)
         self._shown: dict[str, object] = {}  # entity -> the cluster level last painted
         self.drawn_counts: dict[str, tuple[int, int, int]] = {}  # entity -> (dots, circles, points in them)
         self._press: QPointF | None = None
@@ -183,12 +188,14 @@ class MapCanvas(QWidget):
         return path
 
     def set_layer(self, layer: MapLayer, colours: dict[str | None, QColor]) -> None:
+        self._layers_version += 1
         self.layers[layer.entity] = layer
         self._records = {k: v for k, v in self._records.items() if k[0] != layer.entity}
         self.colours[layer.entity] = colours
         self.update()
 
     def remove_layer(self, entity_name: str) -> None:
+        self._layers_version += 1
         self.layers.pop(entity_name, None)
         self.update()
 
@@ -277,8 +284,9 @@ class MapCanvas(QWidget):
 
     def paint(self, painter: QPainter, *, cached_base: bool = False) -> None:
         """Everything the view shows, on any painter (the screen, a PNG, a PDF). On screen
-        the sea, land and borders are kept as a picture while the view stays put, so a
-        hover, a tile or a cluster level arriving repaints only the points."""
+        the sea, land and borders are kept as a picture while the view stays put, and the
+        points as another while the zoom stays (_paint_points_cached), so a hover or an
+        exposed window only copies pictures."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if cached_base:
             dpr = self.devicePixelRatioF()
@@ -292,11 +300,12 @@ class MapCanvas(QWidget):
                 p.end()
                 self._base, self._base_key = base, key
             painter.drawPixmap(0, 0, self._base)
+            self._paint_points_cached(painter, dpr)
         else:
             self._paint_base(painter)
-        painter.save()
-        self._paint_points(painter)
-        painter.restore()
+            painter.save()
+            self._paint_points(painter, {name: self._level(layer) for name, layer in self.layers.items()})
+            painter.restore()
         if self.marker is not None:
             self._paint_marker(painter)
         self._paint_attribution(painter)
@@ -344,13 +353,41 @@ class MapCanvas(QWidget):
             level = layer.index.level(wanted)
         return level
 
-    def _paint_points(self, painter: QPainter) -> None:
-        """Single points as sprites, clusters as labelled circles. Hit-testing later asks
-        the same cluster levels (`item_at`), so nothing is recorded per point here: the
-        loop over 20 000 points is only arithmetic and one stamp each."""
-        self._shown = {}
+    def _paint_points_cached(self, painter: QPainter, dpr: float) -> None:
+        """The points as a picture kept while the zoom, the size, the layers and their
+        cluster levels stay the same: a hover, an exposed window or a pan within
+        POINTS_MARGIN_PX only moves it (20 000 dots are stamped again only then)."""
+        levels = {name: self._level(layer) for name, layer in self.layers.items()}
+        # the levels are held by the layers of this version, so their ids are theirs alone
+        key = (self.zoom, self.width(), self.height(), dpr, self.grouped, self.font().key(), self._layers_version,
+               tuple((name, id(level)) for name, level in levels.items()))
+        s, margin = self.scale(), POINTS_MARGIN_PX
+        dx = (self._points_center[0] - self.center[0]) * s
+        dy = (self._points_center[1] - self.center[1]) * s
+        if self._points is None or self._points_key != key or abs(dx) > margin or abs(dy) > margin:
+            picture = QPixmap(int((self.width() + 2 * margin) * dpr), int((self.height() + 2 * margin) * dpr))
+            picture.setDevicePixelRatio(dpr)
+            picture.fill(Qt.GlobalColor.transparent)
+            p = QPainter(picture)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            p.setFont(self.font())
+            p.translate(margin, margin)
+            self._paint_points(p, levels, margin_px=margin + 30)
+            p.end()
+            self._points, self._points_key, self._points_center = picture, key, self.center
+            dx = dy = 0.0
+        self._shown = levels
+        painter.drawPixmap(QPointF(dx - margin, dy - margin), self._points)
+
+    def _paint_points(self, painter: QPainter, levels: dict, margin_px: float = 30) -> None:
+        """Single points as sprites, clusters as labelled circles, from the cluster
+        `levels` of each layer. Hit-testing later asks the same levels (`item_at`), so
+        nothing is recorded per point here: the loop over 20 000 points is only
+        arithmetic and one stamp each. `drawn_counts` counts what was drawn, the margin
+        included."""
+        self._shown = dict(levels)
         self.drawn_counts = {}
-        box = self.visible_box(margin_px=30)
+        box = self.visible_box(margin_px=margin_px)
         s = self.scale()
         ox, oy = self.width() / 2 - self.center[0] * s, self.height() / 2 - self.center[1] * s
         painter.setFont(self._cluster_font(painter.font()))
@@ -359,34 +396,31 @@ class MapCanvas(QWidget):
         for entity_name, layer in self.layers.items():
             colours = self.colours.get(entity_name, {})
             square = entity_name == "organisation"
-            level = self._level(layer)
-            self._shown[entity_name] = level
-            by_category: dict[str | None, list[float]] = {}
-            groups: list[Cluster] = []
-            for c in level.in_box(*box):
-                if c[2] == 1:
-                    flat = by_category.get(c[3])
-                    if flat is None:
-                        flat = by_category[c[3]] = []
-                    flat.append(c[0] * s + ox)
-                    flat.append(c[1] * s + oy)
-                else:
-                    groups.append(c)
+            level = levels[entity_name]
+            visible = level.in_box(*box)
+            groups = [c for c in visible if c[2] != 1]
+            by_category: dict[str | None, list[Cluster]] = {}
+            for c in visible if not groups else [c for c in visible if c[2] == 1]:
+                members = by_category.get(c[3])
+                if members is None:
+                    members = by_category[c[3]] = []
+                members.append(c)
             singles = 0
-            for category, flat in by_category.items():
+            for category, members in by_category.items():
                 colour = colours.get(category, NO_CATEGORY)
-                singles += len(flat) // 2
-                it = iter(flat)
+                singles += len(members)
                 if vector:  # a PDF keeps every dot a shape, sharp at any zoom
-                    _vector_dots(painter, list(zip(it, it)), colour, square)
+                    _vector_dots(painter, [(c[0] * s + ox, c[1] * s + oy) for c in members], colour, square)
                     continue
                 # One small antialiased picture per colour, stamped at each point: 20 000
                 # dots in a few tens of ms, where stroking each as a round point costs 10x.
+                # The pixel positions come from comprehensions; the loop only stamps.
                 sprite = _sprite(colour, square)
                 half = sprite.width() // 2
+                left, top = ox - half, oy - half
                 stamp = painter.drawPixmap
-                for sx, sy in zip(it, it):
-                    stamp(int(sx) - half, int(sy) - half, sprite)
+                for sx, sy in zip([int(c[0] * s + left) for c in members], [int(c[1] * s + top) for c in members]):
+                    stamp(sx, sy, sprite)
             for c in groups:
                 sx, sy = c.x * s + ox, c.y * s + oy
                 label = _short_count(c.count)

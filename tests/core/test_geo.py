@@ -177,3 +177,35 @@ def test_the_map_names_a_point_in_the_readers_language(store):
     (rowid,) = load_layer(store, "practice").rowids
     assert records_by_rowid(store, "practice", [rowid], "es")[rowid][1] == "Acolchado de cultivos"
     assert records_by_rowid(store, "practice", [rowid], "en")[rowid][1] == "Paillage des cultures"
+
+
+def test_a_first_view_has_the_clusters_the_whole_layer_builds(store):
+    """The map's first paint groups points in SQLite (first_view): the same cells, counts,
+    centroids and colours as the points read and clustered in Python, the filters and
+    deleted rows alike, and a cluster of one names its record."""
+    import random
+
+    from fieldapp.core.geo_points import first_view
+
+    rng = random.Random(7)
+    families = ["cover_crops", "agroecology", "agroforestry"]
+    rows = [{"title": f"P{i}", "family": rng.choice(families), "country": "BF",
+             "latitude": rng.uniform(-89.9, 89.9), "longitude": rng.uniform(-180, 180)} for i in range(400)]
+    rows += [{"title": "Far north", "family": "agroecology", "country": "BF", "latitude": 89.99, "longitude": 180.0},
+             {"title": "No position", "family": "agroecology", "country": "BF"}]
+    store.bulk_insert("practice", rows)
+    store.delete("practice", store.ids("practice", {"title": "P3"})[0])
+    for filters in ({}, {"family": "agroecology"}):
+        whole = load_layer(store, "practice", filters)
+        for level in (0, 1, 2, 3):
+            first = first_view(store, "practice", filters, level)
+            assert first is not None and len(first) == len(whole) and first.unplaced == whole.unplaced == 1
+            mine = sorted((round(c.x, 12), round(c.y, 12), c.count, c.category) for c in first.index.level(level).clusters)
+            theirs = sorted((round(c.x, 12), round(c.y, 12), c.count, c.category) for c in whole.index.level(level).clusters)
+            assert mine == theirs, (filters, level)
+            alone = {(round(c.x, 12), round(c.y, 12)): first.rowids[c.index]
+                     for c in first.index.level(level).clusters if c.count == 1}
+            assert alone == {(round(c.x, 12), round(c.y, 12)): whole.rowids[c.index]
+                             for c in whole.index.level(level).clusters if c.count == 1}
+            assert set(first.index.categories) == set(whole.index.categories)
+    assert first_view(store, "practice", {}, 12) is None  # too many cells for one pass: the whole layer is read

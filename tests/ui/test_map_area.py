@@ -290,3 +290,51 @@ def test_map_does_not_mirror_in_right_to_left_layouts(qtbot, map_window):
         painter.end()
     finally:
         QApplication.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+
+
+def test_the_points_picture_follows_new_points_pans_and_zooms(qtbot):
+    """The points are kept as a picture between paints: a new layer, a pan and a zoom show
+    on screen as drawing everything afresh would (the PNG export draws afresh)."""
+    from fieldapp.core.geo_cluster import PointIndex
+    from fieldapp.core.geo_points import MapLayer
+    from fieldapp.ui.map_canvas import MapCanvas, category_colours
+
+    canvas = MapCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(640, 420)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.set_grouped(False)
+    colours = category_colours(["a"])
+
+    def show(lat_lons):
+        points = [geo.project(lon, lat) for lat, lon in lat_lons]
+        index = PointIndex([x for x, _ in points], [y for _, y in points], ["a"] * len(points))
+        canvas.set_layer(MapLayer("practice", "family", list(range(len(points))), index), colours)
+
+    def on_screen() -> QImage:
+        return canvas.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+
+    def fresh() -> QImage:
+        image = QImage(canvas.size(), QImage.Format.Format_RGB32)
+        painter = QPainter(image)
+        canvas.paint(painter)
+        painter.end()
+        return image
+
+    def same(a: QImage, b: QImage) -> bool:
+        return all(a.pixel(x, y) == b.pixel(x, y) for x in range(0, a.width(), 3) for y in range(0, a.height(), 3))
+
+    show([(14.7, -17.4)])
+    canvas.center_on(14.0, -10.0, 4)
+    assert same(on_screen(), fresh())
+    # another layer: the picture is drawn again; (14, -64) lies past its margin, to the west
+    show([(12.3, -1.5), (14.7, -17.4), (14.0, -64.0)])
+    assert same(on_screen(), fresh())
+    canvas.pan_by(37, -21)  # within the picture's margin: moved, not drawn again
+    assert same(on_screen(), fresh())
+    canvas.pan_by(300, 21)  # past it: the western point comes into view, drawn afresh
+    assert canvas.rect().contains(point_of(canvas, 14.0, -64.0))
+    assert same(on_screen(), fresh())
+    canvas.zoom_by(1.0)
+    assert same(on_screen(), fresh())
