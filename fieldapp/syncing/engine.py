@@ -28,7 +28,7 @@ from sqlalchemy.exc import OperationalError
 from fieldapp.core import diskspace, outbox
 from fieldapp.core.store import Store
 from fieldapp.i18n import _
-from fieldapp.syncing import blobs, restart
+from fieldapp.syncing import blobs, erasures, restart
 from fieldapp.syncing.apply import CURSOR_KEY, PageSummary, apply_reply, take_batch
 from fieldapp.syncing.refusals import SELF_HEALING
 from fieldapp.syncing.transport import AuthRequired, NotTheService, ServerRefused, Transport, TransportError
@@ -123,6 +123,8 @@ class SyncEngine:
                 state.ops_total = self.store.pending_count()
                 self._know_the_time(state.ops_total)
                 self._records(result, state, progress, cancel)
+                if result.received or result.removed:  # an erasure always brings its scrubbed rows
+                    erasures.catch_up(self.store, self.transport)
                 if self.attachments:
                     state.phase = "attachments"
                     if progress:

@@ -105,6 +105,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                   openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None)
     app.state.services = services
     metrics = app.state.metrics = Metrics()
+    from sync.server.privacy_routes import router as privacy_router  # imports this module: here, not above
+    app.include_router(privacy_router)
 
     @app.get("/v1/metrics", tags=["service"], response_class=PlainTextResponse, responses=ERRORS)
     def metrics_text(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Any:

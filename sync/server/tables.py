@@ -105,6 +105,10 @@ def build_server_metadata() -> MetaData:
         Column("digest", String(64)),  # NULL for ops logged before revision s0003
         Column("received_at", String(40), nullable=False),
         Column("result", JSON, nullable=False),
+        # The row the op wrote (NULL for ops logged before revision s0005p): an erasure
+        # scrubs a person's ops by row (sync/server/erasure.py).
+        Column("entity", String(40)),
+        Column("row_id", String(36), index=True),
     )
     conflicts = Table(
         "conflicts", md,
@@ -148,10 +152,25 @@ def build_server_metadata() -> MetaData:
         Column("offset", BigInteger, nullable=False),
         Column("started_at", String(40), nullable=False),
     )
+    # Erasures of a person (sync/server/erasure.py): who and when, and the ids of the rows
+    # scrubbed (so every replica scrubs its own copies), never the values.
+    Table(
+        "erasures", md,
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("erased_at", String(40), nullable=False),
+        Column("erased_by", String(120), nullable=False),
+        Column("rows", JSON, nullable=False),  # [{"entity", "id", "scope"}]
+    )
+    Table(
+        "erased_rows", md,
+        Column("entity", String(40), primary_key=True),
+        Column("row_id", String(36), primary_key=True),
+        Column("seq", BigInteger, nullable=False),
+    )
     return md
 
 
 METADATA = build_server_metadata()
 TABLES = METADATA.tables
 BOOKKEEPING = ("feed_counter", "feed_restores", "feed", "users", "tokens", "login_failures", "ops", "conflicts", "blobs", "blob_holders",
-               "blob_uploads")
+               "blob_uploads", "erasures", "erased_rows")

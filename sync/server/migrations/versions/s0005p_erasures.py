@@ -1,0 +1,21 @@
+"""Erasures of a person: who and when, and the ids of the rows scrubbed (never values).
+
+Revision ID: s0005p
+"""
+from alembic import op
+
+from fieldapp.core.reconcile import reconcile
+from sync.server.tables import METADATA
+
+revision = "s0005p"
+down_revision = "s0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    reconcile(op.get_bind(), METADATA)
+
+
+def downgrade() -> None:
+    raise RuntimeError("the server database is never downgraded; restore a backup instead")

@@ -1,0 +1,51 @@
+"""Personal data endpoints (issue 19): an administrator erases a person; every client
+asks which erasures it has not applied yet (row ids only) and scrubs its own copies."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from sync.protocol import UUID_PATTERN
+from sync.server import erasure
+from sync.server.app import ERRORS, ApiError, CurrentUser
+
+router = APIRouter(tags=["personal data"])
+
+
+class EraseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contact_id: str = Field(pattern=UUID_PATTERN, description="the contact to erase, with what points at it")
+
+
+def _admin(user) -> None:  # noqa: ANN001 - a Principal
+    if not user.is_admin:
+        raise ApiError(403, "forbidden", "only an administrator may erase or list erasures of personal data")
+
+
+@router.post("/v1/admin/erase", responses=ERRORS)
+def erase(body: EraseRequest, user: CurrentUser, request: Request) -> dict[str, Any]:
+    """Erase a contact on the service and, through the feed and /v1/erasures, on every
+    replica: values scrubbed, participants anonymised (attendance counts kept)."""
+    _admin(user)
+    services = request.app.state.services
+    try:
+        return erasure.erase_contact(services.storage, services.engine, user, body.contact_id)
+    except erasure.ErasureError as exc:
+        raise ApiError(exc.status, exc.code, exc.message, "contact_id") from None
+
+
+@router.get("/v1/admin/erasures", responses=ERRORS)
+def erasure_history(user: CurrentUser, request: Request) -> list[dict[str, Any]]:
+    """Who erased and when (how many rows), never what."""
+    _admin(user)
+    return erasure.history(request.app.state.services.engine)
+
+
+@router.get("/v1/erasures", responses=ERRORS)
+def erasure_notices(user: CurrentUser, request: Request,
+                    after: Annotated[int, Query(ge=0, le=2**53)] = 0) -> dict[str, Any]:
+    """Erasures after `after`, each with the ids of the rows this user may read."""
+    return {"erasures": erasure.notices(request.app.state.services.engine, user, after)}
