@@ -28,7 +28,7 @@ from sqlalchemy.exc import OperationalError
 from fieldapp.core import diskspace, outbox
 from fieldapp.core.store import Store
 from fieldapp.i18n import _
-from fieldapp.syncing import blobs, erasures, restart
+from fieldapp.syncing import blobs, erasures, restart, scope
 from fieldapp.syncing.apply import CURSOR_KEY, PageSummary, apply_reply, take_batch
 from fieldapp.syncing.refusals import SELF_HEALING
 from fieldapp.syncing.transport import AuthRequired, NotTheService, ServerRefused, Transport, TransportError
@@ -204,6 +204,9 @@ class SyncEngine:
                     raise
                 continue
             page = apply_reply(self.store, ops, reply)
+            if reply.get("scope_changed"):  # the user's regions changed: the difference, not a re-sync
+                scoped = scope.catch_up(self.store, self.transport)
+                page.received, page.removed = page.received + scoped.received, page.removed + scoped.removed
             if restart.reissue_reused(self.store, reply.get("results", [])) and not started_over:
                 started_over = True  # this folder was restored: fetch what it wrote since its backup
                 restart.pull_everything(self.store, self.transport, CURSOR_KEY, self.page_limit)

@@ -29,6 +29,7 @@ from sync.server.db import make_engine
 from sync.server.logs import log
 from sync.server.metrics import CONTENT_TYPE, MeasureRequests, Metrics
 from sync.server.middleware import AccessLog, BodyLimit, CatchCrashes, CompressResponses, ServerClock
+from sync.server import scope_changes
 from sync.server.principal import Principal
 from sync.server.settings import Settings
 from sync.server.storage import Storage
@@ -208,6 +209,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # The models above document the answer; a page of thousands of changes is
         # serialised directly rather than validated again field by field.
         payload = {"results": results, **page}
+        if scope_changes.changed(engine, user, device):  # the user's regions changed: POST /v1/scope
+            payload["scope_changed"] = True
         return Response(json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str,
                                    allow_nan=False).encode(),  # strict JSON: never a bare NaN
                         media_type="application/json")

@@ -1,5 +1,6 @@
 """Personal data endpoints (issue 19): an administrator erases a person; every client
-asks which erasures it has not applied yet (row ids only) and scrubs its own copies."""
+asks which erasures it has not applied yet (row ids only) and scrubs its own copies; a
+device whose user's regions changed fetches the difference (POST /v1/scope)."""
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync.protocol import UUID_PATTERN
-from sync.server import erasure
+from sync.server import erasure, scope_changes
 from sync.server.app import ERRORS, ApiError, CurrentUser
 
 router = APIRouter(tags=["personal data"])
@@ -49,3 +50,22 @@ def erasure_notices(user: CurrentUser, request: Request,
                     after: Annotated[int, Query(ge=0, le=2**53)] = 0) -> dict[str, Any]:
     """Erasures after `after`, each with the ids of the rows this user may read."""
     return {"erasures": erasure.notices(request.app.state.services.engine, user, after)}
+
+
+class ScopeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    device: str = Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")
+    after: str | None = Field(default=None, max_length=120, pattern=r"^[a-z_]{1,40}:[0-9a-f-]{0,36}$")
+    done: bool = Field(default=False, description="every page applied: the device now holds the user's scope")
+
+
+@router.post("/v1/scope", responses=ERRORS)
+def scope_difference(body: ScopeRequest, user: CurrentUser, request: Request) -> dict[str, Any]:
+    """After a change of the user's regions: one page of removals (rows of regions lost)
+    and whole rows (regions gained); `done` once every page is applied."""
+    services = request.app.state.services
+    if body.done:
+        scope_changes.acknowledge(services.engine, user, body.device)
+        return {"changes": [], "more": False, "next": None}
+    return scope_changes.difference(services.storage, services.engine, user, body.device, body.after)

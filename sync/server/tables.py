@@ -167,10 +167,19 @@ def build_server_metadata() -> MetaData:
         Column("row_id", String(36), primary_key=True),
         Column("seq", BigInteger, nullable=False),
     )
+    # The regions each device was last served with (sync/server/scope_changes.py): when
+    # an administrator changes a user's regions, each of their devices gets the rows it
+    # lost as removals and the rows it gained whole, without a full re-sync.
+    Table(
+        "device_scopes", md,
+        Column("user_id", Integer, primary_key=True, autoincrement=False),
+        Column("device", String(64), primary_key=True),
+        Column("regions", JSON, nullable=False),
+    )
     return md
 
 
 METADATA = build_server_metadata()
 TABLES = METADATA.tables
 BOOKKEEPING = ("feed_counter", "feed_restores", "feed", "users", "tokens", "login_failures", "ops", "conflicts", "blobs", "blob_holders",
-               "blob_uploads", "erasures", "erased_rows")
+               "blob_uploads", "erasures", "erased_rows", "device_scopes")

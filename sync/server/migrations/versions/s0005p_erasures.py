@@ -1,4 +1,5 @@
-"""Erasures of a person: who and when, and the ids of the rows scrubbed (never values).
+"""Erasures of a person: who and when, and the ids of the rows scrubbed (never values);
+ops record the row they wrote; the regions each device was last served with.
 
 Revision ID: s0005p
 """
