@@ -28,7 +28,7 @@ from sqlalchemy.exc import OperationalError
 from fieldapp.core import diskspace, outbox
 from fieldapp.core.store import Store
 from fieldapp.i18n import _
-from fieldapp.syncing import blobs, erasures, restart, scope
+from fieldapp.syncing import blobs, erasures, restart, resync, scope
 from fieldapp.syncing.apply import CURSOR_KEY, PageSummary, apply_reply, take_batch
 from fieldapp.syncing.refusals import SELF_HEALING
 from fieldapp.syncing.transport import AuthRequired, NotTheService, ServerRefused, Transport, TransportError
@@ -198,6 +198,11 @@ class SyncEngine:
                 if exc.error == restart.CURSOR_AHEAD and not started_over:
                     started_over = True  # the service was restored: from scratch, our changes again
                     restart.start_over(self.store, CURSOR_KEY)
+                    start = 0
+                    continue
+                if exc.error == resync.CURSOR_EXPIRED and not started_over:
+                    started_over = True  # older than the service's history: from scratch, the outbox kept
+                    resync.from_scratch(self.store, CURSOR_KEY)
                     start = 0
                     continue
                 if isinstance(exc, AuthRequired) or not self._set_aside_named(exc, ops):

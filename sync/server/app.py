@@ -29,7 +29,7 @@ from sync.server.db import make_engine
 from sync.server.logs import log
 from sync.server.metrics import CONTENT_TYPE, MeasureRequests, Metrics
 from sync.server.middleware import AccessLog, BodyLimit, CatchCrashes, CompressResponses, ServerClock
-from sync.server import scope_changes
+from sync.server import retention, scope_changes
 from sync.server.principal import Principal
 from sync.server.settings import Settings
 from sync.server.storage import Storage
@@ -196,6 +196,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             # answering from `cursor` would skip every row written since the restore.
             raise ApiError(409, "cursor_ahead", f"your cursor ({cursor}) comes from before the service was restored "
                            "from a backup: sync again from the start and re-send your changes", "cursor")
+        if retention.cursor_expired(engine, cursor):  # removals it would need were purged
+            raise ApiError(409, retention.EXPIRED, f"your cursor ({cursor}) is older than the history this service "
+                           "keeps: sync again from the start, keeping your unsent changes", "cursor")
         # An op no correct client sends is answered as that op's `rejected` result by the
         # storage (check_op_shape), so the rest of the outbox still syncs.
         results = storage.apply_ops(user, body.ops) if body.ops else []

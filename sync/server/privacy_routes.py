@@ -1,15 +1,16 @@
 """Personal data endpoints (issue 19): an administrator erases a person; every client
 asks which erasures it has not applied yet (row ids only) and scrubs its own copies; a
-device whose user's regions changed fetches the difference (POST /v1/scope)."""
+device whose user's regions changed fetches the difference (POST /v1/scope);
+administrators read a row's per-field history within the retention."""
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync.protocol import UUID_PATTERN
-from sync.server import erasure, scope_changes
+from sync.server import erasure, retention, scope_changes
 from sync.server.app import ERRORS, ApiError, CurrentUser
 
 router = APIRouter(tags=["personal data"])
@@ -69,3 +70,12 @@ def scope_difference(body: ScopeRequest, user: CurrentUser, request: Request) ->
         scope_changes.acknowledge(services.engine, user, body.device)
         return {"changes": [], "more": False, "next": None}
     return scope_changes.difference(services.storage, services.engine, user, body.device, body.after)
+
+
+@router.get("/v1/admin/history/{entity}/{row_id}", responses=ERRORS)
+def row_history(entity: Annotated[str, Path(pattern=r"^[a-z_]{1,40}$")],
+                row_id: Annotated[str, Path(pattern=UUID_PATTERN)], user: CurrentUser, request: Request) -> dict[str, Any]:
+    """Who changed which field of a row, when, from which device (within the retention)."""
+    if not user.is_admin:
+        raise ApiError(403, "forbidden", "the history of a record is for administrators")
+    return {"history": retention.field_history(request.app.state.services.engine, entity, row_id)}

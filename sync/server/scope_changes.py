@@ -17,7 +17,7 @@ from sqlalchemy import Engine, and_, delete, insert, not_, or_, select, update
 from fieldapp.core.schema import ENTITIES
 from sync.server.db import write_conn
 from sync.server.principal import ALL_REGIONS, Principal
-from sync.server.storage import Storage
+from sync.server.storage import Storage, utcnow
 from sync.server.tables import GLOBAL_SCOPE, TABLES
 
 PAGE = 2000
@@ -45,14 +45,18 @@ def changed(engine: Engine, user: Principal, device: str | None) -> bool:
     if not device:
         return False
     t = TABLES["device_scopes"]
+    hour = utcnow()[:13]  # the device's last sync, to the hour: one write an hour at most
     with engine.connect() as conn:
-        held = conn.execute(select(t.c.regions).where(t.c.user_id == user.id, t.c.device == device)).scalar()
-    if held is None:
+        found = conn.execute(select(t.c.regions, t.c.last_seen_at).where(t.c.user_id == user.id,
+                                                                         t.c.device == device)).first()
+    if found is None or (found.last_seen_at or "")[:13] != hour:
         with write_conn(engine) as conn, conn.begin():
-            if conn.execute(select(t.c.user_id).where(t.c.user_id == user.id, t.c.device == device)).first() is None:
-                conn.execute(insert(t).values(user_id=user.id, device=device, regions=_regions(user)))
-        return False
-    return sorted(held) != _regions(user)
+            if found is None:
+                conn.execute(insert(t).values(user_id=user.id, device=device, regions=_regions(user),
+                                              last_seen_at=utcnow()))
+            else:
+                conn.execute(update(t).where(t.c.user_id == user.id, t.c.device == device).values(last_seen_at=utcnow()))
+    return found is not None and sorted(found.regions) != _regions(user)
 
 
 def _readable(regions: list[str], scope_col):  # noqa: ANN001, ANN202 - a SQL condition
@@ -100,4 +104,4 @@ def acknowledge(engine: Engine, user: Principal, device: str) -> None:
     t = TABLES["device_scopes"]
     with write_conn(engine) as conn, conn.begin():
         conn.execute(delete(t).where(t.c.user_id == user.id, t.c.device == device))
-        conn.execute(insert(t).values(user_id=user.id, device=device, regions=_regions(user)))
+        conn.execute(insert(t).values(user_id=user.id, device=device, regions=_regions(user), last_seen_at=utcnow()))

@@ -175,6 +175,16 @@ def build_server_metadata() -> MetaData:
         Column("user_id", Integer, primary_key=True, autoincrement=False),
         Column("device", String(64), primary_key=True),
         Column("regions", JSON, nullable=False),
+        Column("last_seen_at", String(40)),  # its last sync, to the hour: retention.py's "active"
+    )
+    # History with a retention (sync/server/retention.py): each compaction marks the feed
+    # position it reached and when; removals at or before `purged_through` are gone, so
+    # a client whose cursor is older re-syncs from scratch.
+    Table(
+        "feed_marks", md,
+        Column("pos", BigInteger, primary_key=True, autoincrement=False),
+        Column("at", String(40), nullable=False),
+        Column("purged_through", BigInteger, nullable=False, default=0),
     )
     return md
 
@@ -182,4 +192,4 @@ def build_server_metadata() -> MetaData:
 METADATA = build_server_metadata()
 TABLES = METADATA.tables
 BOOKKEEPING = ("feed_counter", "feed_restores", "feed", "users", "tokens", "login_failures", "ops", "conflicts", "blobs", "blob_holders",
-               "blob_uploads", "erasures", "erased_rows", "device_scopes")
+               "blob_uploads", "erasures", "erased_rows", "device_scopes", "feed_marks")

@@ -1,5 +1,6 @@
 """Erasures of a person: who and when, and the ids of the rows scrubbed (never values);
-ops record the row they wrote; the regions each device was last served with.
+ops record the row they wrote; the regions each device was last served with and when it
+last synced; the marks of op-log compaction (retention).
 
 Revision ID: s0005p
 """
