@@ -12,7 +12,7 @@ from fieldapp.core import migrate
 from fieldapp.core.personal_fields import ANONYMOUS
 from fieldapp.syncing.engine import SyncEngine
 from fieldapp.syncing.transport import RetryPolicy, ServerRefused, Transport
-from tests.syncing.conftest import USERS, Server
+from tests.syncing.conftest import USERS, started_server
 
 ADMIN = ("olga", "olga-admin-pass-123")
 NAME, EMAIL, PHONE = "Fatoumata Sidibé-Keïta", "fatoumata.sk@example.org", "+223 76 41 99 08"
@@ -22,12 +22,7 @@ SECRETS = (NAME, EMAIL, PHONE, NOTE_A, NOTE_B, PHONE_LATE, "Sidib", "Keïta", "f
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("erasure-server"))
-    assert s.cli("migrate") == 0
-    for name, (role, regions, password) in USERS.items():
-        assert s.cli("create-user", name, "--role", role, "--region", *regions, "--password", password) == 0
-    assert s.cli("create-user", ADMIN[0], "--role", "administrator", "--region", "*", "--password", ADMIN[1]) == 0
-    s.start()
+    s = started_server(tmp_path_factory.mktemp("erasure-server"), USERS | {ADMIN[0]: ("administrator", ["*"], ADMIN[1])})
     yield s
     s.stop()
 

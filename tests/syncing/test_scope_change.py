@@ -7,25 +7,21 @@ import pytest
 
 from fieldapp.syncing.engine import SyncEngine
 from fieldapp.syncing.transport import RetryPolicy, Transport
-from tests.syncing.conftest import Server
+from tests.syncing.conftest import started_server
 
-USERS = {"dina": ("AFR", "dina-pass-12345"), "emil": ("EUR", "emil-pass-12345")}
+USERS = {"dina": ("correspondent", ["AFR"], "dina-pass-12345"), "emil": ("correspondent", ["EUR"], "emil-pass-12345")}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("scope-server"))
-    assert s.cli("migrate") == 0
-    for name, (region, password) in USERS.items():
-        assert s.cli("create-user", name, "--role", "correspondent", "--region", region, "--password", password) == 0
-    s.start()
+    s = started_server(tmp_path_factory.mktemp("scope-server"), USERS)
     yield s
     s.stop()
 
 
 def _engine(server, store, user) -> SyncEngine:
     t = Transport(server.url, policy=RetryPolicy(attempts=3, base_delay=0.05, deadline=30))
-    t.login(user, USERS[user][1])
+    t.login(user, USERS[user][2])
     return SyncEngine(store, t)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.syncing.conftest import Server
+from tests.syncing.conftest import started_server
 from tests.ui.test_documents import pdf_text
 
 from fieldapp.core.personal_fields import ANONYMOUS
@@ -52,12 +52,8 @@ def test_export_everything_about_a_person_as_json_and_pdf(qtbot, window, store, 
 
 
 def test_an_administrator_erases_a_person_through_the_service(qtbot, window, store, tmp_path):
-    server = Server(tmp_path / "server")
     (tmp_path / "server").mkdir()
-    assert server.cli("migrate") == 0
-    assert server.cli("create-user", "olga", "--role", "administrator", "--region", "*", "--password",
-                      "olga-admin-pass-123") == 0
-    server.start()
+    server = started_server(tmp_path / "server", {"olga": ("administrator", ["*"], "olga-admin-pass-123")})
     try:
         cid = _contact(window, store)
         t = Transport(server.url)
