@@ -3,6 +3,8 @@ passphrase), AES-GCM for the attachments, plain folders migrated in place, key r
 Every check reads the bytes on disk, not only what the Store answers."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from cryptography.exceptions import InvalidTag
 
@@ -141,3 +143,18 @@ def test_a_migration_backup_of_an_encrypted_database_is_encrypted(tmp_path, memo
     conn = encryption.cipher_connect(copy, key)
     assert conn.execute("SELECT full_name FROM contact").fetchall() == [(SECRET,)]
     conn.close()
+
+
+def test_the_command_line_names_a_missing_key_and_takes_the_passphrase_from_the_environment(tmp_path, monkeypatch,
+                                                                                             capsys):
+    from fieldapp.cli import main
+
+    folder, _cid, _media = _plain_folder(tmp_path)
+    encryption.encrypt_in_place(folder, folder / DB_NAME, passphrase="long enough passphrase")
+    monkeypatch.delenv(encryption.PASSPHRASE_ENV, raising=False)
+    assert main(["stats", "--data-dir", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "encrypted and its key is not available" in err and encryption.PASSPHRASE_ENV in err
+    monkeypatch.setenv(encryption.PASSPHRASE_ENV, "long enough passphrase")
+    assert main(["stats", "--data-dir", str(folder)]) == 0
+    assert re.search(r"^Contacts +1$", capsys.readouterr().out, re.MULTILINE)
