@@ -130,11 +130,16 @@ def main(argv: list[str] | None = None) -> int:
         return _window(data_dir, args, extra)
     if args.command == "form":
         return _form_check(args.file, out)
+    from fieldapp.core.encryption import PASSPHRASE_ENV, EncryptionError
     from fieldapp.core.store import Store  # after argument errors: --help stays instant
 
     try:
         with Store(data_dir) as store:
             return COMMANDS[args.command](store, args, out)
+    except EncryptionError as exc:  # an encrypted folder without its key: say so, and how
+        print(_("{problem} Set {env} to its passphrase, or run the command where its keyring is.").format(
+            problem=exc, env=PASSPHRASE_ENV), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(_("Interrupted."), file=sys.stderr)
         return 130

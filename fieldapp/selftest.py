@@ -90,6 +90,33 @@ def check_store(base: Path) -> str:
             rev=migrate.head(), n=store.pending_count())
 
 
+def check_encryption(base: Path) -> str:
+    """Encryption at rest works in this build: SQLCipher (with FTS5 and WAL) opens a new
+    encrypted database, and AES-GCM seals and opens an attachment (sqlcipher3 and
+    cryptography are bundled, their native libraries load)."""
+    from fieldapp.core import attachments, encryption
+    from fieldapp.core.store import DB_NAME, Store
+
+    key = encryption.DatabaseKey.random()
+    with Store(base / "encrypted", author="self-test", key=key) as store:
+        families = store.catalog.codes("practice_family")
+        row_id = store.insert("practice", {"title": SELF_TEST_TITLE, "family": families[0], "country": "BF"})
+        if not any(h.row_id == row_id for h in store.search("zai pit")):
+            raise CheckFailed(_("search in the encrypted database did not find the record just written"))
+        with store.engine.connect() as conn:
+            version = conn.exec_driver_sql("PRAGMA cipher_version").scalar()
+            journal = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+        sample = base / "sealed.txt"
+        sample.write_bytes(SELF_TEST_TITLE.encode("utf-8") * 100)
+        sha, _size, _mime = attachments.store_file(store, sample)
+        with attachments.open_blob(store, sha) as fh:
+            if fh.read() != sample.read_bytes():
+                raise CheckFailed(_("a sealed attachment did not read back"))
+    if not encryption.is_encrypted(base / "encrypted" / DB_NAME) or journal != "wal":
+        raise CheckFailed(_("the encrypted database is not encrypted, or not in WAL mode"))
+    return _("SQLCipher {version}, WAL, search and a sealed attachment").format(version=version)
+
+
 def check_existing_data(data_dir: Path) -> str:
     """Open an existing data folder as a start of the app would: upgrade, keep, check."""
     from fieldapp.core import migrate
@@ -392,6 +419,7 @@ def run_checks(*, existing: Path | None = None, window: bool = True, out: TextIO
             ("data folder", check_data_folder_location),
             ("resources", check_resources),
             ("database", lambda: check_store(base)),
+            ("encryption", lambda: check_encryption(base)),
             ("languages", check_languages),
             ("locale data", check_locale_data),
             ("sync support", check_sync_support),

@@ -36,9 +36,12 @@ import bundle_config as cfg  # noqa: E402
 
 DIST = ROOT / "dist"
 WORK = ROOT / "build"
-# 120 MB until this round; 150 now: python-docx brings lxml (9.6 MB) for meeting minutes as
+# 120 MB until this round; 150 then: python-docx brings lxml (9.6 MB) for meeting minutes as
 # Word, and the fonts for Arabic and Chinese practice sheets ship (2.3 MB); 145 MB measured.
-SIZE_TARGET_MB = 150
+# 160 now: encryption at rest brings sqlcipher3 (8.4 MB: SQLCipher with its own static
+# OpenSSL, already stripped); cryptography (11.6 MB) was in already on Linux, through
+# SecretStorage. 153.6 MB measured on Linux.
+SIZE_TARGET_MB = 160
 
 
 def version() -> str:

@@ -8,6 +8,23 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch):
+    """Every test runs with a real `keyring` backend held in memory: the path users with an
+    OS keyring take, and never the developer's own keyring. Tests of the token-file
+    fallback set FIELDAPP_TOKEN_FILE=1 themselves."""
+    import keyring
+
+    from tests.memory_keyring import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    monkeypatch.delenv("FIELDAPP_TOKEN_FILE", raising=False)
+    yield backend
+    keyring.set_keyring(previous)
+
+
 @pytest.fixture
 def store(tmp_path):
     from fieldapp.core.store import Store

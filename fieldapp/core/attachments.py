@@ -8,19 +8,23 @@ importer and the tests use the same path as the window.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import mimetypes
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import insert, select
 
+from fieldapp.core import files_key
 from fieldapp.core.schema import MEDIA_KINDS, entity
 from fieldapp.core.store import Store
 from fieldapp.core.tables import TABLES
 from fieldapp.i18n import _
+from fieldapp.paths import make_private_file
 
 MAX_BYTES = 2 * 1024**3  # a longer video than this belongs on a video platform, linked
 OWNERS = {"practice": "practice_media", "meeting": "meeting_media"}
@@ -73,13 +77,17 @@ def store_file(store: Store, source: Path | str) -> tuple[str, int, str]:
     store.files_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     fd, tmp_name = tempfile.mkstemp(dir=store.files_dir, prefix=".incoming-")
+    key = files_key.for_store(store)
     try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        with os.fdopen(fd, "wb") as raw, source.open("rb") as src:
+            out = files_key.SealedWriter(key, raw) if key else raw  # sealed as it is copied: no plain copy
             while chunk := src.read(_CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+            if key:
+                out.close()
+            raw.flush()
+            os.fsync(raw.fileno())
         sha = digest.hexdigest()
         target = blob_path(store, sha)
         if target.exists():
@@ -125,15 +133,42 @@ def remove(store: Store, media_entity_name: str, media_id: str) -> None:
     store.delete(media_entity_name, media_id)
 
 
+def open_blob(store: Store, sha256: str) -> BinaryIO:
+    """The plain bytes of a stored blob, seekable (sealed files are opened through their key)."""
+    path = blob_path(store, sha256)
+    key = files_key.for_store(store)
+    return files_key.SealedReader(key, path) if key else path.open("rb")
+
+
 def local_path(store: Store, row: dict) -> Path | None:
-    """The file of an attachment row, when its bytes are on this computer."""
+    """A readable file of an attachment row, when its bytes are on this computer. With
+    encryption on, a plain copy in a private folder removed when the program ends (another
+    program must open it: a viewer, the PDF maker)."""
     path = blob_path(store, row["sha256"])
-    return path if path.exists() else None
+    if not path.exists():
+        return None
+    if files_key.for_store(store) is None:
+        return path
+    folder = _opened_folder(store)
+    copy = folder / f"{row['sha256'][:16]}{Path(row.get('file_name') or '').suffix[:16]}"
+    if not copy.exists():
+        with open_blob(store, row["sha256"]) as src, open(make_private_file(copy), "wb") as out:
+            shutil.copyfileobj(src, out, _CHUNK)
+    return copy
+
+
+def _opened_folder(store: Store) -> Path:
+    folder = getattr(store, "_opened_folder", None)
+    if folder is None:
+        folder = store._opened_folder = Path(tempfile.mkdtemp(prefix="fieldapp-open-"))  # 0700
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def export_copy(store: Store, row: dict, target: Path) -> Path:
     """Copy an attachment out under its original file name (save as)."""
-    path = local_path(store, row)
-    if path is None:
+    if not blob_path(store, row["sha256"]).exists():
         raise FileNotFoundError(_("{name} has not been downloaded yet").format(name=row["file_name"]))
-    return Path(shutil.copyfile(path, target))
+    with open_blob(store, row["sha256"]) as src, open(target, "wb") as out:
+        shutil.copyfileobj(src, out, _CHUNK)
+    return Path(target)

@@ -41,8 +41,9 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def backup(db_path: Path, label: str) -> Path:
-    """Copy the database with SQLite's backup API; returns the copy's path."""
+def backup(db_path: Path, label: str, key=None) -> Path:  # noqa: ANN001 - encryption.DatabaseKey
+    """Copy the database with SQLite's backup API (an encrypted one, given its `key`, with
+    sqlcipher_export: the copy is encrypted too); returns the copy's path."""
     folder = make_private_dir(db_path.parent / "backups")
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = folder / f"{db_path.stem}-{label}-{stamp}.sqlite"
@@ -50,6 +51,11 @@ def backup(db_path: Path, label: str) -> Path:
     while target.exists():
         target = folder / f"{db_path.stem}-{label}-{stamp}-{n}.sqlite"
         n += 1
+    if key is not None:
+        from fieldapp.core.encryption import export_encrypted
+
+        export_encrypted(db_path, target, key, source_key=key)
+        return target
     src = sqlite3.connect(db_path)
     try:
         dst = sqlite3.connect(make_private_file(target))
@@ -70,7 +76,8 @@ def upgrade(engine: Engine, db_path: Path | None, target: str = "head") -> Path 
         return None
     taken = None
     if db_path is not None and db_path.exists() and db_path.stat().st_size > 0 and _has_tables(engine):
-        taken = backup(db_path, f"before-{goal}-from-{rev or 'none'}")
+        holder = getattr(engine, "key_holder", None)  # core.encryption's, on an encrypted database
+        taken = backup(db_path, f"before-{goal}-from-{rev or 'none'}", holder.key if holder else None)
     cfg = _config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
-from sqlalchemy import Connection, Engine, and_, create_engine, event, func, insert, not_, select, text, update
+from sqlalchemy import Connection, Engine, and_, event, func, insert, not_, select, text, update
 
 from fieldapp.paths import make_private_dir, make_private_file
-from fieldapp.core import migrate, search, translations
+from fieldapp.core import encryption, migrate, search, translations
 from fieldapp.core.fieldspec import REF, Entity, FieldError, ValidationError, validate
 from fieldapp.core.hlc import HybridClock, WallClock
 from fieldapp.core.reference import Catalog, shipped_rows
@@ -63,12 +63,15 @@ class Order:
 class Store:
     """A data folder: `fieldapp.sqlite`, `files/` (attachments by SHA-256), `backups/`."""
 
-    def __init__(self, data_dir: Path | str, *, author: str | None = None, wall: Callable[[], int] | None = None):
-        """`wall` (ms since the epoch) replaces the computer's clock, for tests of wrong clocks."""
+    def __init__(self, data_dir: Path | str, *, author: str | None = None, wall: Callable[[], int] | None = None,
+                 key: encryption.DatabaseKey | None = None):
+        """`wall` (ms since the epoch) replaces the computer's clock, for tests of wrong clocks.
+        `key` opens an encrypted database; without it the keyring's key is used when the
+        folder is encrypted (core/encryption.py), and a missing key raises KeyMissing."""
         self.data_dir = make_private_dir(Path(data_dir))  # 0700: it holds every contact
         self.db_path = make_private_file(self.data_dir / DB_NAME)  # 0600, and so its -wal/-shm
         self.files_dir = self.data_dir / "files"
-        self.engine: Engine = create_engine(f"sqlite:///{self.db_path}")
+        self.engine: Engine = encryption.open_engine(self.db_path, key or encryption.stored_key(self.data_dir))
         event.listen(self.engine, "connect", _on_connect)
         self.backup_taken = migrate.upgrade(self.engine, self.db_path)
         self._lock = threading.RLock()

@@ -18,8 +18,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from fieldapp.core import diskspace
-from fieldapp.core.attachments import blob_path
+from fieldapp.core import diskspace, files_key
+from fieldapp.core.attachments import blob_path, open_blob
 from fieldapp.core.store import Store
 from fieldapp.core.tables import TABLES
 from fieldapp.syncing.transport import RetryPolicy, Transport
@@ -96,8 +96,7 @@ def _upload(store: Store, transport: Transport, sha: str, size: int, progress: P
         transport.call("PUT", f"/v1/blobs/{sha}", data=b"",
                        headers={"Content-Type": "application/octet-stream", "Content-Range": "bytes */0"})
         return
-    path = blob_path(store, sha)
-    with path.open("rb") as fh:
+    with open_blob(store, sha) as fh:
         while offset < size:
             fh.seek(offset)
             chunk = fh.read(CHUNK)
@@ -161,9 +160,15 @@ def _fetch(store: Store, transport: Transport, sha: str, target: Path, part: Pat
     if digest.hexdigest() != sha:
         part.unlink(missing_ok=True)
         raise ValueError(f"downloaded attachment does not match its SHA-256 ({sha[:12]}…)")
-    os.replace(part, target)
+    size = part.stat().st_size
+    key = files_key.for_store(store)
+    if key:  # encryption on: sealed now it is whole and checked (core/files_key.py)
+        files_key.seal_file(key, part, target)
+        part.unlink()
+    else:
+        os.replace(part, target)
     with store.transaction() as conn:
-        conn.execute(sqlite_insert(TABLES["blob"]).values(sha256=sha, size=target.stat().st_size, stored=True, uploaded=True)
+        conn.execute(sqlite_insert(TABLES["blob"]).values(sha256=sha, size=size, stored=True, uploaded=True)
                      .on_conflict_do_update(index_elements=["sha256"], set_={"stored": True, "uploaded": True}))
     return target
 

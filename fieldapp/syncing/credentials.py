@@ -7,20 +7,13 @@ import json
 import os
 from pathlib import Path
 
+from fieldapp.core import os_keyring
+
 SERVICE = "fieldapp-sync"
 
 
 def _keyring():
-    try:
-        import keyring
-        from keyring.backends import fail
-
-        backend = keyring.get_keyring()
-        if isinstance(backend, fail.Keyring) or "fail" in type(backend).__module__ or "null" in type(backend).__module__:
-            return None
-        return keyring
-    except Exception:  # noqa: BLE001 - any broken backend means "no keyring"
-        return None
+    return os_keyring.usable()
 
 
 def _file(data_dir: Path) -> Path:
@@ -30,7 +23,7 @@ def _file(data_dir: Path) -> Path:
 def save_token(data_dir: Path, server: str, user: str, token: str) -> str:
     """Keep the token; returns where ('keyring' or the file path)."""
     kr = _keyring()
-    if kr is not None and os.environ.get("FIELDAPP_TOKEN_FILE") != "1":
+    if kr is not None:
         try:
             kr.set_password(SERVICE, f"{user}@{server}", token)
             _write_file(data_dir, {"server": server, "user": user, "where": "keyring"})

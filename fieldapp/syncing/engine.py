@@ -28,7 +28,7 @@ from sqlalchemy.exc import OperationalError
 from fieldapp.core import diskspace, outbox
 from fieldapp.core.store import Store
 from fieldapp.i18n import _
-from fieldapp.syncing import blobs, restart
+from fieldapp.syncing import blobs, erasures, restart, resync, scope
 from fieldapp.syncing.apply import CURSOR_KEY, PageSummary, apply_reply, take_batch
 from fieldapp.syncing.refusals import SELF_HEALING
 from fieldapp.syncing.transport import AuthRequired, NotTheService, ServerRefused, Transport, TransportError
@@ -123,6 +123,8 @@ class SyncEngine:
                 state.ops_total = self.store.pending_count()
                 self._know_the_time(state.ops_total)
                 self._records(result, state, progress, cancel)
+                if result.received or result.removed:  # an erasure always brings its scrubbed rows
+                    erasures.catch_up(self.store, self.transport)
                 if self.attachments:
                     state.phase = "attachments"
                     if progress:
@@ -198,10 +200,18 @@ class SyncEngine:
                     restart.start_over(self.store, CURSOR_KEY)
                     start = 0
                     continue
+                if exc.error == resync.CURSOR_EXPIRED and not started_over:
+                    started_over = True  # older than the service's history: from scratch, the outbox kept
+                    resync.from_scratch(self.store, CURSOR_KEY)
+                    start = 0
+                    continue
                 if isinstance(exc, AuthRequired) or not self._set_aside_named(exc, ops):
                     raise
                 continue
             page = apply_reply(self.store, ops, reply)
+            if reply.get("scope_changed"):  # the user's regions changed: the difference, not a re-sync
+                scoped = scope.catch_up(self.store, self.transport)
+                page.received, page.removed = page.received + scoped.received, page.removed + scoped.removed
             if restart.reissue_reused(self.store, reply.get("results", [])) and not started_over:
                 started_over = True  # this folder was restored: fetch what it wrote since its backup
                 restart.pull_everything(self.store, self.transport, CURSOR_KEY, self.page_limit)

@@ -15,10 +15,10 @@ from typing import Callable
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from fieldapp.core.store import Store
 from fieldapp.i18n import _
 from fieldapp.paths import APP_AUTHOR, APP_NAME, default_data_dir
 from fieldapp.system_libs import check_window_libraries
+from fieldapp.ui.encryption_dialog import open_store
 from fieldapp.ui.error_reporting import install as install_error_reporting
 from fieldapp.ui.i18n_qt import apply_language
 from fieldapp.ui.main_window import MainWindow
@@ -89,7 +89,10 @@ def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None
     if settings.data_dir and Path(data_dir) == default_data_dir():
         data_dir = settings.data_dir  # an explicit --data-dir wins over the saved choice
     install_error_reporting(None)  # log file, faulthandler, hooks: before anything can fail
-    store = Store(data_dir)
+    # first start: offer encryption (not for demo data or a benchmark); ask a passphrase if needed
+    store = open_store(Path(data_dir), settings.q, offer=not demo_scale and not os.environ.get(READY_ENV))
+    if store is None:
+        return 1
     window = MainWindow(store, settings)
     window.error_reporter = install_error_reporting(window)
     services = WindowServices(window, settings.q)

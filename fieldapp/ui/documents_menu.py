@@ -48,6 +48,11 @@ class Documents(QObject):
         self.wizard: ImportWizard | None = None
         self.calculator: CarbonCalculator | None = None
         documents_pdf.register_fonts()  # on the UI thread, before any PDF is made in a worker
+        from fieldapp.ui.person_actions import PersonActions
+
+        self.person = PersonActions(window)
+        self.person.done.connect(self.done)
+        self.person.failed.connect(self.failed)
         self._build_actions()
         self.done.connect(lambda path: window.statusBar().showMessage(_("Saved {file}").format(file=path), 8000))
         self.failed.connect(lambda reason: window.statusBar().showMessage(reason, 12000))
@@ -110,6 +115,8 @@ class Documents(QObject):
         if e.name == "meeting":
             menu.addSeparator()
             menu.addAction(_("Meeting minutes (PDF)…"), self.save_current_minutes).setEnabled(current is not None)
+        if e.name == "contact":
+            self.person.add_to(menu, current)  # export everything about the person; erase (administrators)
         return menu
 
     def show_context_menu(self, page, pos: QPoint) -> None:

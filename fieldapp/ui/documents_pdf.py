@@ -156,3 +156,12 @@ def practice_sheets_pdf(store, practice_ids: Iterable[str], path: Path | str) ->
 def minutes_pdf(store, meeting_id: str, path: Path | str) -> int:
     content = meeting_minutes.build(store, meeting_id)
     return write_pdf([minutes_document(content)], path, content.title)
+
+
+def person_pdf(store, contact_id: str, path: Path | str) -> int:
+    """Everything this computer holds about one contact, readable (core/person_data.py)."""
+    from fieldapp.core import person_data
+
+    export = person_data.export_person(store, contact_id)
+    html = person_data.export_html(export, store.catalog)
+    return write_pdf([_document(html, {}, language())], path, export.data["contact"].get("full_name") or "")

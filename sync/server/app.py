@@ -29,6 +29,7 @@ from sync.server.db import make_engine
 from sync.server.logs import log
 from sync.server.metrics import CONTENT_TYPE, MeasureRequests, Metrics
 from sync.server.middleware import AccessLog, BodyLimit, CatchCrashes, CompressResponses, ServerClock
+from sync.server import retention, scope_changes
 from sync.server.principal import Principal
 from sync.server.settings import Settings
 from sync.server.storage import Storage
@@ -105,6 +106,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                   openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None)
     app.state.services = services
     metrics = app.state.metrics = Metrics()
+    from sync.server.privacy_routes import router as privacy_router  # imports this module: here, not above
+    app.include_router(privacy_router)
 
     @app.get("/v1/metrics", tags=["service"], response_class=PlainTextResponse, responses=ERRORS)
     def metrics_text(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Any:
@@ -193,6 +196,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             # answering from `cursor` would skip every row written since the restore.
             raise ApiError(409, "cursor_ahead", f"your cursor ({cursor}) comes from before the service was restored "
                            "from a backup: sync again from the start and re-send your changes", "cursor")
+        if retention.cursor_expired(engine, cursor):  # removals it would need were purged
+            raise ApiError(409, retention.EXPIRED, f"your cursor ({cursor}) is older than the history this service "
+                           "keeps: sync again from the start, keeping your unsent changes", "cursor")
         # An op no correct client sends is answered as that op's `rejected` result by the
         # storage (check_op_shape), so the rest of the outbox still syncs.
         results = storage.apply_ops(user, body.ops) if body.ops else []
@@ -206,6 +212,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # The models above document the answer; a page of thousands of changes is
         # serialised directly rather than validated again field by field.
         payload = {"results": results, **page}
+        if scope_changes.changed(engine, user, device):  # the user's regions changed: POST /v1/scope
+            payload["scope_changed"] = True
         return Response(json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str,
                                    allow_nan=False).encode(),  # strict JSON: never a bare NaN
                         media_type="application/json")

@@ -184,6 +184,32 @@ def cmd_disable_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_set_regions(args: argparse.Namespace) -> int:
+    from sync.server.scope_changes import set_regions
+
+    regions = [r for chunk in args.region for r in chunk.replace(",", " ").split()]
+    try:
+        clean = set_regions(_ready_engine(_settings(args)), args.name, regions)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.name} now reads and writes {', '.join(clean)}; their devices follow at their next sync")
+    return 0
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    from sync.server.retention import compact
+
+    try:
+        done = compact(_ready_engine(_settings(args)), retention_days=args.retention_days, horizon_days=args.horizon_days)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"op log: {done['ops_dropped']} entries dropped; {done['removals_purged']} removals purged "
+          f"(through feed position {done['purged_through']})")
+    return 0
+
+
 def cmd_list_users(args: argparse.Namespace) -> int:
     for u in _accounts(args).list_users():
         state = "disabled" if u["disabled"] else "active"
@@ -342,7 +368,14 @@ def build_parser() -> argparse.ArgumentParser:
     _password_flags(sp)
     sp = add("disable-user", cmd_disable_user, "disable an account and revoke its tokens")
     sp.add_argument("name")
+    sp = add("set-regions", cmd_set_regions, "change the regions of an account (its devices follow at their next sync)")
+    sp.add_argument("name")
+    sp.add_argument("--region", nargs="+", required=True, help="region codes (* for all)")
     add("list-users", cmd_list_users, "list accounts")
+    sp = add("compact", cmd_compact, "drop op-log entries past the retention and removals past the horizon (cron)")
+    sp.add_argument("--retention-days", type=float, default=90.0, help="keep every op this long (default 90)")
+    sp.add_argument("--horizon-days", type=float, default=365.0,
+                    help="after this long, drop ops whatever their device did, and purge removals (default 365)")
     sp = add("demo", cmd_demo, "seed demo data and one user per role (passwords printed once)")
     sp.add_argument("--scale", type=int, default=200)
     sp.add_argument("--seed", type=int, default=4)

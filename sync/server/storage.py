@@ -35,6 +35,7 @@ from fieldapp.i18n import _
 from sync import merge
 from sync.merge import Outcome, Side
 from sync.protocol import DELETED_KEY, ROW_KEY, Op, ShapeError, check_op_shape, compact_change
+from sync.server import erased
 from sync.server.db import write_conn
 from sync.server.logs import log
 from sync.server.principal import Principal
@@ -380,7 +381,7 @@ class Storage:
                 results.append(result)
                 if result["status"] != "rejected":
                     log_rows.append({"user_id": user.id, "device": device, "op_id": op.op_id, "digest": digest,
-                                     "received_at": now, "result": result})
+                                     "received_at": now, "result": result, "entity": op.entity, "row_id": op.row_id})
                 else:
                     in_batch.pop(op.op_id, None)
                 touched_reference |= op.entity == REFERENCE.name and result["status"] != "rejected"
@@ -416,6 +417,8 @@ class Storage:
             raise Rejected("forbidden", _("your role ({role}) may not change records").format(role=user.role))
         if not user.writes_entity(e):
             raise Rejected("forbidden", _("only administrators may change {what}").format(what=e.name))
+        if erased.is_erased(ctx.conn, e.name, op.row_id):  # issue 19: an offline laptop cannot write them back
+            raise Rejected(erased.CODE, _("this person's data was erased by an administrator; the change was not applied"))
         t = TABLES[e.name]
         row = ctx.conn.execute(select(t).where(t.c.id == op.row_id).with_for_update()).mappings().first()
         row = dict(row) if row else None

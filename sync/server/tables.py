@@ -117,6 +117,10 @@ def build_server_metadata() -> MetaData:
         Column("digest", String(64)),  # NULL for ops logged before revision s0003
         Column("received_at", String(40), nullable=False),
         Column("result", JSON, nullable=False),
+        # The row the op wrote (NULL for ops logged before revision s0006): an erasure
+        # scrubs a person's ops by row (sync/server/erasure.py).
+        Column("entity", String(40)),
+        Column("row_id", String(36), index=True),
     )
     conflicts = Table(
         "conflicts", md,
@@ -160,10 +164,44 @@ def build_server_metadata() -> MetaData:
         Column("offset", BigInteger, nullable=False),
         Column("started_at", String(40), nullable=False),
     )
+    # Erasures of a person (sync/server/erasure.py): who and when, and the ids of the rows
+    # scrubbed (so every replica scrubs its own copies), never the values.
+    Table(
+        "erasures", md,
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("erased_at", String(40), nullable=False),
+        Column("erased_by", String(120), nullable=False),
+        Column("rows", JSON, nullable=False),  # [{"entity", "id", "scope"}]
+    )
+    Table(
+        "erased_rows", md,
+        Column("entity", String(40), primary_key=True),
+        Column("row_id", String(36), primary_key=True),
+        Column("seq", BigInteger, nullable=False),
+    )
+    # The regions each device was last served with (sync/server/scope_changes.py): when
+    # an administrator changes a user's regions, each of their devices gets the rows it
+    # lost as removals and the rows it gained whole, without a full re-sync.
+    Table(
+        "device_scopes", md,
+        Column("user_id", Integer, primary_key=True, autoincrement=False),
+        Column("device", String(64), primary_key=True),
+        Column("regions", JSON, nullable=False),
+        Column("last_seen_at", String(40)),  # its last sync, to the hour: retention.py's "active"
+    )
+    # History with a retention (sync/server/retention.py): each compaction marks the feed
+    # position it reached and when; removals at or before `purged_through` are gone, so
+    # a client whose cursor is older re-syncs from scratch.
+    Table(
+        "feed_marks", md,
+        Column("pos", BigInteger, primary_key=True, autoincrement=False),
+        Column("at", String(40), nullable=False),
+        Column("purged_through", BigInteger, nullable=False, default=0),
+    )
     return md
 
 
 METADATA = build_server_metadata()
 TABLES = METADATA.tables
-BOOKKEEPING = ("feed_counter", "feed_epochs", "feed_restores", "feed", "users", "tokens", "login_failures", "ops", "conflicts", "blobs", "blob_holders",
-               "blob_uploads")
+BOOKKEEPING = ("feed_counter", "feed_epochs", "feed_restores", "feed", "users", "tokens", "login_failures", "ops", "conflicts",
+               "blobs", "blob_holders", "blob_uploads", "erasures", "erased_rows", "device_scopes", "feed_marks")

@@ -20,9 +20,11 @@ from .conftest import FIXTURE_R0001, ROOT
 def test_self_test_passes_from_source(qapp, capsys):
     assert selftest.main(["--self-test"]) == 0
     out = capsys.readouterr().out
-    for name in ("data folder", "resources", "database", "languages", "locale data", "sync support", "window"):
+    for name in ("data folder", "resources", "database", "encryption", "languages", "locale data", "sync support",
+                 "window"):
         assert f"ok   {name}: " in out
-    assert "FAIL" not in out and out.rstrip().endswith("Self-test passed: 7 checks.")
+    assert "FAIL" not in out and out.rstrip().endswith("Self-test passed: 8 checks.")
+    assert "ok   encryption: SQLCipher 4." in out
     assert "Pratiques" in out and "Prácticas" in out  # French and Spanish catalogs really translate
 
 
@@ -32,7 +34,7 @@ def test_missing_catalogs_fail_with_their_names(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "FAIL languages: no catalog for fr, es in " in out
     assert "ok   database: " in out  # the other checks still ran
-    assert "Self-test failed: 1 of 6 checks: languages" in out
+    assert "Self-test failed: 1 of 7 checks: languages" in out
 
 
 def test_missing_icon_fails(tmp_path, monkeypatch, capsys):

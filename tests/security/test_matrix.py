@@ -51,6 +51,11 @@ def test_reads_of_another_region_reveal_nothing(world, role, home):
         assert c.get(f"/v1/blobs/{eur.sha}/upload", headers=dev.headers).status_code == 403
     assert not leaks(c.get("/v1/me", headers=dev.headers).content, "EUR")
     assert c.get("/v1/metrics", headers=dev.headers).status_code == 403  # the service's figures are not theirs
+    # erasing a person is an administrator's act; the notices name no row out of scope (issue 19)
+    assert c.post("/v1/admin/erase", json={"contact_id": eur.contact}, headers=dev.headers).status_code == 403
+    assert not server.row("contact", eur.contact)["deleted"]
+    assert c.get("/v1/admin/erasures", headers=dev.headers).status_code == 403
+    assert not leaks(c.get("/v1/erasures", headers=dev.headers).content, "EUR")
 
 
 @pytest.mark.parametrize("role, home", ATTACKERS, ids=[f"{r}-{h}" for r, h in ATTACKERS])

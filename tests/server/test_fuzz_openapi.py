@@ -17,7 +17,9 @@ EXAMPLES = 12
 def test_openapi_document_lists_every_route(server):
     doc = server.client.get("/v1/openapi.json").json()
     assert set(doc["paths"]) == {"/v1/health", "/v1/login", "/v1/logout", "/v1/me", "/v1/sync", "/v1/blobs/missing",
-                                 "/v1/blobs/{sha256}/upload", "/v1/blobs/{sha256}", "/v1/metrics"}
+                                 "/v1/blobs/{sha256}/upload", "/v1/blobs/{sha256}", "/v1/metrics",
+                                 "/v1/admin/erase", "/v1/admin/erasures", "/v1/erasures", "/v1/scope",
+                                 "/v1/admin/history/{entity}/{row_id}"}
     sync_op = doc["paths"]["/v1/sync"]["post"]
     assert sync_op["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/SyncRequest")
     assert "422" in sync_op["responses"] and "401" in sync_op["responses"]

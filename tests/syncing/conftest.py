@@ -49,13 +49,19 @@ class Server:
             stop_process(self.proc)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("server"))
+def started_server(folder: Path, users: dict[str, tuple[str, list[str], str]]) -> Server:
+    """A migrated service in `folder` with `users` (name: role, regions, password), running."""
+    s = Server(folder)
     assert s.cli("migrate") == 0
-    for name, (role, regions, password) in USERS.items():
+    for name, (role, regions, password) in users.items():
         assert s.cli("create-user", name, "--role", role, "--region", *regions, "--password", password) == 0
     s.start()
+    return s
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = started_server(tmp_path_factory.mktemp("server"), USERS)
     yield s
     s.stop()
 

@@ -12,12 +12,8 @@ from fieldapp.syncing.command import is_safe_address, status_command, sync_comma
 from tests.syncing.conftest import USERS
 
 
-@pytest.fixture(autouse=True)
-def _no_keyring(monkeypatch):
-    monkeypatch.setenv("FIELDAPP_TOKEN_FILE", "1")  # tests never touch the developer's keyring
 
-
-def test_password_asked_once_then_the_token_is_reused(server, store):
+def test_password_asked_once_then_the_token_is_reused(server, store, memory_keyring):
     asked = []
 
     def ask():
@@ -33,6 +29,24 @@ def test_password_asked_once_then_the_token_is_reused(server, store):
     token_file = store.data_dir / "sync-token.json"
     assert stat.S_IMODE(os.stat(token_file).st_mode) == 0o600
     assert USERS["amina"][2] not in token_file.read_text()  # the password is never stored
+    # The OS keyring holds the token, as on Windows and macOS; the file only says where.
+    (token,) = memory_keyring.secrets.values()
+    assert token and token not in token_file.read_text()
+    assert credentials.load_token(store.data_dir) == (server.url, "amina", token)
+    credentials.forget_token(store.data_dir)
+    assert memory_keyring.secrets == {} and not token_file.exists()
+
+
+def test_without_a_keyring_the_token_goes_to_a_private_file(server, store, monkeypatch, memory_keyring):
+    monkeypatch.setenv("FIELDAPP_TOKEN_FILE", "1")  # a headless Linux box with no keyring backend
+    assert sync_command(store, io.StringIO(), server=server.url, user="amina",
+                        ask_password=lambda: USERS["amina"][2]) == 0
+    token_file = store.data_dir / "sync-token.json"
+    assert memory_keyring.secrets == {}
+    assert stat.S_IMODE(os.stat(token_file).st_mode) == 0o600
+    assert credentials.load_token(store.data_dir)[2] in token_file.read_text()
+    assert USERS["amina"][2] not in token_file.read_text()
+    assert sync_command(store, io.StringIO(), server=None, user=None, ask_password=lambda: "unused") == 0
 
 
 def test_expired_token_asks_for_the_password_again(server, store):

@@ -26,10 +26,6 @@ from tests.syncing.test_captive_portal import Portal
 HOUR = 3600 * 1000
 
 
-@pytest.fixture(autouse=True)
-def _no_keyring(monkeypatch):
-    monkeypatch.setenv("FIELDAPP_TOKEN_FILE", "1")
-
 
 @pytest.fixture
 def open_window(qtbot, server, store, tmp_path):

@@ -13,10 +13,6 @@ from fieldapp.ui.sync_controller import SyncController
 from tests.syncing.conftest import USERS
 
 
-@pytest.fixture(autouse=True)
-def _no_keyring(monkeypatch):
-    monkeypatch.setenv("FIELDAPP_TOKEN_FILE", "1")
-
 
 @pytest.fixture
 def area(qtbot, store, tmp_path):

@@ -12,10 +12,6 @@ from fieldapp.ui.sync_area import SyncArea
 from fieldapp.ui.window_setup import WindowServices, wants_demo_service
 
 
-@pytest.fixture(autouse=True)
-def _no_keyring(monkeypatch):
-    monkeypatch.setenv("FIELDAPP_TOKEN_FILE", "1")
-
 
 def test_first_start_brings_the_demo_data_by_sync(qtbot, store, tmp_path):
     settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))

@@ -1,0 +1,22 @@
+"""The client's half of "erase this person": after a sync that brought changes, ask the
+service which erasures this folder has not applied (row ids only, GET /v1/erasures) and
+scrub every local copy of those rows (core/person_data.py). A steady-state sync with
+nothing new stays one request; an erasure always brings changes (the scrubbed rows)."""
+from __future__ import annotations
+
+from fieldapp.core import person_data
+from fieldapp.core.store import Store
+from fieldapp.syncing.transport import ServerRefused, Transport
+
+
+def catch_up(store: Store, transport: Transport) -> int:
+    """Apply the erasures the service made since the last one applied here; returns how
+    many rows were scrubbed. A service without erasures (an older one) answers 404: none."""
+    try:
+        reply = transport.call("GET", f"/v1/erasures?after={person_data.applied_erasures(store)}").json()
+    except ServerRefused as exc:
+        if exc.status == 404:
+            return 0
+        raise
+    notices = reply.get("erasures") or []
+    return person_data.apply_erasures(store, notices) if notices else 0

@@ -1,0 +1,17 @@
+"""Is this row erased? The storage asks before applying an op to a person's row, so a
+laptop that was offline during an erasure cannot write the person back (erasure.py)."""
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from fieldapp.core.personal_fields import PERSONAL
+from sync.server.tables import TABLES
+
+CODE = "erased"
+
+
+def is_erased(conn: Connection, entity_name: str, row_id: str) -> bool:
+    if entity_name not in PERSONAL:
+        return False
+    t = TABLES["erased_rows"]
+    return conn.execute(select(t.c.seq).where(t.c.entity == entity_name, t.c.row_id == row_id)).first() is not None

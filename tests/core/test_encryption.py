@@ -1,0 +1,160 @@
+"""Encryption at rest: SQLCipher for the database (key in the OS keyring, or from a
+passphrase), AES-GCM for the attachments, plain folders migrated in place, key rotation.
+Every check reads the bytes on disk, not only what the Store answers."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from cryptography.exceptions import InvalidTag
+
+from fieldapp.core import attachments, encryption, files_key
+from fieldapp.core.store import DB_NAME, Store
+
+SECRET = "Ouédraogo-7731"  # a contact's name: must be nowhere on disk in clear
+PHOTO = b"\x89PNG secret-photo-bytes " * 20000  # ~480 kB: several sealed chunks
+
+
+def _plain_folder(tmp_path, name="data"):
+    store = Store(tmp_path / name, author="tester")
+    cid = store.insert("contact", {"full_name": SECRET, "email": "awa@example.org", "country": "BF"})
+    pid = store.insert("practice", {"title": "Zaï", "family": "land_restoration", "country": "BF"})
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(PHOTO)
+    media = attachments.add_file(store, "practice", pid, photo)
+    store.close()
+    return tmp_path / name, cid, media
+
+
+def _files_holding(folder, needle: bytes) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and needle in p.read_bytes())
+
+
+def test_an_encrypted_database_without_its_key_fails_with_a_clear_message(tmp_path, monkeypatch):
+    folder, _cid, _media = _plain_folder(tmp_path)
+    encryption.encrypt_in_place(folder, folder / DB_NAME, passphrase="correct horse battery")
+    monkeypatch.delenv(encryption.PASSPHRASE_ENV, raising=False)
+    with pytest.raises(encryption.KeyMissing, match="encrypted and its key is not available"):
+        Store(folder)
+    with pytest.raises(encryption.WrongKey, match="does not open this database"):
+        Store(folder, key=encryption.stored_key(folder, "wrong horse"))
+    with Store(folder, key=encryption.stored_key(folder, "correct horse battery")) as store:
+        assert store.count("contact") == 1
+
+
+def test_plain_folder_is_encrypted_in_place_after_a_backup_and_nothing_stays_in_clear(tmp_path, memory_keyring):
+    folder, cid, media = _plain_folder(tmp_path)
+    assert _files_holding(folder, SECRET.encode()) and _files_holding(folder, b"secret-photo-bytes")
+    key = encryption.encrypt_in_place(folder, folder / DB_NAME)
+    assert list(memory_keyring.secrets.values()) == [key.raw.hex()]  # the OS keyring path
+    assert encryption.read_marker(folder) == {"version": 1, "key": "keyring"}
+    backups = list((folder / "backups").glob("*before-encryption*.sqlite"))
+    assert len(backups) == 1 and encryption.is_encrypted(backups[0])
+    assert _files_holding(folder, SECRET.encode()) == []  # database, WAL, backups
+    assert _files_holding(folder, b"secret-photo-bytes") == []  # attachments sealed
+    with Store(folder) as store:  # the key comes from the keyring by itself
+        assert store.get("contact", cid)["full_name"] == SECRET
+        assert [h.row_id for h in store.search("Ouedraogo")] == [cid]  # FTS5, accents folded
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA cipher_version").scalar().startswith("4.")
+        row = store.get("practice_media", media)
+        assert attachments.local_path(store, row).read_bytes() == PHOTO
+        store.update("contact", cid, {"phone": "+226 70 00 00 00"})
+    assert _files_holding(folder, b"+226 70 00") == []
+    conn = encryption.cipher_connect(backups[0], key)  # the backup opens with the same key
+    assert conn.execute("SELECT full_name FROM contact").fetchall() == [(SECRET,)]
+    conn.close()
+
+
+def test_new_attachments_are_sealed_and_read_back_at_any_offset(tmp_path, memory_keyring):
+    folder = tmp_path / "data"
+    encryption.encrypt_in_place(folder, folder / DB_NAME)  # first start, encryption chosen
+    with Store(folder) as store:
+        pid = store.insert("practice", {"title": "Zaï", "family": "land_restoration", "country": "BF"})
+        for size in (0, 1, files_key.CHUNK, files_key.CHUNK + 1, len(PHOTO)):
+            source = tmp_path / f"f{size}.bin"
+            source.write_bytes(PHOTO[:size])
+            sha, stored_size, _mime = attachments.store_file(store, source)
+            sealed = attachments.blob_path(store, sha)
+            assert stored_size == size and files_key.is_sealed(sealed) and b"secret-photo" not in sealed.read_bytes()
+            with attachments.open_blob(store, sha) as fh:
+                assert fh.read() == PHOTO[:size]
+                fh.seek(size // 2)
+                assert fh.read(1000) == PHOTO[:size][size // 2: size // 2 + 1000]
+        attachments.add_file(store, "practice", pid, tmp_path / f"f{len(PHOTO)}.bin")
+    damaged = attachments.blob_path(store, sha)
+    data = bytearray(damaged.read_bytes())
+    data[-1] ^= 1
+    damaged.write_bytes(bytes(data))
+    with Store(folder) as store, attachments.open_blob(store, sha) as fh:
+        with pytest.raises(InvalidTag):  # a flipped bit is refused, never served
+            fh.read()
+
+
+def test_key_rotation_keeps_the_data_and_retires_the_old_key(tmp_path, memory_keyring):
+    folder, cid, media = _plain_folder(tmp_path)
+    old = encryption.encrypt_in_place(folder, folder / DB_NAME)
+    with Store(folder) as store:
+        new = encryption.rotate_key(folder, store.engine)
+        assert new != old and list(memory_keyring.secrets.values()) == [new.raw.hex()]
+        assert store.get("contact", cid)["full_name"] == SECRET  # the open store goes on with the new key
+        store.update("contact", cid, {"email": "rotated@example.org"})
+        row = store.get("practice_media", media)
+        assert attachments.local_path(store, row).read_bytes() == PHOTO  # files key lives inside
+    with pytest.raises(encryption.WrongKey):
+        Store(folder, key=old)
+    with Store(folder) as store:
+        assert store.get("contact", cid)["email"] == "rotated@example.org"
+    for backup in (folder / "backups").glob("*.sqlite"):
+        conn = encryption.cipher_connect(backup, new)
+        assert conn.execute("SELECT count(*) FROM contact").fetchone() == (1,)
+        conn.close()
+    assert _files_holding(folder, SECRET.encode()) == []
+
+
+def test_without_a_keyring_a_passphrase_derives_the_key(tmp_path, monkeypatch, memory_keyring):
+    monkeypatch.setenv("FIELDAPP_TOKEN_FILE", "1")  # a headless Linux box: no keyring backend
+    folder, cid, _media = _plain_folder(tmp_path)
+    assert not encryption.keyring_available()
+    with pytest.raises(encryption.KeyMissing, match="choose a passphrase"):
+        encryption.encrypt_in_place(folder, folder / DB_NAME)
+    encryption.encrypt_in_place(folder, folder / DB_NAME, passphrase="mot de passe long")
+    assert memory_keyring.secrets == {} and encryption.needs_passphrase(folder)
+    assert "mot de passe" not in (folder / encryption.MARKER).read_text()
+    monkeypatch.setenv(encryption.PASSPHRASE_ENV, "mot de passe long")  # a cron sync: no prompt
+    with Store(folder) as store:
+        assert store.get("contact", cid)["full_name"] == SECRET
+        encryption.rotate_key(folder, store.engine, passphrase="un autre encore")
+    with pytest.raises(encryption.WrongKey):
+        Store(folder)
+    with Store(folder, key=encryption.stored_key(folder, "un autre encore")) as store:
+        assert store.count("contact") == 1
+
+
+def test_a_migration_backup_of_an_encrypted_database_is_encrypted(tmp_path, memory_keyring):
+    from fieldapp.core import migrate
+
+    folder, _cid, _media = _plain_folder(tmp_path)
+    key = encryption.encrypt_in_place(folder, folder / DB_NAME)
+    copy = migrate.backup(folder / DB_NAME, "before-r9999", key)
+    assert encryption.is_encrypted(copy) and SECRET.encode() not in copy.read_bytes()
+    conn = encryption.cipher_connect(copy, key)
+    assert conn.execute("SELECT full_name FROM contact").fetchall() == [(SECRET,)]
+    conn.close()
+
+
+def test_the_command_line_names_a_missing_key_and_takes_the_passphrase_from_the_environment(tmp_path, monkeypatch,
+                                                                                             capsys):
+    from fieldapp.cli import main
+
+    folder, _cid, _media = _plain_folder(tmp_path)
+    encryption.encrypt_in_place(folder, folder / DB_NAME, passphrase="long enough passphrase")
+    monkeypatch.delenv(encryption.PASSPHRASE_ENV, raising=False)
+    assert main(["stats", "--data-dir", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "encrypted and its key is not available" in err and encryption.PASSPHRASE_ENV in err
+    monkeypatch.setenv(encryption.PASSPHRASE_ENV, "long enough passphrase")
+    assert main(["stats", "--data-dir", str(folder)]) == 0
+    assert re.search(r"^Contacts +1$", capsys.readouterr().out, re.MULTILINE)
