@@ -29,6 +29,7 @@ from fieldapp.core.reference import Catalog, shipped_rows
 from fieldapp.core.schema import BY_NAME, ENTITIES, REFERENCE, entity
 from fieldapp.core.tables import TABLES
 from fieldapp.i18n import _
+from sync.wire import DELETED_KEY, ROW_KEY
 
 DB_NAME = "fieldapp.sqlite"
 NOTIFY_EACH = 50
@@ -358,10 +359,10 @@ class Store:
             e = entity(conflict["entity"])
             t = TABLES[e.name]
             now, stamp = self.time.iso(), self.clock.now()
-            if conflict["field"] == "_deleted":
+            if conflict["field"] == DELETED_KEY:
                 if deleted is None:
                     raise ValueError("a delete conflict is settled with deleted=True or deleted=False")
-                fields: dict[str, Any] = {"_deleted": bool(deleted)}
+                fields: dict[str, Any] = {DELETED_KEY: bool(deleted)}
                 conn.execute(update(t).where(t.c.id == conflict["row_id"]).values(deleted=bool(deleted), updated_at=now))
             else:
                 clean = self._validate(e, {conflict["field"]: value}, partial=True)
@@ -520,7 +521,7 @@ class Store:
         stamp, now = self.clock.now(), self.time.iso()
         conn.execute(update(t).where(t.c.id == row_id).values(deleted=deleted, updated_at=now, author=self.author))
         versions = row["field_versions"] or {}
-        self._queue(conn, e, row_id, "delete" if deleted else "restore", {}, {"_row": versions.get("_row", 0)}, stamp, now)
+        self._queue(conn, e, row_id, "delete" if deleted else "restore", {}, {ROW_KEY: versions.get(ROW_KEY, 0)}, stamp, now)
         search.index_row(conn, e, dict(row) | {"deleted": deleted})
         touched.append((e.name, row_id))
         for child in ENTITIES:

@@ -21,8 +21,7 @@ from fieldapp.core.translations import field_label
 from fieldapp.i18n import _, language, ngettext
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import record_title, value_text
-
-DELETED = "_deleted"
+from sync.wire import DELETED_KEY
 
 
 def when_text(hlc: str | None) -> str:
@@ -94,14 +93,14 @@ class ConflictsInbox(QWidget):
 
     def _fill(self, items: list[tuple[dict, dict | None]]) -> None:
         current = self.conflicts[self.list.currentRow()]["id"] if 0 <= self.list.currentRow() < len(self.conflicts) else None
-        self.conflicts = [c | {"_row": row} for c, row in items]
+        self.conflicts = [c | {"record": row} for c, row in items]
         self.list.blockSignals(True)
         self.list.clear()
         for c in self.conflicts:
             e = BY_NAME.get(c["entity"])
             label = _(e.label) if e else c["entity"]
-            fld = _("Deleted or kept") if c["field"] == DELETED else field_label(e.field(c["field"])) if e and e.has(c["field"]) else c["field"]
-            item = QListWidgetItem(f"{label} “{record_title(e, c['_row']) if e else c['row_id']}” · {fld}")
+            fld = _("Deleted or kept") if c["field"] == DELETED_KEY else field_label(e.field(c["field"])) if e and e.has(c["field"]) else c["field"]
+            item = QListWidgetItem(f"{label} “{record_title(e, c['record']) if e else c['row_id']}” · {fld}")
             self.list.addItem(item)
         self.list.blockSignals(False)
         n = len(self.conflicts)
@@ -133,7 +132,7 @@ class ConflictsInbox(QWidget):
         e = BY_NAME.get(c["entity"])
         if e is None:
             return
-        if c["field"] == DELETED:
+        if c["field"] == DELETED_KEY:
             self._show_delete(c)
             return
         f = e.field(c["field"])

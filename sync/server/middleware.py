@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable
 from starlette.middleware.gzip import GZipMiddleware
 
 from sync.server.logs import log
+from sync.wire import SERVER_TIME_HEADER
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict]]
@@ -236,7 +237,7 @@ class ServerClock:
         async def stamped(message: dict) -> None:
             if message["type"] == "http.response.start":
                 now = str(int(time.time() * 1000)).encode()
-                message = {**message, "headers": [*message.get("headers", []), (b"x-server-time", now)]}
+                message = {**message, "headers": [*message.get("headers", []), (SERVER_TIME_HEADER.encode(), now)]}
             await send(message)
 
         await self.app(scope, receive, stamped)
