@@ -233,12 +233,11 @@ class FormDefinition:
         return json.dumps(self.to_json(), ensure_ascii=False, sort_keys=False)
 
     @classmethod
-    def from_json(cls, data: Any, *, check: bool = True) -> "FormDefinition":
-        """Read a definition, refusing any malformed part (DefinitionError lists them all).
-
-        With `check`, the meaning is checked too (`fieldapp.forms.checks`): names unique,
-        expressions parse, references exist, choice lists exist, no cycle among calculations.
-        A definition arriving by sync is data from elsewhere and gets the same checks.
+    def parse(cls, data: Any) -> "FormDefinition":
+        """Read a definition's shape, refusing any malformed part (DefinitionError lists
+        them all). The meaning (names unique, expressions parse, references and choice
+        lists exist, no cycle among calculations) is `fieldapp.forms.checks.read_definition`'s
+        to check: parsing stays below checking, so neither module imports the other's caller.
         """
         if isinstance(data, str):
             try:
@@ -249,11 +248,6 @@ class FormDefinition:
         defn = reader.form(data)
         if reader.problems:
             raise DefinitionError(reader.problems)
-        if check:
-            from fieldapp.forms.checks import check_definition
-            issues = [i for i in check_definition(defn) if not i.warning]  # warnings never block
-            if issues:
-                raise DefinitionError([str(i) for i in issues])
         return defn
 
 

@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterator, Mapping
 from fieldapp.core.formatting import format_decimal
 from fieldapp.forms import expressions
 from fieldapp.forms.answers import coerce_answer, expression_value
-from fieldapp.forms.checks import literal_default
+from fieldapp.forms.checks import literal_default, read_definition
 from fieldapp.forms.definition import (
     AUDIT, CALCULATE, DEVICEID, EMAIL, END, HIDDEN, NOTE, SELECT_TYPES, START, TODAY, UNSHOWN_TYPES, USERNAME, Element,
     FormDefinition, Group, Question, Repeat, text_in,
@@ -258,7 +258,7 @@ class FormState:
         read by ${last-saved#name} (none: read as empty, as ODK does for a first one)."""
         self._last_saved = dict(last_saved or {})
         if not isinstance(definition, FormDefinition):
-            definition = FormDefinition.from_json(definition)
+            definition = read_definition(definition)
         self.definition = definition
         self.form = compile_form(definition)
         self.language = language or definition.default_language

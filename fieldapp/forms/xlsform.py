@@ -902,7 +902,7 @@ def check_command(path: Path, out: TextIO) -> int:
         for message in e.problems:
             out.write(f"  - {message}\n")
         return 1
-    defn = FormDefinition.from_json(result["definition"], check=False)
+    defn = FormDefinition.parse(result["definition"])
     version = result["version"] if result["version"] is not None else _("not set")
     out.write(_("Form '{form_id}', version {version}: {title}").format(
         form_id=result["form_id"], version=version, title=result["title"]) + "\n")

@@ -78,7 +78,7 @@ def definition_rows(definition: Any) -> tuple[list[dict], list[dict], dict]:
     what pyxform converts to an XForm for ODK Collect and KoboToolbox."""
     from fieldapp.forms.definition import FormDefinition, Group, Repeat
 
-    defn = definition if isinstance(definition, FormDefinition) else FormDefinition.from_json(definition, check=False)
+    defn = definition if isinstance(definition, FormDefinition) else FormDefinition.parse(definition)
     headers = {lang: language_header(lang) for lang in defn.languages}
     survey: list[dict] = []
 

@@ -23,6 +23,7 @@ from fieldapp.core.fieldspec import TRANSLATION_LANGUAGES
 from fieldapp.core.formatting import language_name
 from fieldapp.i18n import _
 from fieldapp.ui import dialogs
+from fieldapp.ui.editor_commands import FieldEdit
 
 if TYPE_CHECKING:
     from fieldapp.ui.editor import RecordEditor
@@ -219,8 +220,6 @@ class TranslationsPanel(QWidget):
     # ------------------------------------------------------------------ editing
     def remove_language(self, lang: str) -> None:
         """Empty every field of the `lang` version, as one step Undo brings back."""
-        from fieldapp.ui.editor import FieldEdit
-
         editor = self.editor
         if editor.row_id is None or editor.read_only or editor.is_deleted:
             return

@@ -5,9 +5,11 @@ Kept apart from main_window.py so the window stays usable (and testable) with ne
 """
 from __future__ import annotations
 
+import importlib
 import sys
 import threading
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
@@ -24,6 +26,42 @@ from fieldapp.ui.sync_controller import SyncController
 REVIEW_ROLES = ("reviewer", "administrator")
 CLOCK_WARNED_META = "clock_warned_offset_ms"  # the offset the person was last told about
 ROLE_META = "sync_role"
+
+
+def generate_demo(window: MainWindow, scale: int, *, submissions: bool = True,
+                  then: Callable[[], None] | None = None) -> None:
+    """Fill the database with demo data if it holds no practice, on the writer thread
+    (the window is already up and stays responsive), then refresh the lists and call
+    `then` (whether data was made or not)."""
+    try:
+        demo = importlib.import_module("fieldapp.core.demo")
+    except ImportError:
+        window.statusBar().showMessage(_("Demo data is not available in this build (fieldapp.core.demo is missing)."), 15000)
+        return
+    store = window.store
+
+    def fill_if_empty() -> bool:
+        if store.count("practice"):
+            return False
+        demo.generate(store, scale=scale, seed=1, submissions=submissions)
+        return True
+
+    def done(generated: bool) -> None:
+        if generated:
+            window.statusBar().showMessage(_("Demo data ready."), 8000)
+            window.refresh_all()
+        else:
+            window.statusBar().clearMessage()
+        if then is not None:
+            then()
+
+    def failed(exc: BaseException) -> None:
+        window.statusBar().showMessage(_("Could not generate demo data: {reason}").format(reason=exc), 15000)
+        if then is not None:
+            then()
+
+    window.statusBar().showMessage(_("Preparing demo data…"))
+    window.bridge.write(fill_if_empty, on_done=done, on_error=failed)
 
 
 class WindowServices(QObject):
@@ -126,8 +164,6 @@ class WindowServices(QObject):
         self._local_demo_done = not then_generate_locally
         self.window.statusBar().showMessage(_("Starting the local demo sync service…"))
         if then_generate_locally:
-            from fieldapp.ui.app import generate_demo
-
             generate_demo(self.window, then_generate_locally, submissions=False, then=self._local_demo_written)
 
         def work() -> None:
