@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fieldapp.forms import engine, expressions  # noqa: E402
+from fieldapp.forms import expressions, form_state  # noqa: E402
 from fieldapp.forms.definition import FormDefinition  # noqa: E402
-from fieldapp.forms.engine import FormState  # noqa: E402
+from fieldapp.forms.form_state import FormState  # noqa: E402
 from fieldapp.forms.xlsform import import_xlsform  # noqa: E402
 from fieldapp.forms.xlsform_writer import write_xlsform  # noqa: E402
 
@@ -104,7 +104,7 @@ def generate(path: Path, questions: int) -> Path:
 
 def clear_caches() -> None:
     expressions.parse.cache_clear()
-    engine._COMPILED.clear()
+    form_state._COMPILED.clear()
     gc.collect()
 
 

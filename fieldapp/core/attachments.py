@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -129,11 +128,3 @@ def local_path(store: Store, row: dict) -> Path | None:
     """The file of an attachment row, when its bytes are on this computer."""
     path = blob_path(store, row["sha256"])
     return path if path.exists() else None
-
-
-def export_copy(store: Store, row: dict, target: Path) -> Path:
-    """Copy an attachment out under its original file name (save as)."""
-    path = local_path(store, row)
-    if path is None:
-        raise FileNotFoundError(_("{name} has not been downloaded yet").format(name=row["file_name"]))
-    return Path(shutil.copyfile(path, target))

@@ -45,14 +45,14 @@ A choice is {"name": "<code>", "label": {lang: text}, "columns": {"country": "FR
 
 Names are unique across the whole form (as `${name}` needs), so the answers are a flat
 dict keyed by name, with a repeat's answers nested as a list of such dicts
-(`fieldapp.forms.engine`).
+(`fieldapp.forms.form_state`).
 """
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Union
+from typing import Any, Iterator, TypeGuard, Union
 
 from fieldapp.forms.errors import DefinitionError
 from fieldapp.i18n import _
@@ -102,7 +102,7 @@ MAX_NAME = 64
 RESERVED_NAMES = {"__invalid__"}  # the engine's own key among the answers
 
 
-def valid_name(name: Any) -> bool:
+def valid_name(name: Any) -> TypeGuard[str]:
     """XML-style names as XLSForm allows (ODK forms carry '__version__'), minus the
     engine's own keys."""
     return (isinstance(name, str) and len(name) <= MAX_NAME and bool(NAME_RE.fullmatch(name))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from fieldapp.forms.checks import read_definition
-from fieldapp.forms.engine import FormState, Problem
+from fieldapp.forms.form_state import FormState, Problem
 from fieldapp.forms.errors import VersionError
 from fieldapp.i18n import _
 

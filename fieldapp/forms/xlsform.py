@@ -820,7 +820,7 @@ class _Importer:
         return straight_quotes(text)  # an expression, checked with the others
 
     @staticmethod
-    def default(sheet: _Sheet, row: dict[str, Any], qtype: str) -> Any:
+    def default(sheet: _Sheet, row: dict[str, Any], qtype: str | None) -> Any:
         raw = sheet.raw(row, "default")
         if raw is None or _cell_text(raw) == "":
             return None

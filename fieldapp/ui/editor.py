@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 from fieldapp.core import fieldspec as fs
 from fieldapp.core import translations
 from fieldapp.core.fieldspec import Field, ValidationError, check_value, coerce, validate
-from fieldapp.core.translations import field_label
 from fieldapp.core.schema import BY_NAME, entity
 from fieldapp.core.store import new_id
 from fieldapp.i18n import _
@@ -30,7 +29,7 @@ from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import language_tag, record_title
 from fieldapp.ui.editor_commands import CreateRecord, DeleteRecord, FieldEdit
 from fieldapp.ui.elided_label import ElidedLabel
-from fieldapp.ui.field_inputs import FieldInput, make_input
+from fieldapp.ui.record_inputs import FieldInput, make_input
 from fieldapp.ui.lookup import make_lookup
 from fieldapp.ui.translations_editor import TranslationsPanel
 

@@ -214,9 +214,6 @@ class TranslationsPanel(QWidget):
                 (lang for lang in TRANSLATION_LANGUAGES if lang != written_in), TRANSLATION_LANGUAGES[0])
             self.tabs.setCurrentWidget(self.pages[target])
 
-    def state_of(self, lang: str) -> tr.LanguageState:
-        return tr.state(self.entity, self.row(), lang)
-
     # ------------------------------------------------------------------ editing
     def remove_language(self, lang: str) -> None:
         """Empty every field of the `lang` version, as one step Undo brings back."""

@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from fieldapp.i18n import _
 from fieldapp.syncing import blobs, demo_service
 from fieldapp.syncing.command import clock_sentence
-from fieldapp.ui.attachments_panel import AttachmentsPanel
 from fieldapp.ui.form_area import FormsArea
 from fieldapp.ui.login_dialog import LoginDialog
 from fieldapp.ui.main_window import MainWindow
@@ -92,7 +91,8 @@ class WindowServices(QObject):
         window.attention_requested.connect(self.show_attention)
         self.demo_ready.connect(self._demo_ready)
         self.demo_failed.connect(self._demo_failed)
-        AttachmentsPanel.fetch = self._fetch_attachment
+        for panel in (window.practice_attachments, window.meeting_attachments):
+            panel.set_fetch(self._fetch_attachment)
         if self.controller.account():
             window.set_online(None if self.controller.online is None else self.controller.online)
             self.controller.start_watching()
@@ -193,6 +193,8 @@ class WindowServices(QObject):
         self.window.statusBar().showMessage(_("The local demo sync service did not start: {reason}").format(reason=reason), 15000)
 
     def shutdown(self) -> None:
+        for panel in (self.window.practice_attachments, self.window.meeting_attachments):
+            panel.set_fetch(None)  # a panel outliving the window must not keep this sync alive
         self.controller.cancel()
         self.controller.wait(10)
         if self.service is not None:

@@ -15,8 +15,10 @@ from sync.server.blobs import BlobStore
 from sync.server.db import make_engine
 from sync.server.deps import ApiError, Services
 from sync.server.errors import error_response, install_error_handlers
-from sync.server.metrics import MeasureRequests, Metrics
-from sync.server.middleware import AccessLog, BodyLimit, CatchCrashes, CompressResponses, ServerClock
+from sync.server.metrics import Metrics
+from sync.server.middleware import (
+    BodyLimit, CatchCrashes, CompressResponses, ObserveRequests, ServerClock, access_log,
+)
 from sync.server.routes import accounts, blobs, service, sync
 from sync.server.settings import Settings
 from sync.server.storage import Storage
@@ -29,6 +31,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     engine = engine or make_engine(settings.db_url)
     storage = Storage(engine, clock_drift_ms=settings.clock_drift_ms, page_size=settings.page_size)
     metrics = Metrics()
+    assert settings.blob_dir is not None  # Settings puts it beside the database when not given
     services = Services(settings, engine, storage, Accounts(engine, settings),
                         BlobStore(engine, settings.blob_dir, blob_max=settings.blob_max, user_quota=settings.user_quota),
                         metrics)
@@ -46,8 +49,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(BodyLimit, max_body=settings.max_body, max_decompressed=settings.max_decompressed,
                        chunk_max=settings.chunk_max)
     app.add_middleware(CompressResponses)
-    app.add_middleware(AccessLog, enabled=settings.log_requests)
-    app.add_middleware(MeasureRequests, metrics=metrics)
+    observers = [access_log, metrics.observe_request] if settings.log_requests else [metrics.observe_request]
+    app.add_middleware(ObserveRequests, observers=observers)
     app.add_middleware(ServerClock)  # every reply, errors included, carries the service's clock
     app.add_middleware(CatchCrashes)  # outermost: a crash is answered and logged without values
     return app

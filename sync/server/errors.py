@@ -2,6 +2,9 @@
 4xx (or 503), never a 500 page or a stack trace (DESIGN.md, "Errors speak to people")."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -14,7 +17,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return JSONResponse({"error": code, "message": message, "field": field}, status_code=status, headers=headers)
 
 
-def field_of(loc: tuple | list) -> str | None:
+def field_of(loc: Sequence[Any]) -> str | None:
     """pydantic's error location as the field path a person reads: `ops[3].fields`."""
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     out = ""

@@ -361,8 +361,8 @@ class Storage:
         if not user.writes_entity(e):
             raise Rejected("forbidden", _("only administrators may change {what}").format(what=e.name))
         t = TABLES[e.name]
-        row = ctx.conn.execute(select(t).where(t.c.id == op.row_id).with_for_update()).mappings().first()
-        row = dict(row) if row else None
+        found = ctx.conn.execute(select(t).where(t.c.id == op.row_id).with_for_update()).mappings().first()
+        row = dict(found) if found else None
         if row is not None and not user.reads(row["scope_region"]) and op.kind != "upsert":
             # A row this user may not read is answered as a missing one: no existence oracle.
             raise Rejected("not_found", _("there is no {what} with this id").format(what=e.name))
@@ -792,7 +792,7 @@ class Storage:
             cq = select(conflicts_t).where(conflicts_t.c.pos > cursor, conflicts_t.c.pos <= new_cursor)
             if not user.all_regions:
                 cq = cq.where(conflicts_t.c.scope.in_(list(user.regions) + [GLOBAL_SCOPE]))
-            conflicts = [self._conflict_out(c) for c in conn.execute(cq.order_by(conflicts_t.c.pos)).mappings()]
+            conflicts = [self._conflict_out(dict(c)) for c in conn.execute(cq.order_by(conflicts_t.c.pos)).mappings()]
         # "head": the feed's last position, so a client can show how far an initial sync is
         return {"changes": out, "conflicts": conflicts, "cursor": str(new_cursor), "more": more, "head": str(top)}
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from fieldapp.forms.checks import read_definition
-from fieldapp.forms.engine import INVALID_KEY, FormState
+from fieldapp.forms.form_state import INVALID_KEY, FormState
 from fieldapp.forms.errors import FormStateError
 from tests.forms.helpers import clock, form, q
 

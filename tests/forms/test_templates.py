@@ -9,7 +9,7 @@ import pytest
 from fieldapp.core import carbon
 from fieldapp.forms.checks import read_definition
 from fieldapp.forms.definition import Question
-from fieldapp.forms.engine import FormState
+from fieldapp.forms.form_state import FormState
 from fieldapp.forms.xlsform import import_xlsform
 from fieldapp.paths import resources_dir
 from tests.forms.helpers import clock

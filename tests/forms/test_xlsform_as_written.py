@@ -14,7 +14,7 @@ from openpyxl.styles import PatternFill
 from pyxform.xls2xform import convert
 
 from fieldapp.forms.checks import read_definition
-from fieldapp.forms.engine import FormState
+from fieldapp.forms.form_state import FormState
 from fieldapp.forms.errors import FormImportError
 from fieldapp.forms.xlsform import import_xlsform
 

@@ -7,7 +7,7 @@ import pytest
 
 from fieldapp.forms.checks import read_definition
 from fieldapp.forms.definition import FormDefinition
-from fieldapp.forms.engine import FormState
+from fieldapp.forms.form_state import FormState
 from fieldapp.forms.errors import FormImportError
 from fieldapp.forms.xlsform import import_xlsform, language_code
 from tests.forms.helpers import clock
