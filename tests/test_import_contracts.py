@@ -55,3 +55,34 @@ def test_core_importing_ui_or_the_service_importing_the_client_breaks_a_contract
     assert "fieldapp.core is not allowed to import fieldapp.ui" in done.stdout, done.stdout
     assert "fieldapp.core.upward -> fieldapp.ui.plain" in done.stdout, done.stdout
     assert "sync.server.client -> fieldapp.syncing.engine" in done.stdout, done.stdout
+
+
+CYCLES = """
+import grimp
+graph = grimp.build_graph("fieldapp", "sync", exclude_type_checking_imports=True, cache_dir=None)
+for importer in sorted(graph.modules):
+    for imported in sorted(graph.find_modules_directly_imported_by(importer)):
+        if graph.chain_exists(importer=imported, imported=importer):
+            print(importer, "->", imported)
+"""
+
+
+def _cycles(root: Path) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", CYCLES], cwd=root, env=os.environ | {"PYTHONPATH": str(root)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_no_module_imports_one_that_imports_it_back():
+    """An import cycle, even through an import inside a function, means two modules are
+    one: the split is in the wrong place (issue 16: ui.app and window_setup,
+    forms.definition and checks, editor and translations_editor were)."""
+    assert _cycles(ROOT) == []
+
+
+def test_a_cycle_through_a_lazy_import_is_found(tmp_path):
+    root = _copy(tmp_path)
+    (root / "fieldapp" / "core" / "hlc.py").write_text(
+        (ROOT / "fieldapp" / "core" / "hlc.py").read_text() + "\n\ndef _late():\n    from fieldapp.core import store\n")
+    assert "fieldapp.core.hlc -> fieldapp.core.store" in _cycles(root)
