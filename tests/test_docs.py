@@ -4,6 +4,7 @@ architecture picture lists the tree as it is."""
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import re
 from pathlib import Path
 
@@ -48,6 +49,12 @@ def _ignored_tops() -> set[str]:
     """Folders git ignores (built or downloaded: dist/, screenshots/, bench/data/)."""
     lines = (ROOT / ".gitignore").read_text().split()
     return {line.strip("/") for line in lines if line.endswith("/") and "*" not in line}
+
+
+def _ignored(name: str) -> bool:
+    """Whether a top-level name matches a folder pattern of .gitignore (`*.egg-info/`)."""
+    lines = (ROOT / ".gitignore").read_text().split()
+    return any(fnmatch.fnmatch(name, line.strip("/")) for line in lines if line.endswith("/"))
 
 
 PATH = re.compile(r"[\w.\-]+(?:/[\w.\-*]*)+|[\w\-]+\.(?:py|sh|txt|toml|md|spec|json|yaml|cfg|sqlite)")
@@ -95,8 +102,7 @@ def test_the_architecture_picture_matches_the_tree():
     picture = _picture()
     assert "sync/server" in picture and "fieldapp/core" in picture
     assert [p for p in picture if not (ROOT / p).exists()] == []
-    tops = {p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".")} - _ignored_tops() - {
-        "build", "dist", "screenshots"}
+    tops = {p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".") and not _ignored(p.name)}
     packages = {f"{top}/{p.name}" for top in ("fieldapp", "sync") for p in (ROOT / top).iterdir()
                 if (p / "__init__.py").exists()}
     assert sorted((tops | packages) - set(picture)) == []
