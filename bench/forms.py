@@ -6,7 +6,7 @@ lists with a choice filter, relevance, constraints and calculations chained acro
 form), then measures, each run from scratch (no cache kept between runs):
 
 - `import_xlsform` (openpyxl read + checks + JSON definition);
-- `FormDefinition.from_json` + `FormState(...)` (expressions parsed, dependency graph,
+- `FormDefinition.parse` + `FormState(...)` (expressions parsed, dependency graph,
   defaults, relevance and calculations) + `page_items(0)`: what the filler needs to draw
   its first page;
 - the total of both, the figure with a target (<= 300 ms);
@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fieldapp.forms import engine, expressions  # noqa: E402
+from fieldapp.forms import expressions, form_state  # noqa: E402
 from fieldapp.forms.definition import FormDefinition  # noqa: E402
-from fieldapp.forms.engine import FormState  # noqa: E402
+from fieldapp.forms.form_state import FormState  # noqa: E402
 from fieldapp.forms.xlsform import import_xlsform  # noqa: E402
 from fieldapp.forms.xlsform_writer import write_xlsform  # noqa: E402
 
@@ -104,7 +104,7 @@ def generate(path: Path, questions: int) -> Path:
 
 def clear_caches() -> None:
     expressions.parse.cache_clear()
-    engine._COMPILED.clear()
+    form_state._COMPILED.clear()
     gc.collect()
 
 
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             result = import_xlsform(path)
             t1 = time.perf_counter()
-            defn = FormDefinition.from_json(result["definition"], check=False)
+            defn = FormDefinition.parse(result["definition"])
             state = FormState(defn)
             items = state.page_items(state.first_page())
             t2 = time.perf_counter()

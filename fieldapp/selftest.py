@@ -15,12 +15,10 @@ job without PySide6.
 from __future__ import annotations
 
 import argparse
-import functools
 import gettext
 import os
 import sys
 import tempfile
-import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -356,57 +354,19 @@ def check_sync_support() -> str:
 
 def check_window(base: Path) -> str:
     """Open the main window offscreen on a fresh database and wait until its first list
-    is filled; Qt's own translations (qtbase) must be bundled for the shipped languages."""
+    is filled; Qt's own translations (qtbase) must be bundled for the shipped languages.
+    The Qt part lives in fieldapp/ui/window_check.py: Qt stays under fieldapp/ui."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     try:
-        from PySide6.QtCore import (
-            QCollator, QCoreApplication, QEvent, QEventLoop, QLibraryInfo, QLocale, QSettings, QTimer, QTranslator,
-        )
-        from PySide6.QtWidgets import QApplication
+        from fieldapp.ui.window_check import WindowCheckFailed, open_window
     except ImportError as exc:
         if frozen():
             raise CheckFailed(_("Qt is missing from this build: {reason}").format(reason=exc)) from exc
         return _("skipped: PySide6 is not installed")
-    from fieldapp.core.store import Store
-    from fieldapp.ui.app import make_app
-    from fieldapp.ui.main_window import MainWindow
-    from fieldapp.ui.settings import Settings
-    from fieldapp.ui.theme import app_icon
-
-    app = QApplication.instance() or make_app([sys.argv[0] if sys.argv else "fieldapp"])
-    qt_translations = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    no_qt_catalog = [lang for lang in REQUIRED_LANGUAGES if not QTranslator().load(f"qtbase_{lang}", qt_translations)]
-    if no_qt_catalog:
-        raise CheckFailed(_("Qt's own translations missing for {langs} in {folder}").format(langs=", ".join(no_qt_catalog), folder=qt_translations))
-    if app_icon().isNull():
-        raise CheckFailed(_("the application icon does not load"))
-    words = sorted(["zèbre", "école", "eau"], key=functools.cmp_to_key(QCollator(QLocale("fr")).compare))
-    if words != ["eau", "école", "zèbre"]:  # code-point order puts 'zèbre' first
-        raise CheckFailed(_("lists do not sort by the language's rules (Qt's collation data is missing): {words}").format(words=words))
-    settings = Settings(QSettings(str(base / "settings.ini"), QSettings.Format.IniFormat))  # never the user's own
-    store = Store(base / "window", author="self-test")
-    window = None
     try:
-        window = MainWindow(store, settings)
-        loop = QEventLoop()
-        ready = []
-        window.ready.connect(lambda: (ready.append(True), loop.quit()))
-        QTimer.singleShot(int(WINDOW_TIMEOUT_S * 1000), loop.quit)
-        started = time.monotonic()
-        window.show()
-        if not ready:
-            loop.exec()
-        if not ready:
-            raise CheckFailed(_("the main window did not show its first list within {s:.0f} s").format(s=WINDOW_TIMEOUT_S))
-        return _("shown on platform '{platform}' in {ms:.0f} ms; Qt translations in {folder}").format(
-            platform=app.platformName(), ms=(time.monotonic() - started) * 1000, folder=qt_translations)
-    finally:
-        if window is not None:
-            window.close()
-            window.deleteLater()
-        app.processEvents()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # no event loop runs after us
-        store.close()
+        return open_window(base, required_languages=REQUIRED_LANGUAGES, timeout_s=WINDOW_TIMEOUT_S)
+    except WindowCheckFailed as exc:
+        raise CheckFailed(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- running

@@ -130,17 +130,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_
 from fieldapp.core import fieldspec as fs
 from fieldapp.core.fieldspec import json_problem, validate
 from fieldapp.core.hlc import Stamp
-from fieldapp.syncing.compact import ALL_FIELDS, compact_change, expand_change  # noqa: F401 (the wire's helpers)
 from fieldapp.core.schema import BY_NAME
+from sync.wire import (  # noqa: F401 (the vocabulary both sides share, re-exported)
+    ALL_FIELDS, DEFAULT_PAGE, DELETED_KEY, MAX_OPS, MAX_PAGE, OP_KINDS, PROTOCOL_VERSION, ROW_KEY, STATUSES,
+    compact_change, expand_change,
+)
 
-PROTOCOL_VERSION = 1
-MAX_OPS = 1000  # per request; a longer outbox goes in several requests
-DEFAULT_PAGE = 2000  # changes per reply during an initial sync
-MAX_PAGE = 5000
-OP_KINDS = ("upsert", "delete", "restore", "resolve")
-STATUSES = ("applied", "duplicate", "conflict", "rejected")
-ROW_KEY = "_row"  # base/versions key: the row as a whole
-DELETED_KEY = "_deleted"  # versions/conflict key: the deleted flag
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 OP_ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}:[A-Za-z0-9_.\-]{1,64}$"
 CURSOR_PATTERN = r"^[0-9]{1,18}(\.[0-9a-f]{1,32})?$"  # "<position>.<epoch>", or a bare position (older servers)

@@ -12,7 +12,6 @@ import atexit
 import hashlib
 import mimetypes
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
@@ -164,11 +163,3 @@ def _opened_folder(store: Store) -> Path:
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
 
-
-def export_copy(store: Store, row: dict, target: Path) -> Path:
-    """Copy an attachment out under its original file name (save as)."""
-    if not blob_path(store, row["sha256"]).exists():
-        raise FileNotFoundError(_("{name} has not been downloaded yet").format(name=row["file_name"]))
-    with open_blob(store, row["sha256"]) as src, open(target, "wb") as out:
-        shutil.copyfileobj(src, out, _CHUNK)
-    return Path(target)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from fieldapp.core import carbon
 from fieldapp.i18n import N_, _
 
-UNITS = ("percent", "g/kg")
 # carbon.py names the argument that is out of range; people read the input's name.
 _INPUT_OF_ARGUMENT = {
     "soc": N_("SOC must be between 0 and 100 % (0 and 1000 g/kg)"),

@@ -172,7 +172,7 @@ def practice_figures(conn, flt: DashboardFilter) -> tuple[dict, list[dict]]:
         cell[1] += int(farmers)
         cell[2] += float(area)
         cell[3] += float(carbon)
-    out = {"total": total, "with_impacts": stating, "impacts_share": _share(stating, total)}
+    out: dict[str, Any] = {"total": total, "with_impacts": stating, "impacts_share": _share(stating, total)}
     for name, counts in groups.items():
         out[f"by_{name}"] = dict(sorted(counts.items()))
     per_country = [{"country": c, "practices": n, "farmers": farmers, "area_ha": area, "carbon_t_c_per_year": carbon,

@@ -146,7 +146,6 @@ COUNTRIES: tuple[tuple, ...] = (
      ("rice", "coffee", "cocoa", "oil palm"), ("gliricidia", "cocoa", "coffee"),
      ("TROP_WET",), ("AN", "AC", "FR"), (-4.0, 110.0), 4.0, "IDR", "seasia", "+62", 2),
 )
-COUNTRY_CODES = tuple(c[0] for c in COUNTRIES)
 
 # Crops, trees and their French "de" form (d' before a vowel).
 CROPS: dict[str, Tri] = {
@@ -866,6 +865,7 @@ class _Generator:
     def organisations(self) -> list[dict]:
         n = max(1, self.scale // 5)
         rows = []
+        website: str | None
         for i in range(n):
             if i < len(KNOWN_ORGS):
                 name, acronym, org_type, college, code, city, membership, website = KNOWN_ORGS[i]
@@ -1194,7 +1194,7 @@ def generate(store: Any, *, scale: int, seed: int = 1, progress: Progress | None
 def _submissions(store: Any, projects: list[dict], scale: int, seed: int) -> dict[str, list[dict]]:
     """A few draft submissions of the published form templates the store already holds
     (answers left empty: their format belongs to the form definitions)."""
-    definitions = store.list("form_definition") if projects else []
+    definitions = store.records("form_definition") if projects else []
     if not definitions:
         return {}
     rng = random.Random(seed * 7919 + 1)

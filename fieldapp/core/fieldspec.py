@@ -12,7 +12,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field as dc_field, replace
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 from fieldapp.i18n import LANGUAGES, N_, _
 
@@ -455,10 +455,3 @@ def validate(
                 elif f.required:
                     errors.append(_err(f, "required", N_("{label} is required")))
     return clean, errors
-
-
-def iter_fields(entities: Iterable[Entity], kind: str) -> Iterable[tuple[Entity, Field]]:
-    for e in entities:
-        for f in e.fields:
-            if f.kind == kind:
-                yield e, f

@@ -150,7 +150,7 @@ def parse_decimal(text: str, lang: str | None = None) -> Decimal:
 def format_list(items: Iterable[str], lang: str | None = None, style: str = "standard") -> str:
     """['a', 'b', 'c'] -> 'a, b et c' (fr), 'a、b和c' (zh). `style='or'` for alternatives,
     'unit-narrow' for compact enumerations."""
-    return babel_lists.format_list(list(items), style=style, locale=locale_for(lang))
+    return babel_lists.format_list(list(items), style=style, locale=locale_for(lang))  # type: ignore[arg-type]
 
 
 def format_relative(moment: dt.datetime | str | dt.timedelta, now: dt.datetime | None = None,
@@ -223,7 +223,7 @@ def sort_key(text: str | None) -> tuple[str, str, str]:
 
 def sorted_by_text(items: Iterable[T], key: Callable[[T], str | None] | None = None) -> list[T]:
     """`items` in reading order by `key` (default: the items themselves)."""
-    get = key or (lambda item: item)  # type: ignore[assignment, return-value]
+    get = key or (lambda item: item)  # type: ignore[return-value]
     return sorted(items, key=lambda item: sort_key(get(item)))  # type: ignore[arg-type]
 
 

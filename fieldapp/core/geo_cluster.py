@@ -25,9 +25,9 @@ SINGLES = -1  # the "level" holding every point alone (grouping turned off)
 class Cluster(NamedTuple):
     x: float
     y: float
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, never called on a Cluster
     category: str | None
-    index: int  # the point's index when count == 1, else -1
+    index: int  # type: ignore[assignment]  # the point's index when count == 1, else -1 (shadows tuple.index)
 
 
 class Level:

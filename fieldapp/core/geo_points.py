@@ -14,7 +14,7 @@ from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, func, literal_column, not_, or_, select
+from sqlalchemy import ColumnClause, and_, func, literal_column, not_, or_, select
 
 from fieldapp.core import translations
 from fieldapp.core.fieldspec import translation_name
@@ -89,8 +89,8 @@ def load_layer(store, entity_name: str, filters: Mapping[str, Any] | None = None
     count = select(func.count()).select_from(t).where(_unplaced(t) if where is None else and_(where, _unplaced(t)))
     # x comes back projected, and the latitude clamped to Web Mercator's square, so that
     # Python only finishes y (geo.mercator_y's sum) in list comprehensions of C calls.
-    x = literal_column(f"({e.name}.longitude + 180.0) / 360.0")
-    clamped = literal_column(f"max({-MAX_LAT}, min({MAX_LAT}, {e.name}.latitude))")
+    x: ColumnClause[Any] = literal_column(f"({e.name}.longitude + 180.0) / 360.0")
+    clamped: ColumnClause[Any] = literal_column(f"max({-MAX_LAT}, min({MAX_LAT}, {e.name}.latitude))")
     stmt = select(literal_column(f"{e.name}.rowid"), t.c[colour], x, clamped).where(keep)
     with store.engine.connect() as conn:
         rows = _raw_rows(conn, stmt)
@@ -190,7 +190,7 @@ def records_by_rowid(store, entity_name: str, rowids: Iterable[int], lang: str |
     t = TABLES[e.name]
     wanted = list(rowids)
     out: dict[int, tuple[str, str]] = {}
-    rowid = literal_column(f"{e.name}.rowid")
+    rowid: ColumnClause[Any] = literal_column(f"{e.name}.rowid")
     reader = translations.reader_language(lang)
     names = [e.title]
     if e.translated:
@@ -216,7 +216,7 @@ def unplaced_records(store, entity_name: str, filters: Mapping[str, Any] | None 
     t = TABLES[e.name]
     where = store.where(entity_name, layer_filters(entity_name, filters or {}))
     cond = _unplaced(t) if where is None else and_(where, _unplaced(t))
-    rowid = literal_column(f"{e.name}.rowid")
+    rowid: ColumnClause[Any] = literal_column(f"{e.name}.rowid")
     with store.engine.connect() as conn:
         rowids = [r[0] for r in _raw_rows(conn, select(rowid).where(cond).limit(limit))]
     found = records_by_rowid(store, entity_name, rowids)

@@ -28,6 +28,10 @@ PLAUSIBLE_SINCE_MS = int(dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc).timesta
 # A measured offset stays trusted while the computer's clock keeps step with the
 # monotonic clock; a jump larger than this means someone set the clock since.
 JUMP_MS = 60 * 1000
+# The counter is written in five digits so that stamps sort as strings; a node that makes
+# more stamps than this within one millisecond moves its clock on by one millisecond
+# instead of writing a sixth digit ("…:100000:" would sort before "…:99999:").
+MAX_COUNTER = 99_999
 
 
 def system_wall() -> int:
@@ -119,7 +123,13 @@ class HybridClock:
                 self._millis, self._counter = wall, 0
             else:
                 self._counter += 1
+                self._carry()
             return str(Stamp(self._millis, self._counter, self.node))
+
+    def _carry(self) -> None:
+        """Keep the counter within its five digits (see MAX_COUNTER); called under the lock."""
+        if self._counter > MAX_COUNTER:
+            self._millis, self._counter = self._millis + 1, 0
 
     def observe(self, remote: str) -> None:
         """Move past a stamp received from another node."""
@@ -136,6 +146,7 @@ class HybridClock:
             else:
                 self._counter = 0
             self._millis = top
+            self._carry()
 
     def recover(self, margin_ms: int = AHEAD_MARGIN_MS) -> bool:
         """Bring the clock back to the (corrected) wall time when it ran ahead of it by

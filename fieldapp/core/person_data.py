@@ -57,12 +57,12 @@ def export_person(store: Store, contact_id: str) -> PersonExport:
         raise KeyError(_("No contact with this id on this computer."))
     org = store.get("organisation", contact["organisation_id"]) if contact["organisation_id"] else None
     participations = []
-    for p in store.list("meeting_participant", {"contact_id": contact_id}):
+    for p in store.records("meeting_participant", {"contact_id": contact_id}):
         meeting = store.get("meeting", p["meeting_id"]) or {}
         participations.append(_public("meeting_participant", p) | {
             "meeting": {"id": meeting.get("id"), "title": meeting.get("title"), "starts_on": meeting.get("starts_on"),
                         "place": meeting.get("place"), "country": meeting.get("country")}})
-    actions = [_public("action_item", a) for a in store.list("action_item", {"owner_contact_id": contact_id})]
+    actions = [_public("action_item", a) for a in store.records("action_item", {"owner_contact_id": contact_id})]
     names = [n for n in (contact["full_name"], contact["email"]) if n]
     authored = []
     with store.engine.connect() as conn:

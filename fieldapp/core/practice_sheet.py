@@ -46,7 +46,7 @@ def map_source(practice_id: str) -> str:
 
 
 def _photos(store: Any, practice_id: str) -> list[Photo]:
-    out = []
+    out: list[Photo] = []
     for row in attachments.attachments(store, "practice", practice_id):
         if row.get("kind") != "photo" and not str(row.get("mime_type") or "").startswith("image/"):
             continue

@@ -11,7 +11,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 import pycountry
 
@@ -71,11 +71,11 @@ class Catalog:
     entries: dict[str, dict[str, dict]] = field(default_factory=dict)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[dict]) -> "Catalog":
+    def from_rows(cls, rows: Iterable[Mapping[Any, Any]]) -> "Catalog":
         cat = cls()
         for r in rows:
             if not r.get("deleted"):
-                cat.entries.setdefault(r["list_name"], {})[r["code"]] = r
+                cat.entries.setdefault(r["list_name"], {})[r["code"]] = dict(r)
         for codes in cat.entries.values():
             ordered = sorted(codes.items(), key=lambda kv: (kv[1].get("position") or 0, kv[0]))
             codes.clear()

@@ -87,11 +87,12 @@ def index_row(conn: Connection, e: Entity, row: Mapping[str, Any]) -> None:
     conn.execute(text("INSERT INTO search_fts (rowid, title, body) VALUES (:d, :t, :b)"), {"d": docid, "t": title, "b": body})
 
 
-def index_many(conn: Connection, e: Entity, rows: Iterable[Mapping[str, Any]]) -> None:
+def index_many(conn: Connection, e: Entity, rows: Iterable[Mapping[Any, Any]]) -> None:
     """Bulk path for fresh rows (demo data, initial sync, rebuild): no lookups."""
     if e.name not in SEARCHED_NAMES:
         return
     raw = conn.connection.driver_connection
+    assert raw is not None  # an open connection always has its driver's
     live = [r for r in rows if not r.get("deleted")]
     if not live:
         return
@@ -241,15 +242,11 @@ def _real_titles(conn: Connection, hits: list[tuple[str, str]], lang: str | None
             cols = [e.title, e.language_field, *(f.name for f in e.fields if f.translation_of == e.title)]
             sql = f"SELECT id, {', '.join(cols)} FROM {name} WHERE id IN ({marks})"
             for row in conn.execute(text(sql), params).mappings():
-                reading = translations.title_of(e, row, lang)
+                reading = translations.title_of(e, dict(row), lang)
                 out[row["id"]] = (str(reading.text or ""), reading.language if reading.fallback else None)
             continue
         cols = [f.name for f in e.search_fields("title")]
         sql = f"SELECT id, {', '.join(cols)} FROM {name} WHERE id IN ({marks})"
-        for row in conn.execute(text(sql), params):
-            out[row[0]] = (" ".join(str(v) for v in row[1:] if v), None)
+        for values in conn.execute(text(sql), params):
+            out[values[0]] = (" ".join(str(v) for v in values[1:] if v), None)
     return out
-
-
-def entity_of(hit: Hit) -> Entity:
-    return BY_NAME[hit.entity]

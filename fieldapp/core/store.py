@@ -29,6 +29,7 @@ from fieldapp.core.reference import Catalog, shipped_rows
 from fieldapp.core.schema import BY_NAME, ENTITIES, REFERENCE, entity
 from fieldapp.core.tables import TABLES
 from fieldapp.i18n import _
+from sync.wire import DELETED_KEY, ROW_KEY
 
 DB_NAME = "fieldapp.sqlite"
 NOTIFY_EACH = 50
@@ -179,7 +180,7 @@ class Store:
 
     def _where(self, e: Entity, filters: Mapping[str, Any] | None, text_query: str | None, include_deleted: bool):
         t = TABLES[e.name]
-        clauses = [] if include_deleted else [not_(t.c.deleted)]
+        clauses: list[Any] = [] if include_deleted else [not_(t.c.deleted)]
         for key, value in (filters or {}).items():
             name, _sep, op = key.partition("__")
             if not e.has(name) and name not in ("id", "updated_at", "created_at"):
@@ -277,14 +278,15 @@ class Store:
                     found[r["id"]] = dict(r)
         return [found[i] for i in wanted if i in found]
 
-    def list(self, entity_name: str, filters: Mapping[str, Any] | None = None, **kw: Any) -> list[dict]:
+    def records(self, entity_name: str, filters: Mapping[str, Any] | None = None, **kw: Any) -> list[dict]:
+        """The rows `ids` finds with these filters and options, in its order."""
         return self.rows(entity_name, self.ids(entity_name, filters, **kw))
 
     def children(self, entity_name: str, parent_id: str, *, include_deleted: bool = False) -> list[dict]:
         """Rows of `entity_name` owned by `parent_id` (a meeting's participants, ...)."""
         e = entity(entity_name)
         assert e.parent, f"{e.name} has no parent"
-        return self.list(e.name, {e.parent: parent_id}, include_deleted=include_deleted)
+        return self.records(e.name, {e.parent: parent_id}, include_deleted=include_deleted)
 
     def search(self, query: str, *, entities: Iterable[str] | None = None, limit: int = 20, offset: int = 0,
                lang: str | None = None) -> list[search.Hit]:
@@ -361,23 +363,23 @@ class Store:
             e = entity(conflict["entity"])
             t = TABLES[e.name]
             now, stamp = self.time.iso(), self.clock.now()
-            if conflict["field"] == "_deleted":
+            if conflict["field"] == DELETED_KEY:
                 if deleted is None:
                     raise ValueError("a delete conflict is settled with deleted=True or deleted=False")
-                fields: dict[str, Any] = {"_deleted": bool(deleted)}
+                fields: dict[str, Any] = {DELETED_KEY: bool(deleted)}
                 conn.execute(update(t).where(t.c.id == conflict["row_id"]).values(deleted=bool(deleted), updated_at=now))
             else:
                 clean = self._validate(e, {conflict["field"]: value}, partial=True)
                 fields = dict(clean)
                 row = conn.execute(select(t).where(t.c.id == conflict["row_id"])).mappings().first()
-                clocks = dict((row or {}).get("field_clocks") or {}) | {conflict["field"]: stamp}
+                clocks = dict((row["field_clocks"] if row else None) or {}) | {conflict["field"]: stamp}
                 conn.execute(update(t).where(t.c.id == conflict["row_id"]).values(**clean, updated_at=now, field_clocks=clocks))
             row = conn.execute(select(t).where(t.c.id == conflict["row_id"])).mappings().first()
             if row is not None:
                 search.index_row(conn, e, dict(row))
             # The version the person decided on: the server refuses a resolution made on
             # a value that has changed since (it would overwrite a newer value unseen).
-            versions = dict((row or {}).get("field_versions") or {})
+            versions = dict((row["field_versions"] if row else None) or {})
             base = {conflict["field"]: int(versions.get(conflict["field"], 0))}
             conn.execute(insert(TABLES["outbox"]).values(
                 op_id=self._next_op_id(conn), entity=e.name, row_id=conflict["row_id"], kind="resolve", fields=fields,
@@ -523,7 +525,7 @@ class Store:
         stamp, now = self.clock.now(), self.time.iso()
         conn.execute(update(t).where(t.c.id == row_id).values(deleted=deleted, updated_at=now, author=self.author))
         versions = row["field_versions"] or {}
-        self._queue(conn, e, row_id, "delete" if deleted else "restore", {}, {"_row": versions.get("_row", 0)}, stamp, now)
+        self._queue(conn, e, row_id, "delete" if deleted else "restore", {}, {ROW_KEY: versions.get(ROW_KEY, 0)}, stamp, now)
         search.index_row(conn, e, dict(row) | {"deleted": deleted})
         touched.append((e.name, row_id))
         for child in ENTITIES:
@@ -582,7 +584,7 @@ class Store:
             start = conn.execute(text("SELECT coalesce(max(seq), 0) + 1 FROM outbox")).scalar()
             self.set_meta("op_counter", str(start), conn)
             value = start
-        return f"{self.device_id}:{int(value)}"
+        return f"{self.device_id}:{int(value or 0)}"
 
     def _notify(self, entity_name: str, row_id: str) -> None:
         self.notify_many([(entity_name, row_id)])

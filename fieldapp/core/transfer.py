@@ -38,7 +38,6 @@ from fieldapp.core.transfer_xlsx import read_xlsx, write_xlsx
 from fieldapp.i18n import _, language
 
 FORMATS = ("csv", "json", "xlsx", "geojson")
-TEXT_FORMATS = ("csv", "json", "geojson")
 SUFFIXES = {"csv": ".csv", "json": ".json", "xlsx": ".xlsx", "geojson": ".geojson"}
 _CHUNK = 1000
 
@@ -80,8 +79,8 @@ def export_xlsx(store: Any, selection: Mapping[str, Sequence[str] | None] | Sequ
     return write_xlsx({name: iter_rows(store, name, ids) for name, ids in chosen.items()}, out)
 
 
-def export(store: Any, entity_name: str, fmt: str, out: IO[Any], ids: Sequence[str] | None = None) -> int:
-    """Write one entity in `fmt` to `out` (a text stream; a binary one for xlsx)."""
+def export(store: Any, entity_name: str, fmt: str, out: Any, ids: Sequence[str] | None = None) -> int:
+    """Write one entity in `fmt` to `out` (a text stream; for xlsx a binary one or a path)."""
     if fmt == "csv":
         return export_csv(store, entity_name, out, ids)
     if fmt == "json":

@@ -132,7 +132,7 @@ def check(store: Any, e: Entity, header: Sequence[str], records: Sequence[tuple[
             elif f.kind == MULTI:
                 value = mapper.codes(f, value)
             values[target] = value
-        rid = raw_ids.get(line)
+        rid = raw_ids.get(line, "")
         is_update = rid in existing
         if not is_update:
             values = {k: v for k, v in values.items() if not _blank(v)}  # empty cells take the default

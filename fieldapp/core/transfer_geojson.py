@@ -16,8 +16,6 @@ from fieldapp.core.fieldspec import Entity
 from fieldapp.core.transfer_problems import ImportFileError, ImportProblem
 from fieldapp.i18n import _
 
-MEDIA_TYPE = "application/geo+json"
-
 
 def has_places(e: Entity) -> bool:
     """GeoJSON is offered for entities with a latitude and a longitude."""

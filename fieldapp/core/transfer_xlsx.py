@@ -90,7 +90,7 @@ def _title(name: str, used: set[str]) -> str:
     return title
 
 
-def _append(ws: Any, values: Sequence[Any], header: Sequence[str] = (), spill: list | None = None) -> None:
+def _append(ws: Any, values: Sequence[Any], header: Sequence[str] = (), spill: list[list[Any]] | None = None) -> None:
     row = list(values)
     rest: list[tuple[str, str]] = []
     for i, v in enumerate(row):
@@ -98,12 +98,13 @@ def _append(ws: Any, values: Sequence[Any], header: Sequence[str] = (), spill: l
             row[i] = v[:CELL_LIMIT]
             rest.append((header[i], v[CELL_LIMIT:]))
     ws.append(row)
+    assert spill is not None or not rest  # cells are cut only where they can spill
     for c in ws[ws.max_row]:
         if isinstance(c.value, str) and c.value.startswith("="):
             c.data_type = "s"  # text, not a formula
     for column, text in rest:
         for part, start in enumerate(range(0, len(text), CELL_LIMIT), start=1):
-            spill.append([ws.title, ws.max_row, column, part, text[start:start + CELL_LIMIT]])
+            spill.append([ws.title, ws.max_row, column, part, text[start:start + CELL_LIMIT]])  # type: ignore[union-attr]
 
 
 def write_xlsx(tables: Mapping[str, Iterable[dict]], out: IO[bytes] | Path | str) -> dict[str, int]:
@@ -161,8 +162,8 @@ def write_xlsx(tables: Mapping[str, Iterable[dict]], out: IO[bytes] | Path | str
     if spill:
         cs = wb.create_sheet(CONTINUED)
         cs.append(list(CONTINUED_COLUMNS))
-        for values in spill:
-            _append(cs, values)
+        for cells in spill:
+            _append(cs, cells)
     if not wb.sheetnames:
         wb.create_sheet("empty")
     wb.save(out)

@@ -17,7 +17,7 @@ from fieldapp.forms.definition import (
     Group, Question, Repeat, valid_name,
 )
 from fieldapp.forms.dependencies import build
-from fieldapp.forms.errors import ExpressionError
+from fieldapp.forms.errors import DefinitionError, ExpressionError
 from fieldapp.forms.media import MEDIA_SUFFIXES
 from fieldapp.i18n import _
 
@@ -74,6 +74,17 @@ def literal_default(q: Question, value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def read_definition(data: Any) -> FormDefinition:
+    """A definition read from JSON (text or parsed) and checked for shape and meaning,
+    refusing it with every problem listed (DefinitionError). A definition arriving by
+    sync is data from elsewhere and gets the same checks; warnings never block."""
+    defn = FormDefinition.parse(data)
+    issues = [i for i in check_definition(defn) if not i.warning]
+    if issues:
+        raise DefinitionError([str(i) for i in issues])
+    return defn
 
 
 def check_definition(defn: FormDefinition) -> list[Issue]:

@@ -45,14 +45,14 @@ A choice is {"name": "<code>", "label": {lang: text}, "columns": {"country": "FR
 
 Names are unique across the whole form (as `${name}` needs), so the answers are a flat
 dict keyed by name, with a repeat's answers nested as a list of such dicts
-(`fieldapp.forms.engine`).
+(`fieldapp.forms.form_state`).
 """
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Union
+from typing import Any, Iterator, TypeGuard, Union
 
 from fieldapp.forms.errors import DefinitionError
 from fieldapp.i18n import _
@@ -102,7 +102,7 @@ MAX_NAME = 64
 RESERVED_NAMES = {"__invalid__"}  # the engine's own key among the answers
 
 
-def valid_name(name: Any) -> bool:
+def valid_name(name: Any) -> TypeGuard[str]:
     """XML-style names as XLSForm allows (ODK forms carry '__version__'), minus the
     engine's own keys."""
     return (isinstance(name, str) and len(name) <= MAX_NAME and bool(NAME_RE.fullmatch(name))
@@ -233,12 +233,11 @@ class FormDefinition:
         return json.dumps(self.to_json(), ensure_ascii=False, sort_keys=False)
 
     @classmethod
-    def from_json(cls, data: Any, *, check: bool = True) -> "FormDefinition":
-        """Read a definition, refusing any malformed part (DefinitionError lists them all).
-
-        With `check`, the meaning is checked too (`fieldapp.forms.checks`): names unique,
-        expressions parse, references exist, choice lists exist, no cycle among calculations.
-        A definition arriving by sync is data from elsewhere and gets the same checks.
+    def parse(cls, data: Any) -> "FormDefinition":
+        """Read a definition's shape, refusing any malformed part (DefinitionError lists
+        them all). The meaning (names unique, expressions parse, references and choice
+        lists exist, no cycle among calculations) is `fieldapp.forms.checks.read_definition`'s
+        to check: parsing stays below checking, so neither module imports the other's caller.
         """
         if isinstance(data, str):
             try:
@@ -249,11 +248,6 @@ class FormDefinition:
         defn = reader.form(data)
         if reader.problems:
             raise DefinitionError(reader.problems)
-        if check:
-            from fieldapp.forms.checks import check_definition
-            issues = [i for i in check_definition(defn) if not i.warning]  # warnings never block
-            if issues:
-                raise DefinitionError([str(i) for i in issues])
         return defn
 
 

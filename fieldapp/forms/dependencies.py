@@ -135,7 +135,7 @@ def _cycles(names: list[str], feeds: dict[str, set[str]]) -> list[list[str]]:
     for root in names:
         if root in index_of:
             continue
-        work = [(root, iter(sorted(feeds.get(root, ()), key=doc.get)))]
+        work = [(root, iter(sorted(feeds.get(root, ()), key=doc.__getitem__)))]
         index_of[root] = low[root] = counter
         counter += 1
         stack.append(root)
@@ -149,7 +149,7 @@ def _cycles(names: list[str], feeds: dict[str, set[str]]) -> list[list[str]]:
                     counter += 1
                     stack.append(nxt)
                     on_stack.add(nxt)
-                    work.append((nxt, iter(sorted(feeds.get(nxt, ()), key=doc.get))))
+                    work.append((nxt, iter(sorted(feeds.get(nxt, ()), key=doc.__getitem__))))
                     advanced = True
                     break
                 if nxt in on_stack:
@@ -168,6 +168,6 @@ def _cycles(names: list[str], feeds: dict[str, set[str]]) -> list[list[str]]:
                     if m == node:
                         break
                 if len(members) > 1 or node in feeds.get(node, ()):
-                    found.append(sorted(members, key=doc.get))
+                    found.append(sorted(members, key=doc.__getitem__))
     found.sort(key=lambda c: doc[c[0]])
     return found

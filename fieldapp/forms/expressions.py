@@ -460,8 +460,8 @@ def _check_regex(pattern: str, pos: int) -> re.Pattern[str]:
         raise ExpressionError(_("the regex() pattern is longer than {n} characters").format(n=MAX_REGEX_LENGTH), pos)
     try:
         compiled = re.compile(pattern)
-        import re._parser as sre_parse  # the stdlib's own pattern parser, no code runs
-        from re._constants import (
+        import re._parser as sre_parse  # type: ignore[import-not-found]  # the stdlib's own pattern parser, no code runs
+        from re._constants import (  # type: ignore[import-not-found]
             BRANCH, GROUPREF, GROUPREF_EXISTS, MAX_REPEAT, MAXREPEAT, MIN_REPEAT, POSSESSIVE_REPEAT, SUBPATTERN,
         )
         tree = sre_parse.parse(pattern)
@@ -707,9 +707,6 @@ class Expression:
     def evaluate(self, ctx: Context, max_steps: int = MAX_STEPS) -> Value:
         return _Evaluator(ctx, max_steps).visit(self.tree)
 
-    def truth(self, ctx: Context) -> bool:
-        return to_bool(self.evaluate(ctx))
-
 
 @lru_cache(maxsize=4096)
 def parse(text: str, *, choice_filter: bool = False) -> Expression:
@@ -726,11 +723,6 @@ def parse(text: str, *, choice_filter: bool = False) -> Expression:
     parser = _Parser(text, tokens, choice_filter)
     tree = parser.parse()
     return Expression(text, tree, parser)
-
-
-def references(text: str) -> frozenset[str]:
-    """The ${names} an expression reads (used for labels with ${name} too)."""
-    return parse(text).refs
 
 
 _LABEL_REF_RE = re.compile(r"\$\{([^}]*)\}")

@@ -18,7 +18,7 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from fieldapp.forms.definition import Choice
 from fieldapp.i18n import _
@@ -118,6 +118,7 @@ def _geojson_rows(text: str) -> list[dict[str, str]]:
 def _odk_geometry(geometry: dict) -> str:
     """GeoJSON coordinates (lon, lat) as ODK's geo text ("lat lon 0 0;...")."""
     kind, coords = geometry.get("type"), geometry.get("coordinates")
+    points: Any
     if kind == "Point":
         points = [coords]
     elif kind == "LineString":

@@ -15,8 +15,8 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from fieldapp.forms.definition import FormDefinition
-from fieldapp.forms.engine import FormState, Problem
+from fieldapp.forms.checks import read_definition
+from fieldapp.forms.form_state import FormState, Problem
 from fieldapp.forms.errors import VersionError
 from fieldapp.i18n import _
 
@@ -64,7 +64,7 @@ def definition_row(imported: Mapping[str, Any], existing: Iterable[Mapping[str, 
     version = choose_version(imported["form_id"], imported.get("version"), existing)
     definition = dict(imported["definition"])
     definition["version"] = version
-    FormDefinition.from_json(definition)  # refuse anything malformed before it is stored
+    read_definition(definition)  # refuse anything malformed before it is stored
     return {
         "id": definition_id(imported["form_id"], version),
         "form_id": imported["form_id"],

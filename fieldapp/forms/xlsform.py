@@ -820,7 +820,7 @@ class _Importer:
         return straight_quotes(text)  # an expression, checked with the others
 
     @staticmethod
-    def default(sheet: _Sheet, row: dict[str, Any], qtype: str) -> Any:
+    def default(sheet: _Sheet, row: dict[str, Any], qtype: str | None) -> Any:
         raw = sheet.raw(row, "default")
         if raw is None or _cell_text(raw) == "":
             return None
@@ -902,7 +902,7 @@ def check_command(path: Path, out: TextIO) -> int:
         for message in e.problems:
             out.write(f"  - {message}\n")
         return 1
-    defn = FormDefinition.from_json(result["definition"], check=False)
+    defn = FormDefinition.parse(result["definition"])
     version = result["version"] if result["version"] is not None else _("not set")
     out.write(_("Form '{form_id}', version {version}: {title}").format(
         form_id=result["form_id"], version=version, title=result["title"]) + "\n")

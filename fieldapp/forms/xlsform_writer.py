@@ -10,7 +10,7 @@ union of the keys, in the order first met, so the workbook looks hand-made.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 Row = Mapping[str, Any]
 
@@ -23,15 +23,15 @@ def _headers(rows: Iterable[Row]) -> list[str]:
     return list(seen)
 
 
-def write_xlsform(path: Path | str, survey: list[Row], choices: list[Row] | None = None,
-                  settings: list[Row] | Row | None = None) -> Path:
+def write_xlsform(path: Path | str, survey: Sequence[Row], choices: Sequence[Row] | None = None,
+                  settings: Sequence[Row] | Row | None = None) -> Path:
     """Write the survey, choices (if given) and settings (if given) sheets to `path`."""
     import openpyxl
     from openpyxl.styles import Font
 
     path = Path(path)
     wb = openpyxl.Workbook()
-    sheets: list[tuple[str, list[Row]]] = [("survey", survey)]
+    sheets: list[tuple[str, Sequence[Row]]] = [("survey", survey)]
     if choices is not None:
         sheets.append(("choices", choices))
     if settings is not None:
@@ -78,7 +78,7 @@ def definition_rows(definition: Any) -> tuple[list[dict], list[dict], dict]:
     what pyxform converts to an XForm for ODK Collect and KoboToolbox."""
     from fieldapp.forms.definition import FormDefinition, Group, Repeat
 
-    defn = definition if isinstance(definition, FormDefinition) else FormDefinition.from_json(definition, check=False)
+    defn = definition if isinstance(definition, FormDefinition) else FormDefinition.parse(definition)
     headers = {lang: language_header(lang) for lang in defn.languages}
     survey: list[dict] = []
 

@@ -47,17 +47,6 @@ def load_token(data_dir: Path) -> tuple[str, str, str] | None:
     return (info["server"], info["user"], token) if token else None
 
 
-def forget_token(data_dir: Path) -> None:
-    info = load_token(data_dir)
-    kr = _keyring()
-    if info and kr is not None:
-        try:
-            kr.delete_password(SERVICE, f"{info[1]}@{info[0]}")
-        except Exception:  # noqa: BLE001
-            pass
-    _file(data_dir).unlink(missing_ok=True)
-
-
 def _write_file(data_dir: Path, info: dict) -> None:
     path = _file(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)

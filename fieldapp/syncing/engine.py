@@ -32,9 +32,8 @@ from fieldapp.syncing import blobs, erasures, restart, resync, scope
 from fieldapp.syncing.apply import CURSOR_KEY, PageSummary, apply_reply, take_batch
 from fieldapp.syncing.refusals import SELF_HEALING
 from fieldapp.syncing.transport import AuthRequired, NotTheService, ServerRefused, Transport, TransportError
+from sync.wire import DEFAULT_PAGE, MAX_OPS  # the limits the service holds, from the one wire module
 
-MAX_OPS = 1000  # sync.protocol.MAX_OPS; kept here so the client never imports the server
-DEFAULT_PAGE = 2000  # sync.protocol.DEFAULT_PAGE: what a page holds when no limit is asked
 LAST_RESULT_KEY = "sync_last_result"
 LAST_SYNC_KEY = "last_sync_at"  # when a sync last succeeded: the window and the CLI read this one
 RESTAMP_ROUNDS = 3  # a clock refused again after this many repairs waits for the next sync

@@ -27,12 +27,12 @@ import requests
 import urllib3.exceptions
 
 from fieldapp.i18n import _
+from sync.wire import SERVER_TIME_HEADER
 
 MAX_REPLY_BYTES = 256 * 1024 * 1024  # decompressed; a bigger reply is refused (zip bomb)
 CHUNK = 64 * 1024
 
 
-SERVER_TIME_HEADER = "x-server-time"  # sync.server.middleware.ServerClock
 
 
 class TransportError(Exception):

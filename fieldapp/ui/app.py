@@ -5,12 +5,10 @@ empty database, is generated on the store's writer thread while the window is up
 """
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -25,7 +23,7 @@ from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.quit_signals import QuitOnSignals
 from fieldapp.ui.settings import Settings
 from fieldapp.ui.theme import app_icon, apply_theme
-from fieldapp.ui.window_setup import WindowServices, wants_demo_service
+from fieldapp.ui.window_setup import WindowServices, generate_demo, wants_demo_service
 
 READY_ENV = "FIELDAPP_REPORT_READY"  # benchmark hook: print "ready <epoch>" and quit
 
@@ -38,42 +36,6 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setWindowIcon(app_icon())
     apply_theme(app)
     return app  # type: ignore[return-value]
-
-
-def generate_demo(window: MainWindow, scale: int, *, submissions: bool = True,
-                  then: Callable[[], None] | None = None) -> None:
-    """Fill the database with demo data if it holds no practice, on the writer thread
-    (the window is already up and stays responsive), then refresh the lists and call
-    `then` (whether data was made or not)."""
-    try:
-        demo = importlib.import_module("fieldapp.core.demo")
-    except ImportError:
-        window.statusBar().showMessage(_("Demo data is not available in this build (fieldapp.core.demo is missing)."), 15000)
-        return
-    store = window.store
-
-    def fill_if_empty() -> bool:
-        if store.count("practice"):
-            return False
-        demo.generate(store, scale=scale, seed=1, submissions=submissions)
-        return True
-
-    def done(generated: bool) -> None:
-        if generated:
-            window.statusBar().showMessage(_("Demo data ready."), 8000)
-            window.refresh_all()
-        else:
-            window.statusBar().clearMessage()
-        if then is not None:
-            then()
-
-    def failed(exc: BaseException) -> None:
-        window.statusBar().showMessage(_("Could not generate demo data: {reason}").format(reason=exc), 15000)
-        if then is not None:
-            then()
-
-    window.statusBar().showMessage(_("Preparing demo data…"))
-    window.bridge.write(fill_if_empty, on_done=done, on_error=failed)
 
 
 def run(data_dir: Path, *, demo_scale: int | None = None, argv: list[str] | None = None) -> int:

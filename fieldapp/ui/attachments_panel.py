@@ -46,14 +46,18 @@ def _thumbnail(path: Path | None) -> QImage | None:
     return None if image.isNull() else image
 
 
+Fetch = Callable[[dict], Path]  # an attachment row -> its local path (downloads; runs off the UI thread)
+
+
 class AttachmentsPanel(QWidget):
     changed = Signal()  # the list on screen was refreshed
-    # Set by the window once sync is set up: fetch(row) -> local path, run off the UI
-    # thread, so an attachment synced from someone else downloads when it is opened.
-    fetch: Callable[[dict], Path] | None = None
 
-    def __init__(self, bridge, owner: str, parent: QWidget | None = None):
+    def __init__(self, bridge, owner: str, parent: QWidget | None = None, *, fetch: Fetch | None = None):
+        """`fetch` downloads an attachment synced from someone else when it is opened;
+        the window's sync services hand it over once set up (`set_fetch`) and take it
+        back when they shut down, so no panel holds on to a closed window's sync."""
         super().__init__(parent)
+        self.fetch = fetch
         self.bridge = bridge
         self.store = bridge.store
         self.owner = owner
@@ -94,6 +98,9 @@ class AttachmentsPanel(QWidget):
         remove_key.activated.connect(self.remove_selected)
         bridge.changed.connect(self._on_changed)
         self.set_owner(None)
+
+    def set_fetch(self, fetch: Fetch | None) -> None:
+        self.fetch = fetch
 
     def set_owner(self, owner_id: str | None) -> None:
         self.owner_id = owner_id
@@ -170,7 +177,7 @@ class AttachmentsPanel(QWidget):
         path = attachments.local_path(self.store, row)
         if path is not None:
             return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-        fetch = type(self).fetch
+        fetch = self.fetch
         if fetch is None:
             self._say(_("{name} is not on this computer yet; log in to the sync server to fetch it.").format(name=row["file_name"]))
             return False

@@ -20,6 +20,7 @@ from fieldapp.i18n import _, ngettext
 from fieldapp.syncing.refusals import Refusal
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import number_text, record_title
+from fieldapp.ui.inbox_page import InboxPage
 
 
 def _record_of(store, op: dict) -> tuple[str, str, str]:
@@ -76,34 +77,23 @@ class AttentionCard(QFrame):
         layout.addLayout(buttons)
 
 
-class NeedsAttention(QWidget):
+class NeedsAttention(InboxPage):
     open_record = Signal(str, str)  # entity, row id
     count_changed = Signal(int, int)  # needing a person, waiting by themselves
     retried = Signal()  # a change goes again: the window syncs soon
 
     def __init__(self, bridge: StoreBridge, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.bridge = bridge
-        self.store = bridge.store
+        scroll = QScrollArea()
+        super().__init__(bridge, scroll, parent, margin=8)
+        self.scroll = scroll
         self.cards: list[AttentionCard] = []
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        self.heading = QLabel()
-        self.heading.setWordWrap(True)
-        layout.addWidget(self.heading)
-        self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(0, 0, 0, 0)
         self.scroll.setWidget(self.body)
-        layout.addWidget(self.scroll, 1)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        layout.addWidget(self.message)
-        bridge.changed.connect(lambda *_a: self.reload())
-        self.reload()
+        self.start()
 
     def reload(self) -> None:
         store = self.store
@@ -155,12 +145,8 @@ class NeedsAttention(QWidget):
         self.count_changed.emit(len(attention), len(waiting))
 
     def retry(self, op_id: str) -> None:
-        def done(_r: object) -> None:
-            self.message.setText(_("Sent again at the next sync."))
-            self.reload()
-            self.retried.emit()
-        self.bridge.write(outbox.retry, self.store, op_id, on_done=done,
-                          on_error=lambda exc: self.message.setText(_("Not done: {reason}").format(reason=exc)))
+        self.act(outbox.retry, self.store, op_id, done=_("Sent again at the next sync."),
+                 failed=_("Not done: {reason}"), then=self.retried.emit)
 
     def discard(self, op_id: str, ask: bool = False) -> None:
         if ask:
@@ -170,9 +156,4 @@ class NeedsAttention(QWidget):
                   "removed with it; otherwise this computer keeps what you typed until the record changes again."))
             if answer != QMessageBox.StandardButton.Yes:
                 return
-
-        def done(_r: object) -> None:
-            self.message.setText(_("Discarded."))
-            self.reload()
-        self.bridge.write(outbox.discard, self.store, op_id, on_done=done,
-                          on_error=lambda exc: self.message.setText(_("Not done: {reason}").format(reason=exc)))
+        self.act(outbox.discard, self.store, op_id, done=_("Discarded."), failed=_("Not done: {reason}"))

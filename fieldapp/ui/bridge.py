@@ -47,10 +47,6 @@ class StoreBridge(QObject):
         except RuntimeError:  # the window is gone while the writer finished late
             pass
 
-    @property
-    def pending_writes(self) -> int:
-        return self._pending_writes
-
     def idle(self) -> bool:
         """True when no write and no read started here is still running."""
         return not self._callbacks

@@ -21,11 +21,10 @@ from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.child_panel import ChildPanel
 from fieldapp.ui.display import choice_label, date_text
 from fieldapp.ui.editor import ERROR_STYLE
-from fieldapp.ui.field_inputs import FieldInput, make_input
+from fieldapp.ui.record_inputs import FieldInput, make_input
 from fieldapp.ui.lookup import make_lookup
 from fieldapp.ui.pickers import CodeCombo, OptionalDateEdit
 
-PARTICIPANT = entity("meeting_participant")
 
 
 class ClickThrough(QObject):

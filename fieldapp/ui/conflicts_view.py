@@ -21,8 +21,8 @@ from fieldapp.core.translations import field_label
 from fieldapp.i18n import _, language, ngettext
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import record_title, value_text
-
-DELETED = "_deleted"
+from fieldapp.ui.inbox_page import InboxPage
+from sync.wire import DELETED_KEY
 
 
 def when_text(hlc: str | None) -> str:
@@ -55,20 +55,15 @@ def device_of(hlc: str | None) -> str | None:
     return parts[2] if len(parts) == 3 and parts[2] else None
 
 
-class ConflictsInbox(QWidget):
+class ConflictsInbox(InboxPage):
     resolved = Signal()  # a conflict was settled: the window syncs soon
 
     def __init__(self, bridge: StoreBridge, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.bridge = bridge
-        self.store = bridge.store
+        split = QSplitter(Qt.Orientation.Horizontal)
+        super().__init__(bridge, split, parent)
+        self.split = split
         self.conflicts: list[dict] = []
         self._settled_here = False
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.heading = QLabel()
-        layout.addWidget(self.heading)
-        split = self.split = QSplitter(Qt.Orientation.Horizontal)
         self.list = QListWidget()
         self.list.setAccessibleName(_("Open conflicts"))
         self.list.currentRowChanged.connect(self._show)
@@ -77,16 +72,7 @@ class ConflictsInbox(QWidget):
         self.detail_layout = QVBoxLayout(self.detail)
         split.addWidget(self.detail)
         split.setStretchFactor(1, 2)
-        layout.addWidget(split, 1)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        layout.addWidget(self.message)
-        layout.addStretch(0)
-        bridge.changed.connect(self._on_changed)
-        self.reload()
-
-    def _on_changed(self, entity_name: str, _row_id: str) -> None:
-        self.reload()
+        self.start()
 
     def reload(self) -> None:
         store = self.store
@@ -94,14 +80,14 @@ class ConflictsInbox(QWidget):
 
     def _fill(self, items: list[tuple[dict, dict | None]]) -> None:
         current = self.conflicts[self.list.currentRow()]["id"] if 0 <= self.list.currentRow() < len(self.conflicts) else None
-        self.conflicts = [c | {"_row": row} for c, row in items]
+        self.conflicts = [c | {"record": row} for c, row in items]
         self.list.blockSignals(True)
         self.list.clear()
         for c in self.conflicts:
             e = BY_NAME.get(c["entity"])
             label = _(e.label) if e else c["entity"]
-            fld = _("Deleted or kept") if c["field"] == DELETED else field_label(e.field(c["field"])) if e and e.has(c["field"]) else c["field"]
-            item = QListWidgetItem(f"{label} “{record_title(e, c['_row']) if e else c['row_id']}” · {fld}")
+            fld = _("Deleted or kept") if c["field"] == DELETED_KEY else field_label(e.field(c["field"])) if e and e.has(c["field"]) else c["field"]
+            item = QListWidgetItem(f"{label} “{record_title(e, c['record']) if e else c['row_id']}” · {fld}")
             self.list.addItem(item)
         self.list.blockSignals(False)
         n = len(self.conflicts)
@@ -133,7 +119,7 @@ class ConflictsInbox(QWidget):
         e = BY_NAME.get(c["entity"])
         if e is None:
             return
-        if c["field"] == DELETED:
+        if c["field"] == DELETED_KEY:
             self._show_delete(c)
             return
         f = e.field(c["field"])
@@ -197,13 +183,10 @@ class ConflictsInbox(QWidget):
         self.resolve(conflict_id, value)
 
     def resolve(self, conflict_id: str, value: Any, *, deleted: bool | None = None) -> None:
-        def failed(exc: BaseException) -> None:
-            self.message.setText(_("Not settled: {reason}").format(reason=exc))
-
-        def done(_result: object) -> None:
-            self._settled_here = True
-            self.message.setText(_("Settled. Your choice will reach everyone at the next sync."))
-            self.reload()
+        def settled() -> None:
+            self._settled_here = True  # read by the refill the reload has queued
             self.resolved.emit()
 
-        self.bridge.write(self.store.resolve_conflict, conflict_id, value, deleted=deleted, on_done=done, on_error=failed)
+        self.act(self.store.resolve_conflict, conflict_id, value, deleted=deleted,
+                 done=_("Settled. Your choice will reach everyone at the next sync."),
+                 failed=_("Not settled: {reason}"), then=settled)

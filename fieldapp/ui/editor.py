@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QFormLayout, QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget,
 )
@@ -21,16 +21,17 @@ from PySide6.QtWidgets import (
 from fieldapp.core import fieldspec as fs
 from fieldapp.core import translations
 from fieldapp.core.fieldspec import Field, ValidationError, check_value, coerce, validate
-from fieldapp.core.translations import field_label
 from fieldapp.core.schema import BY_NAME, entity
 from fieldapp.core.store import new_id
 from fieldapp.i18n import _
 from fieldapp.ui import dialogs
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import language_tag, record_title
+from fieldapp.ui.editor_commands import CreateRecord, DeleteRecord, FieldEdit
 from fieldapp.ui.elided_label import ElidedLabel
-from fieldapp.ui.field_inputs import FieldInput, make_input
+from fieldapp.ui.record_inputs import FieldInput, make_input
 from fieldapp.ui.lookup import make_lookup
+from fieldapp.ui.translations_editor import TranslationsPanel
 
 ERROR_STYLE = "color: #c62828;"
 DRAFT_KEY = "ui.draft.{entity}"
@@ -38,50 +39,6 @@ DRAFT_KEY = "ui.draft.{entity}"
 
 def _empty(value: Any) -> bool:
     return value is None or value == [] or value == ""
-
-
-class FieldEdit(QUndoCommand):
-    def __init__(self, editor: "RecordEditor", row_id: str, name: str, old: Any, new: Any, titles: tuple[str, str]):
-        super().__init__(_("Change {label}").format(label=field_label(editor.entity.field(name))))
-        self.editor, self.row_id, self.name, self.old, self.new = editor, row_id, name, old, new
-        self.old_title, self.new_title = titles
-        self._first = True
-
-    def redo(self) -> None:
-        self.editor._write_field(self.row_id, self.name, self.new, self.new_title, show=not self._first)
-        self._first = False
-
-    def undo(self) -> None:
-        self.editor._write_field(self.row_id, self.name, self.old, self.old_title, show=True)
-
-
-class CreateRecord(QUndoCommand):
-    def __init__(self, editor: "RecordEditor", row_id: str, values: dict):
-        super().__init__(_("Create {what}").format(what=_(editor.entity.label).lower()))
-        self.editor, self.row_id, self.values = editor, row_id, values
-        self._first = True
-
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            self.editor._insert(self.row_id, self.values)
-        else:
-            self.editor._set_deleted(self.row_id, False)
-
-    def undo(self) -> None:
-        self.editor._set_deleted(self.row_id, True, _("Redo (Ctrl+Shift+Z) brings it back."))
-
-
-class DeleteRecord(QUndoCommand):
-    def __init__(self, editor: "RecordEditor", row_id: str):
-        super().__init__(_("Delete {what}").format(what=_(editor.entity.label).lower()))
-        self.editor, self.row_id = editor, row_id
-
-    def redo(self) -> None:
-        self.editor._set_deleted(self.row_id, True, _("Undo (Ctrl+Z) restores it."))
-
-    def undo(self) -> None:
-        self.editor._set_deleted(self.row_id, False)
 
 
 class RecordEditor(QWidget):
@@ -175,8 +132,6 @@ class RecordEditor(QWidget):
             # The per-language copies of translatable fields: tabs beside the original,
             # their inputs registered here so that loading, checks and undo treat them
             # like any other field.
-            from fieldapp.ui.translations_editor import TranslationsPanel
-
             self.translations = TranslationsPanel(self, lookup)
             self.body_layout.addWidget(self.translations)
         self.extras = QVBoxLayout()

@@ -20,7 +20,7 @@ from shiboken6 import isValid
 
 from fieldapp.core.store import Order
 from fieldapp.forms.definition import text_in
-from fieldapp.forms.engine import FormState
+from fieldapp.forms.form_state import FormState
 from fieldapp.forms.errors import FormStateError
 from fieldapp.forms.versions import device_context, latest_definition, new_submission, publish_shipped
 from fieldapp.i18n import _, language
@@ -59,7 +59,6 @@ def template_title(row: dict) -> str:
 
 # Questions a new submission's dialog answers already: the form's own question of that
 # name (when it has one and it is still empty) gets what the dialog was told.
-DIALOG_QUESTIONS = ("project_title", "country", "region")
 
 
 def prefill_answers(definition: dict, answers: dict, given: dict[str, Any], lang: str | None) -> dict:
@@ -80,9 +79,9 @@ def prefill_answers(definition: dict, answers: dict, given: dict[str, Any], lang
 
 def _load_lists(store) -> dict[str, Any]:
     """Submissions (newest first), template titles and projects, read in a worker thread."""
-    subs = store.list("form_submission", order=Order("updated_at", descending=True), limit=LIST_LIMIT)
-    definitions = store.list("form_definition", include_deleted=True)
-    projects = store.list("project", limit=LIST_LIMIT)
+    subs = store.records("form_submission", order=Order("updated_at", descending=True), limit=LIST_LIMIT)
+    definitions = store.records("form_definition", include_deleted=True)
+    projects = store.records("project", limit=LIST_LIMIT)
     return {
         "submissions": [{k: r.get(k) for k in ("id", "title", "form_id", "form_version", "status", "review_state",
                                                "definition_id", "updated_at")} for r in subs],
@@ -153,7 +152,6 @@ class SubmissionsPanel(QWidget):
 
     open_requested = Signal(str)
     new_requested = Signal()
-    COLUMNS = ("title", "form", "version", "status", "review")
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

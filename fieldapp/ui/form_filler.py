@@ -2,7 +2,7 @@
 
 A page per top-level group (a page list on the side, Previous/Next below), repeats
 with Add and Remove, relevance and constraints re-evaluated on every keystroke by
-`fieldapp.forms.engine.FormState` (hidden questions vanish and lose their answer, a
+`fieldapp.forms.form_state.FormState` (hidden questions vanish and lose their answer, a
 broken rule shows its message beside the question), calculated notes updated live.
 
 Nothing typed is lost: every change marks the draft dirty and a 300 ms timer writes
@@ -32,13 +32,13 @@ from PySide6.QtWidgets import (
 from fieldapp.core.attachments import store_file
 from fieldapp.core.schema import SUBMISSION_REVIEW
 from fieldapp.forms.definition import Repeat
-from fieldapp.forms.engine import Change, FormState, Item, Problem
+from fieldapp.forms.form_state import Change, FormState, Item, Problem
 from fieldapp.forms.errors import FormStateError, VersionError
 from fieldapp.forms.versions import open_submission
 from fieldapp.i18n import _, language, ngettext
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import choice_label
-from fieldapp.ui.form_inputs import AttachmentQuestion, GeopointQuestion
+from fieldapp.ui.question_inputs import AttachmentQuestion, GeopointQuestion
 from fieldapp.ui.wheel_guard import guard as guard_wheel
 from fieldapp.ui.form_rows import ERROR_STYLE, HINT_STYLE, InstanceRow, QuestionRow, RepeatRow, Row, make_row
 

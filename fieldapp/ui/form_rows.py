@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from fieldapp.forms.definition import NOTE
-from fieldapp.forms.engine import Item
+from fieldapp.forms.form_state import Item
 from fieldapp.i18n import _
-from fieldapp.ui.form_inputs import QuestionInput, make_question_input
+from fieldapp.ui.question_inputs import QuestionInput, make_question_input
 
 ERROR_STYLE = "color: #c62828;"
 HINT_STYLE = "color: palette(placeholder-text);"

@@ -73,7 +73,6 @@ class RecordTableModel(QAbstractTableModel):
         self._change_serial = 0
         self._failures = 0
         self._complete_generation = -1
-        self._loaded_once = False
         self.partial = False  # only the first screen of ids is in
         self.active = False  # set by activate(): the list is on screen
         self.shown_generation = -1  # the query whose rows are on screen (first screen or all)
@@ -181,7 +180,6 @@ class RecordTableModel(QAbstractTableModel):
             self._pending = pending
             self.endResetModel()
         self.partial = False
-        self._loaded_once = True
         self.shown_generation = gen
         self.loaded.emit()
 
@@ -201,9 +199,6 @@ class RecordTableModel(QAbstractTableModel):
         if self._row_of is None:
             self._row_of = {rid: i for i, rid in enumerate(self._ids)}
         return self._row_of.get(row_id, -1)
-
-    def is_pending(self, row_id: str) -> bool:
-        return row_id in self._pending
 
     # ------------------------------------------------------------------ lazy rows
     def record(self, row: int) -> dict | None:

@@ -2,7 +2,6 @@
 and meetings as you type (FTS5, on a worker thread); Enter opens the record."""
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -65,7 +64,6 @@ class SearchBox(QLineEdit):
         self.bridge = bridge
         self.results = SearchResultsModel(self)
         self._generation = 0
-        self.last_latency_ms = 0.0
         self.setPlaceholderText(_("Search everything (Ctrl+K)"))
         self.setAccessibleName(_("Search everything"))
         self.setClearButtonEnabled(True)
@@ -81,16 +79,15 @@ class SearchBox(QLineEdit):
     def _query(self, text: str) -> None:
         self._generation += 1
         gen = self._generation
-        started = time.perf_counter()
         if not text.strip():
             self.results.set_hits("", [])
             self.completer_.popup().hide()
             return
         store = self.bridge.store
-        self.bridge.read(lambda: store.search(text, limit=HITS), lambda hits: self._show(gen, text, hits, started),
-                         on_error=lambda _e: self._show(gen, text, [], started))
+        self.bridge.read(lambda: store.search(text, limit=HITS), lambda hits: self._show(gen, text, hits),
+                         on_error=lambda _e: self._show(gen, text, []))
 
-    def _show(self, gen: int, text: str, hits: list[Hit], started: float) -> None:
+    def _show(self, gen: int, text: str, hits: list[Hit]) -> None:
         if gen != self._generation:
             return
         self.results.set_hits(text, hits)
@@ -100,7 +97,6 @@ class SearchBox(QLineEdit):
             self.completer_.popup().setCurrentIndex(self.results.index(0, 0))
         elif not hits:
             self.completer_.popup().hide()
-        self.last_latency_ms = (time.perf_counter() - started) * 1000
         self.results_shown.emit(len(hits))
 
     def _activated(self, index: QModelIndex) -> None:

@@ -23,6 +23,7 @@ from fieldapp.core.fieldspec import TRANSLATION_LANGUAGES
 from fieldapp.core.formatting import language_name
 from fieldapp.i18n import _
 from fieldapp.ui import dialogs
+from fieldapp.ui.editor_commands import FieldEdit
 
 if TYPE_CHECKING:
     from fieldapp.ui.editor import RecordEditor
@@ -213,14 +214,9 @@ class TranslationsPanel(QWidget):
                 (lang for lang in TRANSLATION_LANGUAGES if lang != written_in), TRANSLATION_LANGUAGES[0])
             self.tabs.setCurrentWidget(self.pages[target])
 
-    def state_of(self, lang: str) -> tr.LanguageState:
-        return tr.state(self.entity, self.row(), lang)
-
     # ------------------------------------------------------------------ editing
     def remove_language(self, lang: str) -> None:
         """Empty every field of the `lang` version, as one step Undo brings back."""
-        from fieldapp.ui.editor import FieldEdit
-
         editor = self.editor
         if editor.row_id is None or editor.read_only or editor.is_deleted:
             return

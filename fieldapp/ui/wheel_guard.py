@@ -60,9 +60,3 @@ def guard(*widgets: QWidget) -> None:
         if widget.focusPolicy() == Qt.FocusPolicy.WheelFocus:
             widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         widget.installEventFilter(_guard)
-
-
-def guard_children(root: QWidget) -> None:
-    """Guard every combo box, spin box and slider under `root` (built once, such as a
-    dialog or a fixed panel; inputs made later guard themselves in pickers.py)."""
-    guard(*(w for w in root.findChildren(QWidget) if isinstance(w, GUARDED)))

@@ -5,16 +5,17 @@ Kept apart from main_window.py so the window stays usable (and testable) with ne
 """
 from __future__ import annotations
 
+import importlib
 import sys
 import threading
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from fieldapp.i18n import _
 from fieldapp.syncing import blobs, demo_service
 from fieldapp.syncing.command import clock_sentence
-from fieldapp.ui.attachments_panel import AttachmentsPanel
 from fieldapp.ui.form_area import FormsArea
 from fieldapp.ui.login_dialog import LoginDialog
 from fieldapp.ui.main_window import MainWindow
@@ -24,6 +25,42 @@ from fieldapp.ui.sync_controller import SyncController
 REVIEW_ROLES = ("reviewer", "administrator")
 CLOCK_WARNED_META = "clock_warned_offset_ms"  # the offset the person was last told about
 ROLE_META = "sync_role"
+
+
+def generate_demo(window: MainWindow, scale: int, *, submissions: bool = True,
+                  then: Callable[[], None] | None = None) -> None:
+    """Fill the database with demo data if it holds no practice, on the writer thread
+    (the window is already up and stays responsive), then refresh the lists and call
+    `then` (whether data was made or not)."""
+    try:
+        demo = importlib.import_module("fieldapp.core.demo")
+    except ImportError:
+        window.statusBar().showMessage(_("Demo data is not available in this build (fieldapp.core.demo is missing)."), 15000)
+        return
+    store = window.store
+
+    def fill_if_empty() -> bool:
+        if store.count("practice"):
+            return False
+        demo.generate(store, scale=scale, seed=1, submissions=submissions)
+        return True
+
+    def done(generated: bool) -> None:
+        if generated:
+            window.statusBar().showMessage(_("Demo data ready."), 8000)
+            window.refresh_all()
+        else:
+            window.statusBar().clearMessage()
+        if then is not None:
+            then()
+
+    def failed(exc: BaseException) -> None:
+        window.statusBar().showMessage(_("Could not generate demo data: {reason}").format(reason=exc), 15000)
+        if then is not None:
+            then()
+
+    window.statusBar().showMessage(_("Preparing demo data…"))
+    window.bridge.write(fill_if_empty, on_done=done, on_error=failed)
 
 
 class WindowServices(QObject):
@@ -54,7 +91,8 @@ class WindowServices(QObject):
         window.attention_requested.connect(self.show_attention)
         self.demo_ready.connect(self._demo_ready)
         self.demo_failed.connect(self._demo_failed)
-        AttachmentsPanel.fetch = self._fetch_attachment
+        for panel in (window.practice_attachments, window.meeting_attachments):
+            panel.set_fetch(self._fetch_attachment)
         if self.controller.account():
             window.set_online(None if self.controller.online is None else self.controller.online)
             self.controller.start_watching()
@@ -126,8 +164,6 @@ class WindowServices(QObject):
         self._local_demo_done = not then_generate_locally
         self.window.statusBar().showMessage(_("Starting the local demo sync service…"))
         if then_generate_locally:
-            from fieldapp.ui.app import generate_demo
-
             generate_demo(self.window, then_generate_locally, submissions=False, then=self._local_demo_written)
 
         def work() -> None:
@@ -157,6 +193,8 @@ class WindowServices(QObject):
         self.window.statusBar().showMessage(_("The local demo sync service did not start: {reason}").format(reason=reason), 15000)
 
     def shutdown(self) -> None:
+        for panel in (self.window.practice_attachments, self.window.meeting_attachments):
+            panel.set_fetch(None)  # a panel outliving the window must not keep this sync alive
         self.controller.cancel()
         self.controller.wait(10)
         if self.service is not None:

@@ -83,7 +83,7 @@ class Accounts:
                 raise AccountError("exists", f"there is already a user {name!r}", "name")
             uid = conn.execute(insert(users).values(
                 name=name, password_hash=self.hasher.hash(password), role=role, regions=sorted(set(regions)),
-                disabled=False, created_at=_iso(time.time()))).inserted_primary_key[0]
+                disabled=False, created_at=_iso(time.time()))).inserted_primary_key[0]  # type: ignore[index]
         return Principal(int(uid), name, role, tuple(sorted(set(regions))))
 
     def _user_row(self, name: str):

@@ -120,7 +120,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Behind a load balancer, trust its X-Forwarded-For (login throttling counts per address).
     proxy = ({"proxy_headers": True, "forwarded_allow_ips": settings.trust_proxy} if settings.trust_proxy
              else {"proxy_headers": False})
-    common = dict(host=settings.host, port=settings.port, log_config=None, access_log=False,
+    common: dict[str, Any] = dict(host=settings.host, port=settings.port, log_config=None, access_log=False,
                   timeout_keep_alive=settings.keep_alive_s, log_level=settings.log_level, **proxy)
     if settings.workers > 1:
         os.environ.update(settings.to_environment())  # every worker resolves the same settings
@@ -222,7 +222,7 @@ def _demo_rows(scale: int, seed: int) -> Iterable[tuple[str, list[dict]]]:
     try:
         from fieldapp.core.demo import generate_rows  # written by another part of the project
     except ImportError:
-        generate_rows = None
+        generate_rows = None  # type: ignore[assignment]
     if generate_rows is not None:
         produced: Any = generate_rows(scale=scale, seed=seed)
         if isinstance(produced, dict):

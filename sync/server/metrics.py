@@ -13,10 +13,9 @@ from __future__ import annotations
 import bisect
 import os
 import threading
-import time
 from collections import defaultdict
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -35,6 +34,10 @@ class Metrics:
             self.requests[(method, route, str(status))] += 1
             self.latency[route][bisect.bisect_left(BUCKETS, seconds)] += 1
             self.latency_sum[route] += seconds
+
+    def observe_request(self, scope: Scope, status: int, seconds: float) -> None:
+        """An observer for middleware.ObserveRequests: one HTTP request's outcome."""
+        self.observe(scope.get("method", "?"), route_of(scope), status, seconds)
 
     def count_ops(self, outcomes: dict[str, int]) -> None:
         with self._lock:
@@ -71,28 +74,3 @@ def route_of(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return path if isinstance(path, str) else "unmatched"
-
-
-class MeasureRequests:
-    """ASGI middleware: the time and status of every HTTP request, into `metrics`."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app, self.metrics = app, metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            self.metrics.observe(scope.get("method", "?"), route_of(scope), status, time.perf_counter() - started)

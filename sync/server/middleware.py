@@ -14,16 +14,14 @@ import time
 import traceback
 import uuid
 import zlib
-from typing import Any, Awaitable, Callable
+from typing import Callable, Sequence
 
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync.server.logs import log
+from sync.wire import SERVER_TIME_HEADER
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict]]
-Send = Callable[[dict], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def is_blob_transfer(path: str) -> bool:
@@ -94,7 +92,7 @@ class BodyLimit:
             scope = dict(scope, headers=new_headers)
         sent = False
 
-        async def replay() -> dict:
+        async def replay() -> Message:
             nonlocal sent
             if sent:
                 return await receive()
@@ -127,10 +125,10 @@ class CompressResponses:
         await self._xz_or_gzip(scope, receive, send)
 
     async def _xz_or_gzip(self, scope: Scope, receive: Receive, send: Send) -> None:
-        start: dict | None = None
+        start: Message | None = None
         chunks: list[bytes] = []
 
-        async def capture(message: dict) -> None:
+        async def capture(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
                 start = message
@@ -158,32 +156,46 @@ class CompressResponses:
         await self.app(scope, receive, capture)
 
 
-class AccessLog:
-    def __init__(self, app: ASGIApp, enabled: bool = True):
+Observer = Callable[[Scope, int, float], None]  # (scope, status, seconds) of one request
+
+
+class ObserveRequests:
+    """ASGI middleware: the status and duration of every HTTP request, handed to each
+    observer once the reply is sent (the access log, the metrics), so the request is
+    timed and its status captured in one place."""
+
+    def __init__(self, app: ASGIApp, observers: Sequence[Observer]):
         self.app = app
-        self.enabled = enabled
+        self.observers = tuple(observers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.enabled:
+        if scope["type"] != "http" or not self.observers:
             await self.app(scope, receive, send)
             return
-        start = time.perf_counter()
+        started = time.perf_counter()
         status = 500
 
-        async def capture(message: dict) -> None:
+        async def capture(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
             await send(message)
 
-        scope.setdefault("state", {})
+        scope.setdefault("state", {})  # current_user writes the user's name here, for the log
         try:
             await self.app(scope, receive, capture)
         finally:
-            state = scope.get("state") or {}
-            log("request", logging.WARNING if status >= 500 else logging.INFO, method=scope["method"],
-                path=scope["path"], status=status, ms=round((time.perf_counter() - start) * 1000, 1),
-                user=state.get("user_name"), client=(scope.get("client") or ("?",))[0])
+            seconds = time.perf_counter() - started
+            for observe in self.observers:
+                observe(scope, status, seconds)
+
+
+def access_log(scope: Scope, status: int, seconds: float) -> None:
+    """One log line per request (an Observer): who asked what, the answer, how long."""
+    state = scope.get("state") or {}
+    log("request", logging.WARNING if status >= 500 else logging.INFO, method=scope["method"],
+        path=scope["path"], status=status, ms=round(seconds * 1000, 1),
+        user=state.get("user_name"), client=(scope.get("client") or ("?",))[0])
 
 
 class CatchCrashes:
@@ -202,7 +214,7 @@ class CatchCrashes:
             return
         started = False
 
-        async def watch(message: dict) -> None:
+        async def watch(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
@@ -233,10 +245,10 @@ class ServerClock:
             await self.app(scope, receive, send)
             return
 
-        async def stamped(message: dict) -> None:
+        async def stamped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 now = str(int(time.time() * 1000)).encode()
-                message = {**message, "headers": [*message.get("headers", []), (b"x-server-time", now)]}
+                message = {**message, "headers": [*message.get("headers", []), (SERVER_TIME_HEADER.encode(), now)]}
             await send(message)
 
         await self.app(scope, receive, stamped)

@@ -16,6 +16,8 @@ import platformdirs
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sync.wire import DEFAULT_PAGE
+
 SERVER_APP = "FieldAppServer"
 ENV_PREFIX = "FIELDAPP_SERVER_"
 
@@ -47,7 +49,7 @@ class Settings(BaseSettings):
     max_body: int = Field(16 * 1024 * 1024, gt=0, description="bytes on the wire of a JSON request")
     max_decompressed: int = Field(32 * 1024 * 1024, gt=0, description="bytes of a request after decompression (no zip bombs)")
     # Sync
-    page_size: int = Field(2000, gt=0, description="changes per page of the feed")
+    page_size: int = Field(DEFAULT_PAGE, gt=0, description="changes per page of the feed")
     clock_drift_ms: int = Field(10 * 60 * 1000, gt=0, description="how far ahead of the server a client's clock may be")
     # Accounts
     token_days: int = Field(30, gt=0, description="lifetime of a login token")

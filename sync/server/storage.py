@@ -420,8 +420,8 @@ class Storage:
         if erased.is_erased(ctx.conn, e.name, op.row_id):  # issue 19: an offline laptop cannot write them back
             raise Rejected(erased.CODE, _("this person's data was erased by an administrator; the change was not applied"))
         t = TABLES[e.name]
-        row = ctx.conn.execute(select(t).where(t.c.id == op.row_id).with_for_update()).mappings().first()
-        row = dict(row) if row else None
+        found = ctx.conn.execute(select(t).where(t.c.id == op.row_id).with_for_update()).mappings().first()
+        row = dict(found) if found else None
         if row is not None and not user.reads(row["scope_region"]):
             # A row this user may not read is answered as a missing one: no existence oracle.
             if op.kind != "upsert":
@@ -873,7 +873,7 @@ class Storage:
             cq = select(conflicts_t).where(conflicts_t.c.pos > cursor, conflicts_t.c.pos <= new_cursor)
             if not user.all_regions:
                 cq = cq.where(conflicts_t.c.scope.in_(list(user.regions) + [GLOBAL_SCOPE]))
-            conflicts = [self._conflict_out(c) for c in conn.execute(cq.order_by(conflicts_t.c.pos)).mappings()]
+            conflicts = [self._conflict_out(dict(c)) for c in conn.execute(cq.order_by(conflicts_t.c.pos)).mappings()]
             cursor_text = self.cursor_text(conn, new_cursor)
         # "head": the feed's last position, so a client can show how far an initial sync is
         return {"changes": out, "conflicts": conflicts, "cursor": cursor_text, "more": more, "head": str(top)}

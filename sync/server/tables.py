@@ -203,5 +203,3 @@ def build_server_metadata() -> MetaData:
 
 METADATA = build_server_metadata()
 TABLES = METADATA.tables
-BOOKKEEPING = ("feed_counter", "feed_epochs", "feed_restores", "feed", "users", "tokens", "login_failures", "ops", "conflicts",
-               "blobs", "blob_holders", "blob_uploads", "erasures", "erased_rows", "device_scopes", "feed_marks")

@@ -58,7 +58,7 @@ def test_practices_by_family_zone_status_and_impacts_share(demo_store, db):
     f = dashboard.compute(demo_store, DashboardFilter(today=TODAY))["practices"]
     for name in ("family", "climate_zone", "review_status"):
         assert f[f"by_{name}"] == sql_groups(db, f"SELECT {name}, COUNT(*) FROM practice WHERE deleted = 0 GROUP BY {name}")
-    rows = demo_store.list("practice")
+    rows = demo_store.records("practice")
     stating = [r for r in rows if any(r[k] is not None for k in dashboard.IMPACT_FIELDS)]
     assert f["total"] == len(rows)
     assert f["with_impacts"] == len(stating)
@@ -67,7 +67,7 @@ def test_practices_by_family_zone_status_and_impacts_share(demo_store, db):
 
 def test_meetings_people_reached_and_shares(demo_store):
     f = dashboard.compute(demo_store, DashboardFilter(today=TODAY))["meetings"]
-    held = [m for m in demo_store.list("meeting") if m["starts_on"] <= TODAY]
+    held = [m for m in demo_store.records("meeting") if m["starts_on"] <= TODAY]
     people = [p for m in held for p in demo_store.children("meeting_participant", m["id"])]
     assert f["held"] == len(held) > 0
     assert f["people_reached"] == len(people) > 0
@@ -81,7 +81,7 @@ def test_decisions_by_outcome_open_actions_past_due_projects_by_status(demo_stor
     assert f["outcomes"]["decisions_by_outcome"] == sql_groups(
         db, "SELECT d.outcome, COUNT(*) FROM decision d JOIN meeting m ON m.id = d.meeting_id "
             "WHERE d.deleted = 0 AND m.deleted = 0 GROUP BY d.outcome")
-    actions = [a for m in demo_store.list("meeting") for a in demo_store.children("action_item", m["id"])]
+    actions = [a for m in demo_store.records("meeting") for a in demo_store.children("action_item", m["id"])]
     late = [a for a in actions if a["status"] in ("open", "in_progress") and a["due_on"] and a["due_on"] < TODAY]
     assert f["outcomes"]["open_actions_past_due"] == len(late)
     assert f["projects"]["by_status"] == sql_groups(db, "SELECT status, COUNT(*) FROM project WHERE deleted = 0 GROUP BY status")
@@ -90,7 +90,7 @@ def test_decisions_by_outcome_open_actions_past_due_projects_by_status(demo_stor
 def test_per_country_farmers_area_and_carbon(demo_store):
     rows = dashboard.compute(demo_store, DashboardFilter(today=TODAY))["countries"]
     expected: dict[str, list] = {}
-    for p in demo_store.list("practice"):
+    for p in demo_store.records("practice"):
         cell = expected.setdefault(p["country"], [0, 0, 0.0, 0.0])
         cell[0] += 1
         cell[1] += p["farmers"] or 0
@@ -125,18 +125,18 @@ def test_region_filter(demo_store, db):
         db, "SELECT family, COUNT(*) FROM practice WHERE deleted = 0 AND region = 'AFR' GROUP BY family")
     assert f["organisations"]["total"] == db.execute(
         "SELECT COUNT(*) FROM organisation WHERE deleted = 0 AND region = 'AFR'").fetchone()[0]
-    afr_meetings = [m for m in demo_store.list("meeting", {"region": "AFR"}) if m["starts_on"] <= TODAY]
+    afr_meetings = [m for m in demo_store.records("meeting", {"region": "AFR"}) if m["starts_on"] <= TODAY]
     assert f["meetings"]["held"] == len(afr_meetings)
 
 
 def test_date_range_uses_each_records_own_date(demo_store):
     flt = DashboardFilter(date_from="2019-01-01", date_until="2022-12-31", today=TODAY)
     f = dashboard.compute(demo_store, flt)
-    orgs = [o for o in demo_store.list("organisation") if o["joined_on"] and "2019-01-01" <= o["joined_on"] <= "2022-12-31"]
+    orgs = [o for o in demo_store.records("organisation") if o["joined_on"] and "2019-01-01" <= o["joined_on"] <= "2022-12-31"]
     assert f["organisations"]["total"] == len(orgs) > 0
-    meetings = [m for m in demo_store.list("meeting") if "2019-01-01" <= m["starts_on"] <= "2022-12-31"]
+    meetings = [m for m in demo_store.records("meeting") if "2019-01-01" <= m["starts_on"] <= "2022-12-31"]
     assert f["meetings"]["held"] == len(meetings)
-    projects = [p for p in demo_store.list("project") if p["start_date"] and "2019-01-01" <= p["start_date"] <= "2022-12-31"]
+    projects = [p for p in demo_store.records("project") if p["start_date"] and "2019-01-01" <= p["start_date"] <= "2022-12-31"]
     assert f["projects"]["total"] == len(projects)
 
 

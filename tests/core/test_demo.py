@@ -116,7 +116,7 @@ def test_generate_into_store_is_clean_searchable_and_not_queued(store):
     assert store.pending_count() == 0  # the demo server holds the same rows
     hits = store.search("ICRISAT")
     assert hits and hits[0].entity == "organisation"
-    practice = store.list("practice", limit=1)[0]
+    practice = store.records("practice", limit=1)[0]
     word = max(practice["title"].split(), key=len)
     assert any(h.row_id == practice["id"] for h in store.search(word, limit=200))
     # the same seed into another store gives the same ids

@@ -110,9 +110,9 @@ def test_ids_filter_and_sort_in_sql(store):
     for title, family, country in [("Bocage", "agroforestry", "FR"), ("Alley cropping", "agroforestry", "KE"),
                                    ("Compost", "organic_amendments", "FR")]:
         store.insert("practice", {"title": title, "family": family, "country": country, "objectives": ["B2"]})
-    rows = store.list("practice", {"family": "agroforestry"})
+    rows = store.records("practice", {"family": "agroforestry"})
     assert [r["title"] for r in rows] == ["Alley cropping", "Bocage"]
-    rows = store.list("practice", {"country": ["FR"]}, order=Order("title", descending=True))
+    rows = store.records("practice", {"country": ["FR"]}, order=Order("title", descending=True))
     assert [r["title"] for r in rows] == ["Compost", "Bocage"]
     assert store.count("practice", {"objectives__contains": "B2"}) == 3
     assert store.count("practice", text_query="compost") == 1

@@ -18,7 +18,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "transfer"
 
 def _fields(store, name: str) -> dict[str, dict]:
     e = entity(name)
-    return {r["id"]: {f.name: r[f.name] for f in e.fields} for r in store.list(name)}
+    return {r["id"]: {f.name: r[f.name] for f in e.fields} for r in store.records(name)}
 
 
 def _snapshot(store) -> tuple[dict, list]:
@@ -77,7 +77,7 @@ def test_excel_french_file_imports(store):
     result = import_file(store, "organisation", FIXTURES / "organisations_fr_excel.csv")
     assert result.problems == []
     assert result.inserted == 3
-    rows = {r["name"]: r for r in store.list("organisation")}
+    rows = {r["name"]: r for r in store.records("organisation")}
     coop = rows["Coopérative agricole de Kaolack"]
     assert coop["latitude"] == pytest.approx(14.1652) and coop["longitude"] == pytest.approx(-16.0726)
     assert coop["joined_on"] == "2021-03-15"
@@ -110,7 +110,7 @@ def test_skip_invalid_imports_the_good_rows_only(store):
     result = import_file(store, "organisation", FIXTURES / "organisations_bad_excel.csv", skip_invalid=True)
     assert result.inserted == 1 and result.skipped == 3
     assert {p.line for p in result.problems} == {3, 4, 5}
-    assert [r["name"] for r in store.list("organisation")] == ["Coopérative agricole de Kaolack"]
+    assert [r["name"] for r in store.records("organisation")] == ["Coopérative agricole de Kaolack"]
     assert store.pending_count() == 1
 
 
@@ -127,7 +127,7 @@ def test_wrong_columns_are_named_on_line_one_and_change_nothing(store):
 def test_bom_file_with_labels_instead_of_codes(store):
     result = import_file(store, "practice", FIXTURES / "practices_bom.csv")
     assert result.problems == [] and result.inserted == 2
-    rows = {r["title"]: r for r in store.list("practice")}
+    rows = {r["title"]: r for r in store.records("practice")}
     senegal = rows["Semis direct sous couvert végétal dans le bassin arachidier"]
     assert senegal["family"] == "reduced_tillage" and senegal["country"] == "SN" and senegal["region"] == "AFR"
     assert senegal["soc_change"] == pytest.approx(0.45) and senegal["area_ha"] == pytest.approx(1250.5)

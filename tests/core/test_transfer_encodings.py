@@ -29,7 +29,7 @@ def _store_with(make_store, name: str, texts):
 
 
 def _rows(store):
-    return sorted((r["id"], r["name"], r["country"], r["notes"], r["city"]) for r in store.list("organisation"))
+    return sorted((r["id"], r["name"], r["country"], r["notes"], r["city"]) for r in store.records("organisation"))
 
 
 @pytest.mark.parametrize("encoding", [*TEXTS, *UNICODE_ENCODINGS])
@@ -83,7 +83,7 @@ def test_a_short_ambiguous_file_warns_and_the_person_chooses(make_store, tmp_pat
     path.write_bytes(data.replace(b"X", store.catalog.codes("org_type")[0].encode()))
     result = import_file(store, "organisation", path, encoding="cp1252")
     assert result.problems == []
-    assert store.list("organisation")[0]["name"] == "Café"
+    assert store.records("organisation")[0]["name"] == "Café"
 
 
 def test_an_encoding_that_does_not_fit_is_a_clear_error(store, tmp_path):

@@ -23,7 +23,7 @@ REPEAT_ANSWERS = {
 
 
 def test_xlsx_every_entity_round_trips_in_one_workbook(full_store, make_store, tmp_path):
-    sub = full_store.list("form_submission")[0]
+    sub = full_store.records("form_submission")[0]
     full_store.update("form_submission", sub["id"], {"answers": REPEAT_ANSWERS})
     path = tmp_path / "all.xlsx"
     counts = transfer.export_xlsx(full_store, [e.name for e in ENTITIES], path)
@@ -79,7 +79,7 @@ def test_xlsx_sheet_of_contacts_may_point_to_organisations_of_the_same_book(stor
 
     result = import_file(store, "organisation", path, skip_invalid=True)
     assert (result.inserted, result.skipped) == (2, 1)
-    assert store.list("contact")[0]["organisation_id"] == org_id
+    assert store.records("contact")[0]["organisation_id"] == org_id
 
 
 def test_xlsx_that_is_not_a_workbook_is_a_clear_error(store, tmp_path):
@@ -102,7 +102,7 @@ def test_geojson_follows_rfc_7946_and_round_trips(full_store, make_store, tmp_pa
     assert doc["type"] == "FeatureCollection" and "crs" not in doc
     located = [f for f in doc["features"] if f["geometry"] is not None]
     assert located and len(doc["features"]) == len(ids)
-    rows = {r["id"]: r for r in full_store.list(name)}
+    rows = {r["id"]: r for r in full_store.records(name)}
     west, south, east, north = doc["bbox"]
     for feat in doc["features"]:
         assert feat["type"] == "Feature" and set(feat) == {"type", "id", "geometry", "properties"}
@@ -167,7 +167,7 @@ def test_mapping_step_suggests_and_a_mapping_imports_foreign_headers(store, tmp_
     mapping = {"Nom de l'organisation": "name", "Pays": "country", "Type": "org_type", "Remarque": None}
     result = import_file(store, "organisation", path, mapping=mapping)
     assert result.problems == [] and result.inserted == 1
-    row = store.list("organisation")[0]
+    row = store.records("organisation")[0]
     assert (row["name"], row["country"], row["notes"]) == ("INERA", "BF", None)
 
 
@@ -191,7 +191,7 @@ def test_cli_imports_with_map_and_encoding_and_exports_xlsx(tmp_path, capsys):
     assert "1 added" in capsys.readouterr().out
     s = Store(data)
     assert s.count("organisation") == before + 1
-    assert any(r["name"] == "Казанский университет" for r in s.list("organisation", {"country": "RU"}))
+    assert any(r["name"] == "Казанский университет" for r in s.records("organisation", {"country": "RU"}))
     s.close()
 
 

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from fieldapp.forms.definition import FormDefinition, text_in
+from fieldapp.forms.checks import read_definition
+from fieldapp.forms.definition import text_in
 from fieldapp.forms.dependencies import build
 from fieldapp.forms.errors import DefinitionError
 from tests.forms.helpers import form, q
@@ -28,8 +29,8 @@ def sample():
 
 
 def test_round_trip_keeps_everything():
-    defn = FormDefinition.from_json(sample())
-    again = FormDefinition.from_json(json.loads(defn.dumps()))
+    defn = read_definition(sample())
+    again = read_definition(json.loads(defn.dumps()))
     assert again == defn
     assert again.to_json()["format"] == 1 and again.version == 2
     assert [el.name for el, _p in again.walk()] == ["a", "g", "b", "r", "d", "c", "e", "f"]
@@ -63,7 +64,7 @@ def test_text_falls_back_to_the_default_language():
 ])
 def test_malformed_definitions_are_refused(data, message):
     with pytest.raises(DefinitionError) as info:
-        FormDefinition.from_json(data)
+        read_definition(data)
     assert any(message in p for p in info.value.problems), info.value.problems
 
 
@@ -71,7 +72,7 @@ def test_meaningless_definitions_are_refused_with_every_problem():
     data = form(q("a", calculation=None, relevant="${zz} = 1"), q("a", "select_one", choices="missing"),
                 q("c", "calculate", calculation="${c} + 1"))
     with pytest.raises(DefinitionError) as info:
-        FormDefinition.from_json(data)
+        read_definition(data)
     assert info.value.problems == [
         "a, relevant: refers to ${zz}, which is not a question of this form",
         "a, name: duplicate name 'a'",
@@ -83,11 +84,11 @@ def test_meaningless_definitions_are_refused_with_every_problem():
 def test_a_used_choice_list_must_not_be_empty():
     data = form(q("a", "select_one", choices="empty"), choices={"empty": []})
     with pytest.raises(DefinitionError, match="the choice list 'empty' has no choices"):
-        FormDefinition.from_json(data)
+        read_definition(data)
 
 
 def test_dependencies_give_what_to_recompute_in_order():
-    graph = build(FormDefinition.from_json(sample()))
+    graph = build(read_definition(sample()))
     assert graph.cycles == []
     order = graph.order
     assert order.index("a") < order.index("g") < order.index("b")
@@ -108,7 +109,7 @@ def test_the_forms_package_never_imports_qt():
         "        if name.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'shiboken6'):\n"
         "            raise ImportError('Qt is not allowed here: ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
-        "import fieldapp.forms, fieldapp.forms.xlsform, fieldapp.forms.versions, fieldapp.forms.engine\n"
+        "import fieldapp.forms, fieldapp.forms.xlsform, fieldapp.forms.versions, fieldapp.forms.form_state\n"
         "import fieldapp.forms.xlsform_writer\n"
         "from fieldapp.forms.xlsform import import_xlsform\n"
         "print('ok')\n"

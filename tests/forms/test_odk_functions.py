@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from fieldapp.forms.engine import FormState
+from fieldapp.forms.form_state import FormState
 from fieldapp.forms.expressions import FUNCTIONS, ODK_FUNCTIONS, SimpleContext, evaluate
 
 CTX = SimpleContext({"d": "2014-03-04", "t": "2014-03-04T06:30:05", "n": [1, "", 3], "s": "  a   b  ",

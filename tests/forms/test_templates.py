@@ -7,8 +7,9 @@ import importlib.util
 import pytest
 
 from fieldapp.core import carbon
-from fieldapp.forms.definition import FormDefinition, Question
-from fieldapp.forms.engine import FormState
+from fieldapp.forms.checks import read_definition
+from fieldapp.forms.definition import Question
+from fieldapp.forms.form_state import FormState
 from fieldapp.forms.xlsform import import_xlsform
 from fieldapp.paths import resources_dir
 from tests.forms.helpers import clock
@@ -19,12 +20,12 @@ TEMPLATES = ("project_proposal.xlsx", "project_self_assessment.xlsx")
 
 @pytest.fixture(scope="module")
 def proposal_definition():
-    return FormDefinition.from_json(import_xlsform(FORMS / "project_proposal.xlsx")["definition"])
+    return read_definition(import_xlsform(FORMS / "project_proposal.xlsx")["definition"])
 
 
 @pytest.fixture(scope="module")
 def assessment_definition():
-    return FormDefinition.from_json(import_xlsform(FORMS / "project_self_assessment.xlsx")["definition"])
+    return read_definition(import_xlsform(FORMS / "project_self_assessment.xlsx")["definition"])
 
 
 UN_LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]
@@ -34,7 +35,7 @@ UN_LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]
 def test_templates_import_in_the_six_un_languages(name):
     result = import_xlsform(FORMS / name)
     assert result["warnings"] == []
-    defn = FormDefinition.from_json(result["definition"])
+    defn = read_definition(result["definition"])
     assert defn.languages == UN_LANGUAGES
     assert set(defn.title) == set(UN_LANGUAGES)
     for el, _parents in defn.walk():
@@ -52,7 +53,7 @@ def test_templates_import_in_the_six_un_languages(name):
 def test_arabic_chinese_and_russian_labels_keep_the_placeholders_and_the_reference_wording(store):
     import re
 
-    defn = FormDefinition.from_json(import_xlsform(FORMS / "project_proposal.xlsx")["definition"])
+    defn = read_definition(import_xlsform(FORMS / "project_proposal.xlsx")["definition"])
     for el, _parents in defn.walk():
         for text in (el.label, getattr(el, "hint", None)):
             if text:

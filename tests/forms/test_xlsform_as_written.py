@@ -13,8 +13,8 @@ import pytest
 from openpyxl.styles import PatternFill
 from pyxform.xls2xform import convert
 
-from fieldapp.forms.definition import FormDefinition
-from fieldapp.forms.engine import FormState
+from fieldapp.forms.checks import read_definition
+from fieldapp.forms.form_state import FormState
 from fieldapp.forms.errors import FormImportError
 from fieldapp.forms.xlsform import import_xlsform
 
@@ -44,7 +44,7 @@ def problems(path: Path) -> list[str]:
 
 
 def elements(result: dict) -> dict:
-    return FormDefinition.from_json(result["definition"]).elements()
+    return read_definition(result["definition"]).elements()
 
 
 def test_xls_workbooks_are_read(tmp_path):
@@ -149,7 +149,7 @@ def test_what_xlsform_allows_is_allowed(xlsform):
         {"list_name": "a:b", "name": "bare", "label": "Again"}],
         {"form_id": "my form", "allow_choice_duplicates": "yes"})
     result = imported(path)
-    defn = FormDefinition.from_json(result["definition"])
+    defn = read_definition(result["definition"])
     assert result["form_id"] == "my_form"
     assert [c.name for c in defn.choices["a:b"]] == ["with space", "bare", "bare"]
     state = FormState(defn)

@@ -5,8 +5,9 @@ import datetime as dt
 
 import pytest
 
+from fieldapp.forms.checks import read_definition
 from fieldapp.forms.definition import FormDefinition
-from fieldapp.forms.engine import FormState
+from fieldapp.forms.form_state import FormState
 from fieldapp.forms.errors import FormImportError
 from fieldapp.forms.xlsform import import_xlsform, language_code
 from tests.forms.helpers import clock
@@ -22,7 +23,7 @@ def problems_of(path) -> list[str]:
 
 def definition(result) -> FormDefinition:
     # What the importer returns is a valid definition: it reads back with every check.
-    return FormDefinition.from_json(result["definition"])
+    return read_definition(result["definition"])
 
 
 # ----------------------------------------------------------------------------- features

@@ -33,8 +33,6 @@ def test_password_asked_once_then_the_token_is_reused(server, store, memory_keyr
     (token,) = memory_keyring.secrets.values()
     assert token and token not in token_file.read_text()
     assert credentials.load_token(store.data_dir) == (server.url, "amina", token)
-    credentials.forget_token(store.data_dir)
-    assert memory_keyring.secrets == {} and not token_file.exists()
 
 
 def test_without_a_keyring_the_token_goes_to_a_private_file(server, store, monkeypatch, memory_keyring):

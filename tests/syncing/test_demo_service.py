@@ -23,7 +23,7 @@ def test_the_make_run_demo_pair_syncs_a_finalised_submission(tmp_path, make_stor
     """Before, the demo service held no form templates and refused every submission
     ("missing_ref: Form template: no such record")."""
     from fieldapp.forms.versions import latest_definition, new_submission, publish_shipped, store_definitions
-    from fieldapp.forms.engine import FormState
+    from fieldapp.forms.form_state import FormState
 
     service = demo_service.start(tmp_path / "demo-server", scale=20)
     try:

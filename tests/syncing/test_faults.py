@@ -30,7 +30,7 @@ def _server_rows(server, user: str, folder: Path) -> dict[str, dict]:
     t = Transport(server.url)
     t.login(user, USERS[user][2])
     assert SyncEngine(store, t, attachments=False).sync().ok
-    rows = {r["id"]: r for r in store.list("practice", include_deleted=True)}
+    rows = {r["id"]: r for r in store.records("practice", include_deleted=True)}
     store.close()
     return rows
 
@@ -116,7 +116,7 @@ def test_client_killed_with_sigkill_at_random_points(server, tmp_path):
     with Store(folder, author="bruno") as store:
         result = SyncEngine(store, clean, attachments=False).sync()
         assert result.ok and store.pending_count() == 0
-        local = {r["id"]: r["title"] for r in store.list("practice")}
+        local = {r["id"]: r["title"] for r in store.records("practice")}
         _assert_each_op_applied_once(server, store)
     assert set(committed) <= set(local)  # every edit said to be committed survived the kill
     on_server = _server_rows(server, "bruno", tmp_path / "audit")

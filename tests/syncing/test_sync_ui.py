@@ -95,34 +95,68 @@ def test_conflict_settled_in_the_inbox_reaches_the_other_client(qtbot, area, ser
 
 
 def test_an_attachment_synced_from_another_client_downloads_when_opened(qtbot, server, client, tmp_path, monkeypatch):
+    """The window's own download path: the panel's fetch is the one WindowServices hands
+    it, through the controller's logged-in transport, against the real service."""
     from fieldapp.core import attachments
-    from fieldapp.syncing import blobs
-    from fieldapp.ui.attachments_panel import AttachmentsPanel
+    from fieldapp.ui.main_window import MainWindow
+    from fieldapp.ui.settings import Settings
+    from fieldapp.ui.window_setup import WindowServices
 
     a, sa = client("amina", "author")
-    b, sb = client("chen", "reader")
+    b, _sb = client("chen", "reader")
     pid = a.insert("practice", {"title": "Compost en tas", "family": "organic_amendments", "country": "SN"})
     photo = tmp_path / "tas.png"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 600)
     attachments.add_file(a, "practice", pid, photo, caption="Le tas")
-    assert sa.sync().attachments_sent == 1 and sb.sync().ok
-    bridge = StoreBridge(b)
+    assert sa.sync().attachments_sent == 1
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(b, settings)
+    qtbot.addWidget(window)
+    services = WindowServices(window, settings.q)
+    panel = window.practice_attachments
+    try:
+        assert panel.fetch is not None  # injected by the window's sync services
+        with qtbot.waitSignal(services.controller.logged_in, timeout=15_000):
+            services.controller.login(server.url, "chen", USERS["chen"][2])
+        qtbot.waitUntil(lambda: b.get("practice", pid) is not None, timeout=30_000)  # the login syncs
+        services.controller.wait()
+        opened = []
+        monkeypatch.setattr("fieldapp.ui.attachments_panel.QDesktopServices.openUrl",
+                            lambda url: opened.append(url) or True)
+        panel.set_owner(pid)
+        qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
+        panel.list.setCurrentRow(0)
+        [row] = b.children("practice_media", pid)
+        assert attachments.local_path(b, row) is None
+        assert panel.open_selected()
+        qtbot.waitUntil(lambda: bool(opened), timeout=15_000)
+        local = attachments.local_path(b, row)
+        assert local is not None and local.read_bytes() == photo.read_bytes()
+        assert opened[0].toLocalFile() == str(local)
+    finally:
+        services.shutdown()
+        qtbot.waitUntil(window.bridge.idle, timeout=10_000)
+    assert panel.fetch is None  # handed back: a panel left over keeps no sync alive
+
+
+def test_an_attachment_panel_without_sync_says_how_to_get_the_file(qtbot, store, tmp_path):
+    from fieldapp.core import attachments
+    from fieldapp.ui.attachments_panel import AttachmentsPanel
+
+    pid = store.insert("practice", {"title": "Zaï", "family": "organic_amendments", "country": "BF"})
+    photo = tmp_path / "z.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"z" * 100)
+    attachments.add_file(store, "practice", pid, photo)
+    [row] = store.children("practice_media", pid)
+    (attachments.local_path(store, row)).unlink()  # synced from elsewhere: not on this computer
+    bridge = StoreBridge(store)
     panel = AttachmentsPanel(bridge, "practice")
     qtbot.addWidget(panel)
-    monkeypatch.setattr(AttachmentsPanel, "fetch",
-                        lambda row: blobs.download(b, sb.transport, row["sha256"], row["size"]))
-    opened = []
-    monkeypatch.setattr("fieldapp.ui.attachments_panel.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
     panel.set_owner(pid)
     qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
     panel.list.setCurrentRow(0)
-    [row] = b.children("practice_media", pid)
-    assert attachments.local_path(b, row) is None
-    assert panel.open_selected()
-    qtbot.waitUntil(lambda: bool(opened), timeout=15_000)
-    local = attachments.local_path(b, row)
-    assert local is not None and local.read_bytes() == photo.read_bytes()
-    assert opened[0].toLocalFile() == str(local)
+    assert not panel.open_selected()
+    assert "log in to the sync server" in panel.message.text()
     qtbot.waitUntil(bridge.idle, timeout=10_000)
 
 

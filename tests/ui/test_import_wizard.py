@@ -95,7 +95,7 @@ def test_columns_that_match_no_field_are_mapped_then_imported(qtbot, wizard, sto
     assert _cells(wizard.problems_table) == []
     with qtbot.waitSignal(wizard.imported, timeout=10000):
         wizard.import_button.click()
-    row = store.list("organisation")[0]
+    row = store.records("organisation")[0]
     assert (row["name"], row["country"], row["notes"]) == ("INERA", "BF", None)
 
 

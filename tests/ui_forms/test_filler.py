@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 
 from fieldapp.forms.versions import publish_to_store, store_definitions, shipped_templates
 from fieldapp.forms.xlsform import import_xlsform
-from fieldapp.ui.form_inputs import AttachmentQuestion, GeopointQuestion, LineQuestion, RadioQuestion
+from fieldapp.ui.question_inputs import AttachmentQuestion, GeopointQuestion, LineQuestion, RadioQuestion
 
 from .conftest import PROPOSAL, answer, answers_in_db, fill, make_area, settle, start, template, visible_paths
 

@@ -37,7 +37,7 @@ def test_ctrl_page_down_with_a_text_question_focused_goes_to_the_next_page_at_it
 
 
 def test_ctrl_page_down_from_every_text_question_raises_nothing(qtbot, store, bridge):
-    from fieldapp.ui.form_inputs import LineQuestion, LongQuestion
+    from fieldapp.ui.question_inputs import LineQuestion, LongQuestion
     area = make_area(qtbot, bridge)
     start(qtbot, area)
     f = area.filler

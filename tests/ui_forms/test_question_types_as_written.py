@@ -3,8 +3,8 @@ attachments like photos; time, datetime, geotrace and geoshape are typed, the fi
 how, and the engine checks and keeps what is typed."""
 from __future__ import annotations
 
-from fieldapp.forms.engine import FormState
-from fieldapp.ui.form_inputs import AttachmentQuestion, LineQuestion, make_question_input
+from fieldapp.forms.form_state import FormState
+from fieldapp.ui.question_inputs import AttachmentQuestion, LineQuestion, make_question_input
 
 DEFINITION = {
     "form_id": "odk_types", "title": {"en": "ODK types"}, "default_language": "en", "languages": ["en"],

@@ -29,12 +29,12 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, cast
 
 from fieldapp.core.formatting import format_decimal
 from fieldapp.forms import expressions
 from fieldapp.forms.answers import coerce_answer, expression_value
-from fieldapp.forms.checks import literal_default
+from fieldapp.forms.checks import literal_default, read_definition
 from fieldapp.forms.definition import (
     AUDIT, CALCULATE, DEVICEID, EMAIL, END, HIDDEN, NOTE, SELECT_TYPES, START, TODAY, UNSHOWN_TYPES, USERNAME, Element,
     FormDefinition, Group, Question, Repeat, text_in,
@@ -258,7 +258,7 @@ class FormState:
         read by ${last-saved#name} (none: read as empty, as ODK does for a first one)."""
         self._last_saved = dict(last_saved or {})
         if not isinstance(definition, FormDefinition):
-            definition = FormDefinition.from_json(definition)
+            definition = read_definition(definition)
         self.definition = definition
         self.form = compile_form(definition)
         self.language = language or definition.default_language
@@ -513,7 +513,7 @@ class FormState:
                 for c in self._offered(meta, idx)]
 
     def _offered(self, meta: _Meta, idx: Indices) -> list:
-        q = meta.element
+        q = cast(Question, meta.element)  # a select question (select_choices checked it)
         items = self.definition.choices.get(q.choices or "", [])
         expr = meta.exprs.get("choice_filter")
         if expr is None:
@@ -706,7 +706,7 @@ class FormState:
             self._apply_default(meta, idx)
 
     def _apply_default(self, meta: _Meta, idx: Indices) -> bool:
-        q = meta.element
+        q = cast(Question, meta.element)  # only questions have defaults
         if "default" in meta.exprs:
             try:
                 value = expressions.result_value(meta.exprs["default"].evaluate(_Context(self, meta.chain, idx)))
@@ -840,7 +840,7 @@ class FormState:
             for el in elements:
                 meta = self.form.meta[el.name]
                 if isinstance(el, Repeat):
-                    for i in range(len(self._container(meta.chain, idx).get(el.name) or [])):
+                    for i in range(len((self._container(meta.chain, idx) or {}).get(el.name) or [])):
                         walk(el.children, idx + (i,))
                 elif isinstance(el, Group):
                     walk(el.children, idx)

@@ -23,7 +23,7 @@ from fieldapp.forms.definition import (
     ATTACHMENT_TYPES, DATE, DATETIME, DECIMAL, GEOPOINT, GEOSHAPE, GEOTRACE, IMAGE, INTEGER, NOTE, SELECT_MULTIPLE,
     SELECT_ONE, TIME,
 )
-from fieldapp.forms.engine import Item
+from fieldapp.forms.form_state import Item
 from fieldapp.i18n import _, language
 from fieldapp.ui.display import _locale, number_text
 from fieldapp.ui.pickers import CodeCombo, FlowLayout, LongTextEdit, OptionalDateEdit, TagPicker
@@ -212,15 +212,6 @@ class RadioQuestion(QuestionInput):
         for b in self.group.buttons():
             b.setChecked(b.property("code") == code)
 
-    def choose(self, code: str | None) -> None:
-        """Pick `code` as a click would (keyboard helpers and tests)."""
-        for b in self.group.buttons():
-            if b.property("code") == code:
-                b.click() if not b.isChecked() else None
-                return
-        self._code = None
-        self._check(None)
-        self.edited.emit()
         self.committed.emit()
 
     def value(self) -> Any:
@@ -281,10 +272,6 @@ class ComboQuestion(QuestionInput):
         self._code = code
         self.edited.emit()
         self.committed.emit()
-
-    def choose(self, code: str | None) -> None:
-        self.combo.set_code(code)
-        self._picked()
 
     def _show_code(self) -> None:
         self.combo.blockSignals(True)

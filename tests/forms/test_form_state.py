@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from fieldapp.forms.definition import FormDefinition
-from fieldapp.forms.engine import INVALID_KEY, FormState
+from fieldapp.forms.checks import read_definition
+from fieldapp.forms.form_state import INVALID_KEY, FormState
 from fieldapp.forms.errors import FormStateError
 from tests.forms.helpers import clock, form, q
 
@@ -313,7 +313,7 @@ def test_metadata_is_filled_by_itself():
 
 
 def test_state_accepts_json_definition_text():
-    text = FormDefinition.from_json(farm_form()).dumps()
+    text = read_definition(farm_form()).dumps()
     assert FormState(text).definition.form_id == "test_form"
 
 

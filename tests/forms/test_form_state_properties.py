@@ -5,9 +5,9 @@ import json
 
 from hypothesis import given, settings, strategies as st
 
-from fieldapp.forms.engine import FormState
+from fieldapp.forms.form_state import FormState
 from fieldapp.forms.errors import FormStateError
-from tests.forms.test_engine import farm_form
+from tests.forms.test_form_state import farm_form
 
 VALUES = st.one_of(st.none(), st.integers(-5, 200), st.sampled_from(["yes", "no", "", "abc", "1,5", "12"]),
                    st.floats(-10, 10, allow_nan=False))

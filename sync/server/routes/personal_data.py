@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync.protocol import UUID_PATTERN
 from sync.server import erasure, retention, scope_changes
-from sync.server.app import ERRORS, ApiError, CurrentUser
+from sync.server.deps import ERRORS, ApiError, CurrentUser, Svc
 
 router = APIRouter(tags=["personal data"])
 
@@ -28,11 +28,11 @@ def _admin(user) -> None:  # noqa: ANN001 - a Principal
 
 
 @router.post("/v1/admin/erase", responses=ERRORS)
-def erase(body: EraseRequest, user: CurrentUser, request: Request) -> dict[str, Any]:
+def erase(body: EraseRequest, user: CurrentUser, svc: Svc) -> dict[str, Any]:
     """Erase a contact on the service and, through the feed and /v1/erasures, on every
     replica: values scrubbed, participants anonymised (attendance counts kept)."""
     _admin(user)
-    services = request.app.state.services
+    services = svc
     try:
         return erasure.erase_contact(services.storage, services.engine, user, body.contact_id)
     except erasure.ErasureError as exc:
@@ -40,17 +40,17 @@ def erase(body: EraseRequest, user: CurrentUser, request: Request) -> dict[str, 
 
 
 @router.get("/v1/admin/erasures", responses=ERRORS)
-def erasure_history(user: CurrentUser, request: Request) -> list[dict[str, Any]]:
+def erasure_history(user: CurrentUser, svc: Svc) -> list[dict[str, Any]]:
     """Who erased and when (how many rows), never what."""
     _admin(user)
-    return erasure.history(request.app.state.services.engine)
+    return erasure.history(svc.engine)
 
 
 @router.get("/v1/erasures", responses=ERRORS)
-def erasure_notices(user: CurrentUser, request: Request,
+def erasure_notices(user: CurrentUser, svc: Svc,
                     after: Annotated[int, Query(ge=0, le=2**53)] = 0) -> dict[str, Any]:
     """Erasures after `after`, each with the ids of the rows this user may read."""
-    return {"erasures": erasure.notices(request.app.state.services.engine, user, after)}
+    return {"erasures": erasure.notices(svc.engine, user, after)}
 
 
 class ScopeRequest(BaseModel):
@@ -62,10 +62,10 @@ class ScopeRequest(BaseModel):
 
 
 @router.post("/v1/scope", responses=ERRORS)
-def scope_difference(body: ScopeRequest, user: CurrentUser, request: Request) -> dict[str, Any]:
+def scope_difference(body: ScopeRequest, user: CurrentUser, svc: Svc) -> dict[str, Any]:
     """After a change of the user's regions: one page of removals (rows of regions lost)
     and whole rows (regions gained); `done` once every page is applied."""
-    services = request.app.state.services
+    services = svc
     if body.done:
         scope_changes.acknowledge(services.engine, user, body.device)
         return {"changes": [], "more": False, "next": None}
@@ -74,8 +74,8 @@ def scope_difference(body: ScopeRequest, user: CurrentUser, request: Request) ->
 
 @router.get("/v1/admin/history/{entity}/{row_id}", responses=ERRORS)
 def row_history(entity: Annotated[str, Path(pattern=r"^[a-z_]{1,40}$")],
-                row_id: Annotated[str, Path(pattern=UUID_PATTERN)], user: CurrentUser, request: Request) -> dict[str, Any]:
+                row_id: Annotated[str, Path(pattern=UUID_PATTERN)], user: CurrentUser, svc: Svc) -> dict[str, Any]:
     """Who changed which field of a row, when, from which device (within the retention)."""
     if not user.is_admin:
         raise ApiError(403, "forbidden", "the history of a record is for administrators")
-    return {"history": retention.field_history(request.app.state.services.engine, entity, row_id)}
+    return {"history": retention.field_history(svc.engine, entity, row_id)}

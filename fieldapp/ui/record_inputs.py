@@ -49,6 +49,18 @@ class FieldInput(QObject):
         signal.connect(lambda *_a: self.finished.emit())
 
 
+class PickerInput(FieldInput):
+    """An input on one of pickers.py's widgets: the widget says its own value (`raw()`)
+    and a pick is both an edit and the end of it."""
+
+    def __init__(self, field: Field, widget: QWidget, picked) -> None:
+        super().__init__(field, widget)
+        self.commit_on(picked)
+
+    def raw(self) -> Any:
+        return self.widget.raw()  # every picker of pickers.py has raw()
+
+
 class LineInput(FieldInput):
     def __init__(self, field: Field, *, number: bool = False):
         edit = QLineEdit()
@@ -102,24 +114,30 @@ class LongInput(FieldInput):
         self.widget.set_text(text)
 
 
-class ChoiceInput(FieldInput):
+def _options(field: Field, catalog: Catalog) -> list[tuple[str, str]]:
+    """(code, label) of what `field` offers: its reference list in the reader's language,
+    else its own choices."""
+    if not field.ref_list:
+        return [(c, choice_label(c)) for c in field.choices or ()]
+    lang = language()
+    options = [(c, catalog.label(field.ref_list, c, lang)) for c in catalog.codes(field.ref_list)]
+    if field.ref_list == "strategic_objective":
+        options = [(c, f"{c} · {label}") for c, label in options]
+    return options
+
+
+SORTED_LISTS = ("country", "language")  # long reference lists, offered in reading order
+
+
+class ChoiceInput(PickerInput):
     def __init__(self, field: Field, catalog: Catalog):
         if field.ref_list:
-            lang = language()
-            options = [(c, catalog.label(field.ref_list, c, lang)) for c in catalog.codes(field.ref_list)]
-            if field.ref_list == "strategic_objective":
-                options = [(c, f"{c} · {label}") for c, label in options]
-            combo = CodeCombo(options, sort=field.ref_list in ("country", "language"), editable=True)
+            combo = CodeCombo(_options(field, catalog), sort=field.ref_list in SORTED_LISTS, editable=True)
         else:
-            combo = CodeCombo([(c, choice_label(c)) for c in field.choices or ()], editable=False,
-                              empty_text="" if not field.required else "—")
-        super().__init__(field, combo)
-        self.commit_on(combo.picked)
+            combo = CodeCombo(_options(field, catalog), editable=False, empty_text="" if not field.required else "—")
+        super().__init__(field, combo, combo.picked)
         if combo.isEditable():
             combo.lineEdit().textEdited.connect(lambda *_a: self.edited.emit())
-
-    def raw(self) -> Any:
-        return self.widget.raw()
 
     def show(self, value: Any, ref_title: str = "") -> None:
         self.widget.blockSignals(True)
@@ -127,49 +145,30 @@ class ChoiceInput(FieldInput):
         self.widget.blockSignals(False)
 
 
-class MultiInput(FieldInput):
+class MultiInput(PickerInput):
     def __init__(self, field: Field, catalog: Catalog):
-        if field.ref_list:
-            lang = language()
-            options = [(c, catalog.label(field.ref_list, c, lang)) for c in catalog.codes(field.ref_list)]
-            if field.ref_list == "strategic_objective":
-                options = [(c, f"{c} · {label}") for c, label in options]
-        else:
-            options = [(c, choice_label(c)) for c in field.choices or ()]
-        picker = TagPicker(options, sort=field.ref_list in ("country", "language"))
-        super().__init__(field, picker)
+        picker = TagPicker(_options(field, catalog), sort=field.ref_list in SORTED_LISTS)
+        super().__init__(field, picker, picker.picked)
         picker.adder.setAccessibleName(_("Add to {label}").format(label=_(field.label)))
-        self.commit_on(picker.picked)
-
-    def raw(self) -> Any:
-        return self.widget.raw()
 
     def show(self, value: Any, ref_title: str = "") -> None:
         self.widget.set_codes(value)
 
 
-class ScoreInput(FieldInput):
+class ScoreInput(PickerInput):
     def __init__(self, field: Field):
         combo = ScoreCombo()
-        super().__init__(field, combo)
-        self.commit_on(combo.picked)
-
-    def raw(self) -> Any:
-        return self.widget.raw()
+        super().__init__(field, combo, combo.picked)
 
     def show(self, value: Any, ref_title: str = "") -> None:
         self.widget.set_score(value)
 
 
-class DateInput(FieldInput):
+class DateInput(PickerInput):
     def __init__(self, field: Field):
         edit = OptionalDateEdit()
-        super().__init__(field, edit)
+        super().__init__(field, edit, edit.picked)
         edit.edit.setAccessibleName(_(field.label))
-        self.commit_on(edit.picked)
-
-    def raw(self) -> Any:
-        return self.widget.raw()
 
     def show(self, value: Any, ref_title: str = "") -> None:
         self.widget.set_iso(value)
@@ -190,15 +189,11 @@ class BoolInput(FieldInput):
         self.widget.blockSignals(False)
 
 
-class RefInput(FieldInput):
+class RefInput(PickerInput):
     def __init__(self, field: Field, lookup: Lookup):
         picker = RefPicker(lambda text, deliver: lookup(field.ref or "", text, deliver))
-        super().__init__(field, picker)
+        super().__init__(field, picker, picker.picked)
         picker.textEdited.connect(lambda *_a: self.edited.emit())
-        self.commit_on(picker.picked)
-
-    def raw(self) -> Any:
-        return self.widget.raw()
 
     def show(self, value: Any, ref_title: str = "") -> None:
         self.widget.set_ref(value, ref_title)
