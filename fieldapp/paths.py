@@ -82,3 +82,10 @@ def make_private_file(path: Path) -> Path:
     except PermissionError:
         pass
     return path
+
+
+def safe_name(text: str) -> str:
+    """A file name suggested from a record's title: letters, digits, - and _ only (no path
+    separators, nothing a file system refuses), at most 60 characters."""
+    keep = "".join(ch if ch.isalnum() or ch in " -_" else " " for ch in text)
+    return "_".join(keep.split())[:60] or "export"

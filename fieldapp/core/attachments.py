@@ -12,7 +12,9 @@ import atexit
 import hashlib
 import mimetypes
 import os
+import shutil
 import tempfile
+import weakref
 from pathlib import Path
 from typing import BinaryIO
 
@@ -132,7 +134,7 @@ def remove(store: Store, media_entity_name: str, media_id: str) -> None:
     store.delete(media_entity_name, media_id)
 
 
-def open_blob(store: Store, sha256: str) -> BinaryIO:
+def open_blob(store: Store, sha256: str) -> files_key.SealedReader | BinaryIO:
     """The plain bytes of a stored blob, seekable (sealed files are opened through their key)."""
     path = blob_path(store, sha256)
     key = files_key.for_store(store)
@@ -156,10 +158,15 @@ def local_path(store: Store, row: dict) -> Path | None:
     return copy
 
 
+_OPENED: weakref.WeakKeyDictionary[Store, Path] = weakref.WeakKeyDictionary()
+
+
 def _opened_folder(store: Store) -> Path:
-    folder = getattr(store, "_opened_folder", None)
+    """The private folder of this store's plain copies, made on first use (0700) and
+    removed when the program ends."""
+    folder = _OPENED.get(store)
     if folder is None:
-        folder = store._opened_folder = Path(tempfile.mkdtemp(prefix="fieldapp-open-"))  # 0700
+        folder = _OPENED[store] = Path(tempfile.mkdtemp(prefix="fieldapp-open-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
 

@@ -15,67 +15,25 @@ the attachments are encrypted too, so no plain copy stays behind.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine
 
 from fieldapp.core import os_keyring
+from fieldapp.core.cipher_db import (  # noqa: F401 (re-exported: the callers' one entry point)
+    DatabaseKey, EncryptionError, KeyMissing, WrongKey, _KeyHolder, cipher_connect, export_encrypted, is_encrypted,
+    open_engine,
+)
 from fieldapp.i18n import _
 from fieldapp.paths import make_private_dir, make_private_file
 
 KEYRING_SERVICE = "fieldapp-database"
 MARKER = "encryption.json"
-PLAIN_HEADER = b"SQLite format 3\x00"
 PASSPHRASE_ENV = "FIELDAPP_DB_PASSPHRASE"  # headless runs (cron sync, benchmarks) without a prompt
-CACHE_KIB = 64 * 1024
-_SCRYPT = {"n": 2**15, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024}  # ~0.1 s, 32 MiB
-
-
-class EncryptionError(RuntimeError):
-    """A database that cannot be opened as asked; the message is for the person."""
-
-
-class KeyMissing(EncryptionError):
-    """The database is encrypted and no key was found or given."""
-
-
-class WrongKey(EncryptionError):
-    """The key (or passphrase) given does not open the database."""
-
-
-@dataclass(frozen=True)
-class DatabaseKey:
-    """32 raw bytes handed to SQLCipher as a raw key (no second key derivation)."""
-
-    raw: bytes
-
-    @classmethod
-    def random(cls) -> "DatabaseKey":
-        return cls(secrets.token_bytes(32))
-
-    @classmethod
-    def from_passphrase(cls, passphrase: str, salt: bytes) -> "DatabaseKey":
-        return cls(hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT))
-
-    def pragma(self) -> str:
-        """The value of `PRAGMA key` / `PRAGMA rekey` for this raw key."""
-        return f"\"x'{self.raw.hex()}'\""
-
-
-def is_encrypted(db_path: Path) -> bool:
-    """A database file that exists, is not empty and is not plain SQLite."""
-    try:
-        with open(db_path, "rb") as fh:
-            head = fh.read(16)
-    except FileNotFoundError:
-        return False
-    return len(head) > 0 and head != PLAIN_HEADER
 
 
 def _marker(data_dir: Path) -> Path:
@@ -141,80 +99,6 @@ def new_key(data_dir: Path, passphrase: str | None = None) -> tuple[DatabaseKey,
 
 def keyring_available() -> bool:
     return os_keyring.usable() is not None
-
-
-class _KeyHolder:
-    """The key every new pooled connection opens with; swapped by a rotation."""
-
-    def __init__(self, key: DatabaseKey) -> None:
-        self.key = key
-
-    def on_connect(self, dbapi_conn: Any, _record: Any) -> None:
-        cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA key = {self.key.pragma()}")
-        # A page read from the OS cache costs a decryption and an HMAC check here: keep more
-        # decrypted pages per connection (64 MiB at most, taken only as pages are read).
-        cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        cur.close()
-
-
-def open_engine(db_path: Path, key: DatabaseKey | None) -> Engine:
-    """An engine on `db_path`: plain SQLite when it is plain and no key is given, SQLCipher
-    otherwise (a new file given a key is created encrypted). Raises KeyMissing or WrongKey
-    with a message for the person rather than SQLite's "file is not a database"."""
-    if key is None:
-        if is_encrypted(db_path):
-            raise KeyMissing(_("This database is encrypted and its key is not available on this computer "
-                               "(keyring or passphrase): {path}").format(path=db_path))
-        return create_engine(f"sqlite:///{db_path}")
-    import sqlcipher3
-
-    holder = _KeyHolder(key)
-    engine = create_engine(f"sqlite:///{db_path}", module=sqlcipher3.dbapi2)
-    engine.key_holder = holder  # type: ignore[attr-defined]
-    event.listen(engine, "connect", holder.on_connect, insert=True)  # before WAL or any read
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
-    except Exception as exc:  # noqa: BLE001 - sqlcipher3's DatabaseError, wrapped by SQLAlchemy
-        engine.dispose()
-        if "not a database" in str(exc):
-            raise WrongKey(_("The key or passphrase does not open this database: {path}").format(path=db_path)) from exc
-        raise
-    engine.dispose()  # the caller's own connect listeners (WAL, foreign keys) see every pooled connection
-    return engine
-
-
-def cipher_connect(path: Path, key: DatabaseKey):  # noqa: ANN201 - a sqlcipher3 connection
-    """A raw SQLCipher connection on `path`, keyed (backups, exports, rotation)."""
-    import sqlcipher3
-
-    conn = sqlcipher3.connect(str(path))
-    conn.execute(f"PRAGMA key = {key.pragma()}")
-    return conn
-
-
-def export_encrypted(source: Path, target: Path, key: DatabaseKey, *, source_key: DatabaseKey | None = None) -> None:
-    """Write `source` (plain, or encrypted with `source_key`) as a new database at `target`
-    encrypted with `key`, through `sqlcipher_export` (every table, index, trigger, FTS5)."""
-    import sqlcipher3
-
-    make_private_dir(target.parent)
-    target.unlink(missing_ok=True)
-    make_private_file(target)  # 0600 from the start; sqlcipher writes into it
-    conn = sqlcipher3.connect(str(source))
-    try:
-        if source_key is not None:
-            conn.execute(f"PRAGMA key = {source_key.pragma()}")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute(f"ATTACH DATABASE ? AS enc KEY {key.pragma()}", (str(target),))
-        conn.execute("SELECT sqlcipher_export('enc')")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        conn.execute(f"PRAGMA enc.user_version = {int(version)}")
-        conn.execute("DETACH DATABASE enc")
-    finally:
-        conn.close()
-    make_private_file(target)
 
 
 def _replace_database(db_path: Path, new_file: Path) -> None:

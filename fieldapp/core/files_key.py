@@ -153,7 +153,7 @@ def is_sealed(path: Path) -> bool:
 def encrypt_existing(db_path: Path, db_key) -> int:  # noqa: ANN001 - encryption.DatabaseKey
     """Give an encrypted database its files key (kept in `meta`) and seal every plain file
     of `files/`; returns how many were sealed."""
-    from fieldapp.core.encryption import cipher_connect
+    from fieldapp.core.cipher_db import cipher_connect
 
     if not db_path.exists():
         return 0

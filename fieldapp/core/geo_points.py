@@ -39,7 +39,7 @@ class MapLayer:
     entity: str
     colour_field: str
     rowids: list[int] = field(default_factory=list)
-    index: PointIndex = field(default_factory=lambda: PointIndex([], [], []))
+    index: PointIndex | OneLevel = field(default_factory=lambda: PointIndex([], [], []))  # OneLevel: a first view
     unplaced: int = 0  # matching records without a usable position
     total: int | None = None  # the points in all, when this is a first view (`first_view`)
 

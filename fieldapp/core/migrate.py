@@ -52,7 +52,7 @@ def backup(db_path: Path, label: str, key=None) -> Path:  # noqa: ANN001 - encry
         target = folder / f"{db_path.stem}-{label}-{stamp}-{n}.sqlite"
         n += 1
     if key is not None:
-        from fieldapp.core.encryption import export_encrypted
+        from fieldapp.core.cipher_db import export_encrypted
 
         export_encrypted(db_path, target, key, source_key=key)
         return target

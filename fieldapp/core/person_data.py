@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from sqlalchemy import delete, select, update
 
@@ -94,12 +94,12 @@ def export_html(export: PersonExport, catalog: Any) -> str:
     body += doc.table([_("Meeting"), _("Start"), _("Place"), _("Gender")], rows, [40, 16, 28, 16]) if rows else \
         f"<p>{doc.esc(_('None'))}</p>"
     body += doc.heading(_("Action items owned"))
-    rows = [(a.get("text") or "", a.get("due_on") or "", doc.choice_text(a.get("status"))) for a in data["action_items"]]
-    body += doc.table([_("Action"), _("Due date"), _("Status")], rows, [60, 20, 20]) if rows else \
+    actions = [(a.get("text") or "", a.get("due_on") or "", doc.choice_text(a.get("status"))) for a in data["action_items"]]
+    body += doc.table([_("Action"), _("Due date"), _("Status")], actions, [60, 20, 20]) if actions else \
         f"<p>{doc.esc(_('None'))}</p>"
     body += doc.heading(_("Records written by this person"))
-    rows = [(_(entity(a["entity"]).label), a.get("title") or a["id"], a["updated_at"]) for a in data["authored"]]
-    body += doc.table([_("Kind"), _("Record"), _("Last changed")], rows, [25, 50, 25]) if rows else \
+    authored = [(_(entity(a["entity"]).label), a.get("title") or a["id"], a["updated_at"]) for a in data["authored"]]
+    body += doc.table([_("Kind"), _("Record"), _("Last changed")], authored, [25, 50, 25]) if authored else \
         f"<p>{doc.esc(_('None'))}</p>"
     subtitle = _("Everything this computer holds about this person, exported {when}").format(when=data["exported_at"])
     return doc.page(contact.get("full_name") or _("Contact"), subtitle, body)
@@ -117,7 +117,7 @@ def erased_rows(store: Store, contact_id: str) -> dict[str, list[str]]:
     return out
 
 
-def scrub_local(store: Store, rows: dict[str, Iterable[str]]) -> int:
+def scrub_local(store: Store, rows: Mapping[str, Iterable[str]]) -> int:
     """Remove every local copy of the erased rows' personal values: the rows scrubbed (a
     contact emptied and tombstoned, participants and owners anonymised, counts kept),
     their pending or set-aside operations and their conflicts deleted, the search index

@@ -18,20 +18,17 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 from fieldapp.core import practice_sheet, transfer
 from fieldapp.core.schema import ENTITIES, entity
 from fieldapp.i18n import _, ngettext
+from fieldapp.paths import safe_name
 from fieldapp.ui import documents_pdf
 from fieldapp.ui.attachment_drop import accept_drops
 from fieldapp.ui.carbon_calculator import CarbonCalculator
 from fieldapp.ui.display import number_text
 from fieldapp.ui.import_wizard import ImportWizard
+from fieldapp.ui.person_actions import PersonActions
 
 FORMAT_FILTERS = {
     "csv": "CSV (*.csv)", "xlsx": "Excel (*.xlsx)", "json": "JSON (*.json)", "geojson": "GeoJSON (*.geojson)",
 }
-
-
-def safe_name(text: str) -> str:
-    keep = "".join(ch if ch.isalnum() or ch in " -_" else " " for ch in text)
-    return "_".join(keep.split())[:60] or "export"
 
 
 class Documents(QObject):
@@ -48,8 +45,6 @@ class Documents(QObject):
         self.wizard: ImportWizard | None = None
         self.calculator: CarbonCalculator | None = None
         documents_pdf.register_fonts()  # on the UI thread, before any PDF is made in a worker
-        from fieldapp.ui.person_actions import PersonActions
-
         self.person = PersonActions(window)
         self.person.done.connect(self.done)
         self.person.failed.connect(self.failed)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from fieldapp.core import person_data
 from fieldapp.i18n import _
+from fieldapp.paths import safe_name
 from fieldapp.syncing import credentials
 from fieldapp.syncing.transport import ServerRefused, Transport, TransportError
 from fieldapp.ui import documents_pdf
@@ -42,8 +43,6 @@ class PersonActions(QObject):
 
     def _suggested(self, contact_id: str, suffix: str) -> str:
         row = self.store.get("contact", contact_id) or {}
-        from fieldapp.ui.documents_menu import safe_name
-
         return f"{safe_name(row.get('full_name') or 'person')}{suffix}"
 
     def export_json(self, contact_id: str, path: Path | str | None = None) -> None:

@@ -20,6 +20,7 @@ import time
 from typing import Any
 
 from sqlalchemy import Engine, Text, cast, delete, insert, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from fieldapp.core.fieldspec import EMAIL, LONGTEXT, TEXT
 from fieldapp.core.personal_fields import ANONYMOUS, PERSONAL, scrubbed
@@ -114,7 +115,7 @@ def erase_contact(storage: Storage, engine: Engine, admin: Principal, contact_id
                            .returning(erasures.c.seq)).scalar_one()
         conn.execute(insert(erased_rows), [{"entity": r["entity"], "row_id": r["id"], "seq": seq} for r in rows])
         conn.execute(delete(conflicts).where(conflicts.c.row_id.in_(ids)))  # any opened by the scrub itself
-        by_row = ops_t.c.row_id.in_(ids)
+        by_row: ColumnElement[bool] = ops_t.c.row_id.in_(ids)
         if old:  # entries logged before s0006 name no row: found by the values they answered
             text_of = cast(ops_t.c.result, Text)
             by_row = or_(by_row, ops_t.c.row_id.is_(None) & or_(*(text_of.contains(v, autoescape=True) for v in old)))
@@ -137,7 +138,7 @@ def forget_freed_bytes(engine: Engine, tables: list[str]) -> None:
         raw = engine.raw_connection()  # outside any transaction (the engine's "begin" hook would open one)
         try:
             for stmt in ("PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"):
-                raw.driver_connection.execute(stmt)
+                raw.driver_connection.execute(stmt)  # type: ignore[union-attr]  # an open pooled connection
         finally:
             raw.close()
         return

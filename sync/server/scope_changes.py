@@ -86,8 +86,8 @@ def difference(storage: Storage, engine: Engine, user: Principal, device: str, a
             q = select(t).where(or_(gone, new))
             if e.name == start_entity and start_id:
                 q = q.where(t.c.id > start_id)
-            for row in conn.execute(q.order_by(t.c.id).limit(limit - len(out))).mappings():
-                row = dict(row)
+            for found in conn.execute(q.order_by(t.c.id).limit(limit - len(out))).mappings():
+                row = dict(found)
                 if user.reads(row["scope_region"]):
                     change = storage._row_change(e, row, 0, None, int(row["row_version"] or 0))
                     if change:
