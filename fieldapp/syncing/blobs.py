@@ -13,45 +13,29 @@ import sqlite3
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from fieldapp.core import diskspace
+from fieldapp.core import attachments, diskspace
 from fieldapp.core.attachments import blob_path
 from fieldapp.core.store import Store
-from fieldapp.core.tables import TABLES
 from fieldapp.syncing.transport import RetryPolicy, Transport
 
 CHUNK = 256 * 1024  # small enough to finish on 2G between two drops
 Progress = Callable[[str, int, int], None]  # (sha256, bytes done, bytes total)
 
 
-def _local_unsent(store: Store) -> list[tuple[str, int]]:
-    b = TABLES["blob"]
-    with store.engine.connect() as conn:
-        return [(r.sha256, r.size) for r in conn.execute(select(b.c.sha256, b.c.size).where(b.c.stored, ~b.c.uploaded))]
-
-
-def _mark_uploaded(store: Store, shas: list[str]) -> None:
-    if shas:
-        b = TABLES["blob"]
-        with store.transaction() as conn:
-            conn.execute(update(b).where(b.c.sha256.in_(shas)).values(uploaded=True))
-
-
 def upload_missing(store: Store, transport: Transport, progress: Progress | None = None) -> int:
     """Send every local blob the server lacks; returns how many were sent."""
-    local = _local_unsent(store)
+    local = attachments.unsent_blobs(store)
     if not local:
         return 0
     missing = set(transport.call("POST", "/v1/blobs/missing", json_body={"sha256": [s for s, _ in local]}).json()["missing"])
-    _mark_uploaded(store, [s for s, _ in local if s not in missing])
+    attachments.mark_uploaded(store, [s for s, _ in local if s not in missing])
     sent = 0
     for sha, size in local:
         if sha in missing:
             _upload(store, transport, sha, size, progress)
-            _mark_uploaded(store, [sha])
+            attachments.mark_uploaded(store, [sha])
             sent += 1
     return sent
 
@@ -131,21 +115,16 @@ def _fetch(store: Store, transport: Transport, sha: str, target: Path, part: Pat
         part.unlink(missing_ok=True)
         raise ValueError(f"downloaded attachment does not match its SHA-256 ({sha[:12]}…)")
     os.replace(part, target)
-    with store.transaction() as conn:
-        conn.execute(sqlite_insert(TABLES["blob"]).values(sha256=sha, size=target.stat().st_size, stored=True, uploaded=True)
-                     .on_conflict_do_update(index_elements=["sha256"], set_={"stored": True, "uploaded": True}))
+    attachments.record_downloaded(store, sha, target.stat().st_size)
     return target
 
 
 def missing_locally(store: Store) -> list[tuple[str, int]]:
     """Blobs referenced by live media rows whose bytes are not on this machine."""
     out: dict[str, int] = {}
-    with store.engine.connect() as conn:
-        for name in ("practice_media", "meeting_media"):
-            t = TABLES[name]
-            for sha, size in conn.execute(select(t.c.sha256, t.c.size).where(~t.c.deleted)):
-                if sha and not blob_path(store, sha).exists():
-                    out[sha] = size or 0
+    for sha, size in attachments.referenced_blobs(store):
+        if sha and not blob_path(store, sha).exists():
+            out[sha] = size or 0
     return sorted(out.items())
 
 

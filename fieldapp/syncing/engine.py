@@ -235,9 +235,8 @@ class SyncEngine:
         self.transport.sync(request | {"ops": [], "limit": 1})  # raises when the service is down
         if len(ops) > 1:
             return max(1, len(ops) // 2)
-        with self.store.transaction() as conn:
-            outbox.set_aside(conn, ops[0]["op_id"], outbox.REJECTED,
-                             "server_error: " + _("the service failed on this change (HTTP {status})").format(status=exc.status))
+        outbox.set_aside_many(self.store, [ops[0]["op_id"]], outbox.REJECTED,
+                              "server_error: " + _("the service failed on this change (HTTP {status})").format(status=exc.status))
         return MAX_OPS
 
     def _set_aside_named(self, exc: ServerRefused, ops: list[dict]) -> bool:
@@ -247,14 +246,11 @@ class SyncEngine:
         if exc.status != 422 or not match or int(match.group(1)) >= len(ops):
             return False
         op = ops[int(match.group(1))]
-        with self.store.transaction() as conn:
-            outbox.set_aside(conn, op["op_id"], outbox.REJECTED, f"{exc.error}: {exc.message}")
+        outbox.set_aside_many(self.store, [op["op_id"]], outbox.REJECTED, f"{exc.error}: {exc.message}")
         return True
 
     def _wait(self, op_ids: list[str]) -> None:
-        with self.store.transaction() as conn:
-            for op_id in op_ids:
-                outbox.set_aside(conn, op_id, outbox.WAITING, "clock_ahead: " + _("the clock is still refused"))
+        outbox.set_aside_many(self.store, op_ids, outbox.WAITING, "clock_ahead: " + _("the clock is still refused"))
 
     def _cursor_number(self) -> int:
         return _int(self.store.meta(CURSOR_KEY)) or 0
