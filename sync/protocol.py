@@ -11,7 +11,8 @@ Request (JSON, optionally gzip with `Content-Encoding: gzip`)::
 
     {"device": "<device id>",           # the prefix of its op ids; defaults to the first op's
      "cursor": "1234" | null,           # the cursor of the last reply applied; null: from the start
-     "limit": 2000,                     # optional page size (1..5000)
+     "limit": 2000,                     # optional page size (1..10000)
+     "compact": true, "columnar": true, # optional encodings of the reply (see SyncRequest)
      "ops": [                           # the outbox, oldest first (at most MAX_OPS)
        {"op_id": "<device id>:<counter>",   # unique per operation and device, forever; the server
                                             #   deduplicates per (user, device, op_id)
@@ -51,6 +52,9 @@ Response (JSON, gzip when the client sends `Accept-Encoding: gzip`)::
        {"op": "removed", "entity": "practice", "id": "<uuid>", "pos": 43}],  # left your scope
      "conflicts": [ Conflict, ... ],     # conflicts in your scope opened/changed/resolved
                                          #   since the cursor (status open or resolved)
+     "blocks": [Block, ...],             # only when the request says "columnar": true, and
+                                         #   "changes" is then empty: the same changes column
+                                         #   by column (see Block and SyncRequest.columnar)
      "cursor": "1300",                   # store with the applied page
      "more": true,                       # true: call again at once (initial sync pages)
      "head": "5800"}                     # the feed's last position: progress of a paged sync
@@ -127,13 +131,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_
 from fieldapp.core import fieldspec as fs
 from fieldapp.core.fieldspec import json_problem, validate
 from fieldapp.core.hlc import Stamp
-from fieldapp.syncing.compact import ALL_FIELDS, compact_change, expand_change  # noqa: F401 (the wire's helpers)
+from fieldapp.syncing.compact import ALL_FIELDS, compact_change, expand_change, from_blocks, to_blocks  # noqa: F401 (the wire's helpers)
 from fieldapp.core.schema import BY_NAME
 
 PROTOCOL_VERSION = 1
 MAX_OPS = 1000  # per request; a longer outbox goes in several requests
 DEFAULT_PAGE = 2000  # changes per reply during an initial sync
-MAX_PAGE = 5000
+MAX_PAGE = 10_000
 OP_KINDS = ("upsert", "delete", "restore", "resolve")
 STATUSES = ("applied", "duplicate", "conflict", "rejected")
 ROW_KEY = "_row"  # base/versions key: the row as a whole
@@ -174,6 +178,10 @@ class SyncRequest(BaseModel):
     compact: StrictBool = Field(default=False, description=(
         "send a change's field versions, clocks and authors once, under the key '*', when every field sent "
         "shares them (a whole row written at once): about half the bytes of an initial sync"))
+    columnar: StrictBool = Field(default=False, description=(
+        "send the changes as columnar `blocks` (one array per field for a run of rows of one table) instead of "
+        "`changes`; a row new to the reader then carries its null fields too, and '*' covers its fields with a "
+        "value: what a compressor folds best (bench/results/sync.json)"))
 
 
 class OpResult(BaseModel):
@@ -227,9 +235,22 @@ class Conflict(BaseModel):
     pos: int
 
 
+class Block(BaseModel):
+    """A run of changes of one table, one op and one set of fields, column by column
+    (protocol.to_blocks): `cols` holds id, pos, versions, clocks, authors, deleted,
+    created_at, updated_at (those the changes have), `fields` one array per name."""
+
+    entity: str
+    op: Literal["upsert", "removed"]
+    names: list[str]
+    cols: dict[str, list[Any]]
+    fields: list[list[Any]]
+
+
 class SyncResponse(BaseModel):
     results: list[OpResult]
     changes: list[Change]
+    blocks: list[Block] | None = None  # instead of `changes` when the request asked `columnar`
     conflicts: list[Conflict]
     cursor: str
     more: bool

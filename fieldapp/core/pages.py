@@ -71,7 +71,7 @@ def apply_page(store: "Store", sent: list[dict], reply: dict, judge: Judge) -> P
     summary = PageSummary()
     by_id = {op["op_id"]: op for op in sent}
     # a page may reference rows outside this user's scope or arriving on the next page
-    with store.transaction(foreign_keys=False) as tx:
+    with store.transaction(foreign_keys=False, durable=False) as tx:
         conn = tx.conn
         o = TABLES["outbox"]
         for result in reply.get("results", []):
@@ -199,9 +199,13 @@ def _existing_ids(conn: Connection, changes: list[dict]) -> dict[str, set[str]]:
 def _split(e: Entity, change: dict, pending: set[str]) -> tuple[dict, dict, dict, str | None]:
     """Fields, versions and clocks of a change minus those with local edits pending, and
     the author of its latest field."""
-    fields = {k: v for k, v in (change.get("fields") or {}).items() if e.has(k) and k not in pending}
-    versions = {k: v for k, v in (change.get("versions") or {}).items() if k not in pending}
-    clocks = {k: v for k, v in (change.get("clocks") or {}).items() if k not in pending}
+    known = e._by_name
+    fields = {k: v for k, v in (change.get("fields") or {}).items() if k in known and k not in pending}
+    versions = change.get("versions") or {}
+    clocks = change.get("clocks") or {}
+    if pending:
+        versions = {k: v for k, v in versions.items() if k not in pending}
+        clocks = {k: v for k, v in clocks.items() if k not in pending}
     authors = change.get("authors") or {}
     author = max(authors.items(), key=lambda kv: clocks.get(kv[0], ""))[1] if authors else None
     return fields, versions, clocks, author

@@ -55,7 +55,9 @@ _FOLD = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe",
 
 
 def fold(value: str) -> str:
-    return value.translate(_FOLD)
+    # ASCII text has none of these letters: skip the per-character table walk (an
+    # initial sync folds thousands of descriptions)
+    return value if value.isascii() else value.translate(_FOLD)
 
 
 def document(e: Entity, row: Mapping[str, Any]) -> tuple[str, str]:

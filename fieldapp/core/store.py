@@ -400,25 +400,31 @@ class Store:
             tx.touch(e.name, conflict["row_id"])
 
     @contextlib.contextmanager
-    def transaction(self, *, foreign_keys: bool = True) -> Iterator[Transaction]:
+    def transaction(self, *, foreign_keys: bool = True, durable: bool = True) -> Iterator[Transaction]:
         """One write transaction on the serialized writer, for multi-step writes of the
         store's own modules (outbox, page apply). It yields a `Transaction`: its `conn`,
         and `touch()` for each row changed, heard by the change listeners after the
         commit. `foreign_keys=False` is for applying a sync page, which may reference rows
         outside this user's scope or on the next page (SQLite reads the pragma only
-        outside a transaction)."""
+        outside a transaction). `durable=False` commits without waiting for the disk
+        (synchronous=NORMAL; never a corrupt file): for a sync page, which a power cut
+        can only take away together with its cursor, so it is fetched again."""
+        pragmas = ([("foreign_keys", "OFF", "ON")] if not foreign_keys else []) + (
+            [("synchronous", "NORMAL", "FULL")] if not durable else [])
         with self._lock:
             with self.engine.connect() as conn:
-                if not foreign_keys:
-                    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                for name, during, _after in pragmas:
+                    conn.exec_driver_sql(f"PRAGMA {name}={during}")
+                if pragmas:
                     conn.commit()
                 tx = Transaction(conn)
                 try:
                     with conn.begin():
                         yield tx
                 finally:
-                    if not foreign_keys:
-                        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    for name, _during, after in pragmas:
+                        conn.exec_driver_sql(f"PRAGMA {name}={after}")
+                    if pragmas:
                         conn.commit()
         self.notify_many(tx.touched)
 

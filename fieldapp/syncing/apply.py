@@ -1,6 +1,7 @@
 """A sync reply, from the wire to the store.
 
-The sync layer decodes what the service sent (compact metadata written out per field)
+The sync layer decodes what the service sent (columnar blocks back to changes, compact
+metadata written out per field)
 and says what each refusal means; the store applies it (`Store.apply_page`, in
 fieldapp/core/pages.py), results, changes, conflicts and cursor in one transaction. Nothing
 here writes the store's tables: the store is their only writer (tests/syncing/test_one_writer.py).
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from fieldapp.core.pages import CURSOR_KEY, PageSummary  # noqa: F401 (the engine's names for them)
 from fieldapp.core.store import Store
-from fieldapp.syncing.compact import expand_change
+from fieldapp.syncing.compact import expand_change, from_blocks
 from fieldapp.syncing.refusals import Refusal
 
 
@@ -29,5 +30,8 @@ def judge(reason: str | None) -> tuple[str, str]:
 def apply_reply(store: Store, sent: list[dict], reply: dict) -> PageSummary:
     """Apply one reply of the service to the store (see the module's docstring)."""
     page = dict(reply)
-    page["changes"] = [expand_change(c) for c in reply.get("changes", [])]
+    if reply.get("blocks") is not None:  # a columnar page (SyncRequest.columnar)
+        page["changes"] = [expand_change(c, skip_nulls=True) for c in from_blocks(reply["blocks"])]
+    else:
+        page["changes"] = [expand_change(c) for c in reply.get("changes", [])]
     return store.apply_page(sent, page, judge)
