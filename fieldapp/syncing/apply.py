@@ -31,7 +31,9 @@ def apply_reply(store: Store, sent: list[dict], reply: dict) -> PageSummary:
     """Apply one reply of the service to the store (see the module's docstring)."""
     page = dict(reply)
     if reply.get("blocks") is not None:  # a columnar page (SyncRequest.columnar)
-        page["changes"] = [expand_change(c, skip_nulls=True) for c in from_blocks(reply["blocks"])]
+        blocks = reply.pop("blocks")  # the columns go as the rows are made: one copy of a page in memory
+        page["changes"] = [expand_change(c, skip_nulls=True) for c in from_blocks(blocks)]
+        del blocks, page["blocks"]
     else:
         page["changes"] = [expand_change(c) for c in reply.get("changes", [])]
     return store.apply_page(sent, page, judge)

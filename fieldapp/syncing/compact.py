@@ -7,6 +7,8 @@ halves an initial sync. Kept free of any dependency: the desktop client and the 
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 ALL_FIELDS = "*"  # compact changes: versions/clocks/authors key meaning "every field in `fields`"
 
 
@@ -73,21 +75,19 @@ def to_blocks(changes: list[dict]) -> list[dict]:
     return blocks
 
 
-def from_blocks(blocks: list[dict]) -> list[dict]:
-    """The changes of columnar blocks, in order, as `to_blocks` received them."""
-    out: list[dict] = []
-    for block in blocks:
+def from_blocks(blocks: list[dict]) -> Iterator[dict]:
+    """The changes of columnar blocks, in order, as `to_blocks` received them; each
+    block's columns are let go once its rows are made."""
+    while blocks:
+        block = blocks.pop(0)
         cols = block.get("cols") or {}
         keys = list(cols)
         names = block.get("names") or []
         n = len(cols.get("id") or [])
-        columns = [cols[k] for k in keys]
-        values = block.get("fields") or []
         entity, op = block.get("entity"), block.get("op", "upsert")
-        for i in range(n):
-            change = {"op": op, "entity": entity}
-            for k, column in zip(keys, columns):
-                change[k] = column[i]
-            change["fields"] = {name: column[i] for name, column in zip(names, values)}
-            out.append(change)
-    return out
+        head = zip(*(cols[k] for k in keys)) if keys else iter([()] * n)
+        values = zip(*block["fields"]) if names else iter([()] * n)
+        for row, fields in zip(head, values):
+            change = {"op": op, "entity": entity, **dict(zip(keys, row))}
+            change["fields"] = dict(zip(names, fields))
+            yield change
