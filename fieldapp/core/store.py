@@ -433,14 +433,23 @@ class Store:
         """The oldest pending operations for a push, marked as sent (core.pages)."""
         from fieldapp.core import pages  # pages builds on the store
 
-        return pages.take_batch(self, limit)
+        return self._on_writer(pages.take_batch, self, limit)
 
     def apply_page(self, sent: list[dict], reply: dict, judge: "pages.Judge") -> "pages.PageSummary":
         """Apply one sync reply and its cursor in one transaction (core.pages): the only
         way the service's changes reach this store."""
         from fieldapp.core import pages
 
-        return pages.apply_page(self, sent, reply, judge)
+        return self._on_writer(pages.apply_page, self, sent, reply, judge)
+
+    def _on_writer(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn` on the writer thread when one runs (the window's writes queue there:
+        a sync page lands between two of them, never inside one), else here; the
+        caller waits either way."""
+        writer = self._executor
+        if writer is None or threading.current_thread().name.startswith("store-writer"):
+            return fn(*args)
+        return writer.submit(fn, *args).result()
 
     # ----------------------------------------------------------------- writes
     def _validate(self, e: Entity, values: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
