@@ -41,7 +41,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from children import stop  # noqa: E402 (bench/children.py)
+from children import stop, wait_ready  # noqa: E402 (bench/children.py)
 from sync.server.accounts import Accounts  # noqa: E402
 from sync.server.db import make_engine, migrate  # noqa: E402
 from sync.server.settings import Settings  # noqa: E402
@@ -156,16 +156,7 @@ def run_backend(name: str, url: str, clients_n: int, edits: int, concurrency: in
                                 cwd=ROOT, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{base}/v1/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"server did not start; see {log_path}")
-            time.sleep(0.1)
+        wait_ready(f"{base}/v1/health", proc, log_path, 30)
         token = requests.post(f"{base}/v1/login", json={"username": "bench", "password": PASSWORD}, timeout=30).json()["token"]
         clients = [Client(base, token, start_pos, edits) for _ in range(clients_n)]
         with ThreadPoolExecutor(concurrency) as pool:

@@ -38,11 +38,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import requests  # noqa: E402
 from sqlalchemy import create_engine  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from children import stop  # noqa: E402 (bench/children.py)
+from children import stop, wait_ready  # noqa: E402 (bench/children.py)
 
 RESULTS = HERE / "results" / "sync_scale.json"
 USER, PASSWORD = "scale", "scale-password-123"
@@ -164,16 +163,7 @@ def run_point(database: str, url: str, practices: int, work: Path, log) -> dict:
                             stdout=subprocess.DEVNULL, stderr=open(log_path, "wb"))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(base + "/v1/health", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"the service did not start; see {log_path}")
-            time.sleep(0.2)
+        wait_ready(base + "/v1/health", proc, log_path)
         folder = work / f"client-{database}-{practices}"
         log(f"{database} {practices}: first full sync")
         out = subprocess.run([sys.executable, __file__, "--client", base, str(folder)], cwd=HERE.parent,

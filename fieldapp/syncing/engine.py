@@ -22,7 +22,7 @@ import sqlite3
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy.exc import OperationalError
 
@@ -220,7 +220,8 @@ class SyncEngine:
                         raise
                     continue
                 if reply.get("more") and not ops:
-                    following = self._request(reply.get("cursor"), [], _int(reply.get("head")))
+                    span = (_int(reply.get("head")) or 0) - start
+                    following = self._request(reply.get("cursor"), [], span)
                     ahead = (following, pool.submit(self.transport.sync, following))
                 page = apply_reply(self.store, ops, reply)
                 if restart.reissue_reused(self.store, reply.get("results", [])) and not started_over:
@@ -250,18 +251,17 @@ class SyncEngine:
             if ahead is not None and not ahead[1].cancel():
                 ahead[1].exception()  # stopped with a page on its way: let it land, unread (next sync)
 
-    def _request(self, cursor: str | None, ops: list[dict], head: int | None = None) -> dict:
-        """The next sync request. Pages: DEFAULT_PAGE first; when the service says how
-        far its feed goes, a quarter of what is left, up to MAX_PAGE: an initial sync
-        of 265 000 records is under 30 requests, one of 10 000 is five pages whose
-        fetching and applying overlap."""
-        request = {"cursor": cursor, "device": self.store.device_id, "ops": ops, "compact": True}
+    def _request(self, cursor: str | None, ops: list[dict], span: int = 0) -> dict:
+        """The next sync request. Pages: DEFAULT_PAGE first; once the service said how
+        far its feed goes (`span`: positions from where this sync started to the head),
+        a quarter of that, up to MAX_PAGE: an initial sync of 265 000 records is under
+        30 requests, one of 10 000 five pages whose fetching and applying overlap."""
+        request: dict[str, Any] = {"cursor": cursor, "device": self.store.device_id, "ops": ops, "compact": True}
         if not self.legacy_service:
             request["columnar"] = True
         limit = self.page_limit
         if limit is None and not self.legacy_service:
-            left = (head - (_int(cursor) or 0)) if head is not None else 0
-            limit = min(MAX_PAGE, max(DEFAULT_PAGE, -(-left // PAGES_AHEAD)))
+            limit = min(MAX_PAGE, max(DEFAULT_PAGE, -(-span // PAGES_AHEAD)))
         if limit:
             request["limit"] = limit
         return request
