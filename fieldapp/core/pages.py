@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 CURSOR_KEY = "sync_cursor"
 WIRE_KEYS = ("op_id", "entity", "row_id", "kind", "fields", "base", "hlc")
 DELETED = "_deleted"
+FLUSH_EACH = 2000  # new rows written together (one executemany): what a page holds at once in row form
 RESTAMP, RETRY = "restamp", "retry"  # refusal actions (syncing.refusals): re-stamp and re-send, or wait
 Judge = Callable[[str | None], tuple[str, str]]  # a refusal's reason -> (outbox state, action)
 
@@ -115,6 +116,8 @@ def apply_page(store: "Store", sent: list[dict], reply: dict, judge: Judge) -> P
                 _update(tx, e, change, row_pending)
             else:
                 fresh.add(e, _new_row(e, change, row_pending))
+                if len(fresh.ids) >= FLUSH_EACH:
+                    fresh.flush(tx)  # bounded memory: a page of 10 000 rows is not held three times
             for stamp in (change.get("clocks") or {}).values():
                 max_clock = stamp if max_clock is None or stamp > max_clock else max_clock
         fresh.flush(tx)

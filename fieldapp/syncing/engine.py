@@ -204,7 +204,8 @@ class SyncEngine:
                     request = self._request(self.store.meta(CURSOR_KEY), ops)
                     future = None
                 try:
-                    reply = future.result() if future is not None else self.transport.sync(request)
+                    # a page fetched ahead waits as bytes, not objects: one page in memory
+                    reply = future.result().json() if future is not None else self.transport.sync(request)
                 except TransportError as exc:
                     batch_size = self._isolate(exc, ops, request)
                     continue
@@ -222,7 +223,7 @@ class SyncEngine:
                 if reply.get("more") and not ops:
                     span = (_int(reply.get("head")) or 0) - start
                     following = self._request(reply.get("cursor"), [], span)
-                    ahead = (following, pool.submit(self.transport.sync, following))
+                    ahead = (following, pool.submit(self.transport.call, "POST", "/v1/sync", json_body=following))
                 page = apply_reply(self.store, ops, reply)
                 if restart.reissue_reused(self.store, reply.get("results", [])) and not started_over:
                     started_over = True  # this folder was restored: fetch what it wrote since its backup

@@ -25,8 +25,20 @@ class Service:
         return {"results": [], "changes": [], "conflicts": [], "cursor": str(end), "more": end < self.head,
                 "head": str(self.head), **({"blocks": []} if request.get("columnar") else {})}
 
+    def call(self, method: str, path: str, *, json_body: dict) -> "Answer":
+        assert (method, path) == ("POST", "/v1/sync")
+        return Answer(self.sync(json_body))
+
     def health(self) -> dict:
         return {}
+
+
+class Answer:
+    def __init__(self, body: dict):
+        self.body = body
+
+    def json(self) -> dict:
+        return self.body
 
 
 def test_a_long_feed_comes_in_big_pages_and_a_short_one_in_small_overlapping_ones(store):
