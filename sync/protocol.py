@@ -29,7 +29,8 @@ Request (JSON, optionally gzip with `Content-Encoding: gzip`)::
         "hlc": "0001700000000000:00000:<device id>"}]}   # hybrid logical clock stamp; its node is
                                                          #   the sending device, or the op is refused
 
-Response (JSON, gzip when the client sends `Accept-Encoding: gzip`)::
+Response (JSON; compressed as the client's `Accept-Encoding` allows: zstd, else xz, for
+answers over 32 KB, gzip otherwise)::
 
     {"results": [                        # one per op, same order
        {"op_id": ..., "status": "applied" | "duplicate" | "conflict" | "rejected",
