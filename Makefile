@@ -65,6 +65,7 @@ bench: $(STAMP)
 	  cd bench/pouch && npm ci --ignore-scripts --no-audit --no-fund; \
 	else echo "node/npm not found: bench/sync.py measures our side only"; fi
 	$(PY) bench/sync.py
+	$(PY) bench/sync_scale.py
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m fieldapp.ui.screenshots screenshots

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -48,3 +49,19 @@ def stop(name: str, proc: subprocess.Popen | None, log: Path | None = None, time
             proc.wait()
         return
     raise ChildCrashed(f"{name} died during the run ({_describe(died)})" + (f"; see {log}" if log else ""))
+
+
+def wait_ready(url: str, proc: subprocess.Popen, log: Path | None = None, seconds: float = 60) -> None:
+    """Wait until `url` answers 200, while `proc` (the server behind it) is alive."""
+    import requests  # the benchmarks' HTTP client; this module stays importable without it
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise ChildCrashed(f"the server behind {url} did not start" + (f"; see {log}" if log else ""))
+        time.sleep(0.1)

@@ -20,11 +20,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import re
 import threading
 import time
 import weakref
 from dataclasses import dataclass, field
 
+_ENCODING = re.compile(rb"\r\ncontent-encoding:[ \t]*([A-Za-z0-9_-]+)", re.IGNORECASE)
 SEGMENT = 1460  # bytes per scheduled segment (a typical TCP MSS on Ethernet)
 READ_SIZE = 64 * 1024
 
@@ -152,6 +154,9 @@ class Proxy:
     _up: int = field(default=0, init=False, repr=False)
     _down: int = field(default=0, init=False, repr=False)
     _connections: int = field(default=0, init=False, repr=False)
+    # Content-Encoding of the answers, counted from the server-to-client stream: which
+    # codec a case really used, whatever each side says it asks for.
+    encodings: collections.Counter = field(default_factory=collections.Counter, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.request_log = collections.deque(maxlen=self.keep_log)
@@ -321,6 +326,8 @@ class Proxy:
                 self._requests += new
             else:
                 self._down += len(data)
+                for match in _ENCODING.finditer(data):
+                    self.encodings[match.group(1).decode("latin-1").lower()] += 1
 
 
 @dataclass

@@ -11,7 +11,8 @@ Request (JSON, optionally gzip with `Content-Encoding: gzip`)::
 
     {"device": "<device id>",           # the prefix of its op ids; defaults to the first op's
      "cursor": "1234.5f2a9c01" | null,  # the cursor of the last reply applied; null: from the start
-     "limit": 2000,                     # optional page size (1..5000)
+     "limit": 2000,                     # optional page size (1..10000)
+     "compact": true, "columnar": true, # optional encodings of the reply (see SyncRequest)
      "ops": [                           # the outbox, oldest first (at most MAX_OPS)
        {"op_id": "<device id>:<counter>",   # unique per operation and device, forever; the server
                                             #   deduplicates per (user, device, op_id)
@@ -28,7 +29,8 @@ Request (JSON, optionally gzip with `Content-Encoding: gzip`)::
         "hlc": "0001700000000000:00000:<device id>"}]}   # hybrid logical clock stamp; its node is
                                                          #   the sending device, or the op is refused
 
-Response (JSON, gzip when the client sends `Accept-Encoding: gzip`)::
+Response (JSON; compressed as the client's `Accept-Encoding` allows: zstd, else xz, for
+answers over 32 KB, gzip otherwise)::
 
     {"results": [                        # one per op, same order
        {"op_id": ..., "status": "applied" | "duplicate" | "conflict" | "rejected",
@@ -51,6 +53,9 @@ Response (JSON, gzip when the client sends `Accept-Encoding: gzip`)::
        {"op": "removed", "entity": "practice", "id": "<uuid>", "pos": 43}],  # left your scope
      "conflicts": [ Conflict, ... ],     # conflicts in your scope opened/changed/resolved
                                          #   since the cursor (status open or resolved)
+     "blocks": [Block, ...],             # only when the request says "columnar": true, and
+                                         #   "changes" is then empty: the same changes column
+                                         #   by column (see Block and SyncRequest.columnar)
      "cursor": "1300.5f2a9c01",          # store with the applied page
      "more": true,                       # true: call again at once (initial sync pages)
      "head": "5800"}                     # the feed's last position: progress of a paged sync
@@ -133,7 +138,7 @@ from fieldapp.core.hlc import Stamp
 from fieldapp.core.schema import BY_NAME
 from sync.wire import (  # noqa: F401 (the vocabulary both sides share, re-exported)
     ALL_FIELDS, DEFAULT_PAGE, DELETED_KEY, MAX_OPS, MAX_PAGE, OP_KINDS, PROTOCOL_VERSION, ROW_KEY, STATUSES,
-    compact_change, expand_change,
+    compact_change, expand_change, from_blocks, to_blocks,
 )
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -181,6 +186,10 @@ class SyncRequest(BaseModel):
     compact: StrictBool = Field(default=False, description=(
         "send a change's field versions, clocks and authors once, under the key '*', when every field sent "
         "shares them (a whole row written at once): about half the bytes of an initial sync"))
+    columnar: StrictBool = Field(default=False, description=(
+        "send the changes as columnar `blocks` (one array per field for a run of rows of one table) instead of "
+        "`changes`; a row new to the reader then carries its null fields too, and '*' covers its fields with a "
+        "value: what a compressor folds best (bench/results/sync.json)"))
 
 
 class OpResult(BaseModel):
@@ -234,9 +243,22 @@ class Conflict(BaseModel):
     pos: int
 
 
+class Block(BaseModel):
+    """A run of changes of one table, one op and one set of fields, column by column
+    (protocol.to_blocks): `cols` holds id, pos, versions, clocks, authors, deleted,
+    created_at, updated_at (those the changes have), `fields` one array per name."""
+
+    entity: str
+    op: Literal["upsert", "removed"]
+    names: list[str]
+    cols: dict[str, list[Any]]
+    fields: list[list[Any]]
+
+
 class SyncResponse(BaseModel):
     results: list[OpResult]
     changes: list[Change]
+    blocks: list[Block] | None = None  # instead of `changes` when the request asked `columnar`
     conflicts: list[Conflict]
     cursor: str
     more: bool

@@ -9,6 +9,7 @@
 'use strict';
 
 const fs = require('fs');
+const http = require('http');
 const readline = require('readline');
 
 // The `pouchdb` package as an app uses it; the memory adapter keeps the client's copy in
@@ -16,6 +17,17 @@ const readline = require('readline');
 const PouchDB = require('pouchdb').plugin(require('pouchdb-adapter-memory'));
 
 const local = new Map();
+
+// Keep-alive, as a browser or a long-running app has: node-fetch (PouchDB's fetch in
+// node) sends `connection: close` and opens a new connection per request unless it is
+// given an agent. Responses come gzip (node-fetch asks for it; pouchdb-server's
+// compression() sends it), the request bodies plain, as PouchDB sends them.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+const keepAliveFetch = (url, opts) => PouchDB.fetch(url, Object.assign({}, opts, { agent }));
+
+function remoteDb(url) {
+  return new PouchDB(url, { fetch: keepAliveFetch });
+}
 
 function db(name) {
   if (!local.has(name)) local.set(name, new PouchDB(name, { adapter: 'memory' }));
@@ -41,7 +53,7 @@ const commands = {
   // Put the records on the remote first (directly, not through the measuring proxy).
   async seed({ remote, file }) {
     const docs = JSON.parse(fs.readFileSync(file, 'utf8'));
-    const target = new PouchDB(remote);
+    const target = remoteDb(remote);
     for (let i = 0; i < docs.length; i += 1000) {
       const res = await target.bulkDocs(docs.slice(i, i + 1000));
       const failed = res.filter((r) => !r.ok);
@@ -50,20 +62,20 @@ const commands = {
     return { count: (await target.info()).doc_count };
   },
   async pull({ name, remote }) {
-    return summary(await db(name).replicate.from(remote));
+    return summary(await db(name).replicate.from(remoteDb(remote)));
   },
   async push({ name, remote }) {
-    return summary(await db(name).replicate.to(remote));
+    return summary(await db(name).replicate.to(remoteDb(remote)));
   },
   async sync({ name, remote }) {
-    return summary(await db(name).sync(remote));
+    return summary(await db(name).sync(remoteDb(remote)));
   },
   async edit_local({ name, ids, field, value }) {
     return { edited: await edit(db(name), ids, field, value) };
   },
   // Another client writing on the server (directly, not through the measuring proxy).
   async edit_remote({ remote, ids, field, value }) {
-    return { edited: await edit(new PouchDB(remote), ids, field, value) };
+    return { edited: await edit(remoteDb(remote), ids, field, value) };
   },
   async get({ name, id }) {
     return { doc: await db(name).get(id) };

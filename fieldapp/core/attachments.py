@@ -18,7 +18,8 @@ import weakref
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from fieldapp.core import files_key
 from fieldapp.core.schema import MEDIA_KINDS, entity
@@ -170,3 +171,48 @@ def _opened_folder(store: Store) -> Path:
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
 
+
+# ----------------------------------------------------------------- the sync's bookkeeping
+def unsent_blobs(store: Store) -> list[tuple[str, int]]:
+    """(sha256, size) of the blobs stored here and not yet known to be on the service."""
+    b = TABLES["blob"]
+    with store.engine.connect() as conn:
+        return [(r.sha256, r.size) for r in conn.execute(select(b.c.sha256, b.c.size).where(b.c.stored, ~b.c.uploaded))]
+
+
+def stored_sizes(store: Store, shas: set[str]) -> dict[str, int]:
+    """sha256 -> size of those of `shas` whose bytes are stored here."""
+    b = TABLES["blob"]
+    with store.engine.connect() as conn:
+        return {r.sha256: r.size for r in conn.execute(select(b.c.sha256, b.c.size).where(b.c.stored))
+                if r.sha256 in shas}
+
+
+def any_stored(store: Store) -> bool:
+    b = TABLES["blob"]
+    with store.engine.connect() as conn:
+        return conn.execute(select(b.c.sha256).where(b.c.stored).limit(1)).first() is not None
+
+
+def mark_uploaded(store: Store, shas: list[str]) -> None:
+    if shas:
+        b = TABLES["blob"]
+        with store.transaction() as tx:
+            tx.conn.execute(update(b).where(b.c.sha256.in_(shas)).values(uploaded=True))
+
+
+def record_downloaded(store: Store, sha: str, size: int) -> None:
+    """A blob fetched from the service is stored here (and so is on the service)."""
+    with store.transaction() as tx:
+        tx.conn.execute(sqlite_insert(TABLES["blob"]).values(sha256=sha, size=size, stored=True, uploaded=True)
+                        .on_conflict_do_update(index_elements=["sha256"], set_={"stored": True, "uploaded": True}))
+
+
+def referenced_blobs(store: Store) -> list[tuple[str, int | None]]:
+    """(sha256, size) of every live media row, whether or not its bytes are here."""
+    out = []
+    with store.engine.connect() as conn:
+        for name in ("practice_media", "meeting_media"):
+            t = TABLES[name]
+            out += [(sha, size) for sha, size in conn.execute(select(t.c.sha256, t.c.size).where(~t.c.deleted))]
+    return out

@@ -46,7 +46,8 @@ def restamp(store, *, op_ids: Iterable[str] | None = None) -> int:
     o = TABLES["outbox"]
     clock = store.time
     wanted = set(op_ids) if op_ids is not None else None
-    with store.transaction() as conn:
+    with store.transaction() as tx:
+        conn = tx.conn
         rows = conn.execute(select(o.c.seq, o.c.op_id, o.c.entity, o.c.row_id, o.c.fields, o.c.hlc, o.c.sent_at)
                             .order_by(o.c.seq)).all()
         previous: Stamp | None = None
@@ -67,7 +68,7 @@ def restamp(store, *, op_ids: Iterable[str] | None = None) -> int:
                 conn.execute(update(o).where(o.c.seq == r.seq).values(hlc=str(new)))
                 changed += 1
             if eligible:
-                _repair_row(store, conn, r.entity, r.row_id, r.fields or {}, r.hlc, new)
+                _repair_row(store, tx, r.entity, r.row_id, r.fields or {}, r.hlc, new)
             previous = max(previous, new) if previous is not None else new
         if changed and previous is not None:
             store.clock.observe(str(previous))
@@ -75,10 +76,11 @@ def restamp(store, *, op_ids: Iterable[str] | None = None) -> int:
     return changed
 
 
-def _repair_row(store, conn: Connection, entity_name: str, row_id: str, fields: dict, old: str, new: Stamp) -> None:
+def _repair_row(store, tx, entity_name: str, row_id: str, fields: dict, old: str, new: Stamp) -> None:
     e = BY_NAME.get(entity_name)
     if e is None:
         return
+    conn = tx.conn
     t = TABLES[e.name]
     row = conn.execute(select(t.c.field_clocks, t.c.created_at, t.c.updated_at).where(t.c.id == row_id)).mappings().first()
     if row is None:
@@ -96,7 +98,7 @@ def _repair_row(store, conn: Connection, entity_name: str, row_id: str, fields: 
             values[name] = iso_of(shifted if shifted is not None and time.plausible(shifted) else time.now_ms())
     if values:
         conn.execute(update(t).where(t.c.id == row_id).values(**values))
-        store.touched.append((e.name, row_id))
+        tx.touch(e.name, row_id)
 
 
 def set_aside(conn: Connection, op_id: str, state: str, reason: str | None) -> None:
@@ -110,8 +112,8 @@ def requeue_waiting(store, codes: Iterable[str] = ()) -> int:
     ops an older version set aside for a reason in `codes` that now retries by itself."""
     o = TABLES["outbox"]
     legacy = or_(*[o.c.error.like(f"{code}:%") for code in codes]) if codes else false()
-    with store.transaction() as conn:
-        return conn.execute(update(o).where(or_(o.c.state == WAITING, and_(o.c.state == REJECTED, legacy)))
+    with store.transaction() as tx:
+        return tx.conn.execute(update(o).where(or_(o.c.state == WAITING, and_(o.c.state == REJECTED, legacy)))
                             .values(state=PENDING)).rowcount or 0
 
 
@@ -136,7 +138,8 @@ def retry(store, op_id: str) -> bool:
     (they may have corrected it) and a new id (its content may differ). Returns whether
     the op existed."""
     o = TABLES["outbox"]
-    with store.transaction() as conn:
+    with store.transaction() as tx:
+        conn = tx.conn
         op = conn.execute(select(o).where(o.c.op_id == op_id)).mappings().first()
         if op is None:
             return False
@@ -149,7 +152,7 @@ def retry(store, op_id: str) -> bool:
             if row is not None:
                 values["fields"] = {k: row[k] if e.has(k) else v for k, v in (op["fields"] or {}).items()}
         conn.execute(update(o).where(o.c.seq == op["seq"]).values(**values))
-        store.touched.append((op["entity"], op["row_id"]))
+        tx.touch(op["entity"], op["row_id"])
         return True
 
 
@@ -158,18 +161,19 @@ def discard(store, op_id: str) -> bool:
     existed on this computer (never accepted by the service, nothing else pending) goes
     with it, as a local tombstone, so the list does not show what exists nowhere else."""
     o = TABLES["outbox"]
-    with store.transaction() as conn:
-        op = conn.execute(select(o).where(o.c.op_id == op_id)).mappings().first()
+    with store.transaction() as tx:
+        op = tx.conn.execute(select(o).where(o.c.op_id == op_id)).mappings().first()
         if op is None:
             return False
-        conn.execute(delete(o).where(o.c.seq == op["seq"]))
+        tx.conn.execute(delete(o).where(o.c.seq == op["seq"]))
         e = BY_NAME.get(op["entity"])
         if e is not None:
-            _drop_if_local_only(store, conn, e, op["row_id"])
+            _drop_if_local_only(tx, e, op["row_id"])
         return True
 
 
-def _drop_if_local_only(store, conn: Connection, e, row_id: str) -> None:
+def _drop_if_local_only(tx, e, row_id: str) -> None:
+    conn = tx.conn
     t = TABLES[e.name]
     o = TABLES["outbox"]
     row = conn.execute(select(t).where(t.c.id == row_id)).mappings().first()
@@ -179,10 +183,67 @@ def _drop_if_local_only(store, conn: Connection, e, row_id: str) -> None:
         return
     conn.execute(update(t).where(t.c.id == row_id).values(deleted=True))
     search.index_row(conn, e, dict(row) | {"deleted": True})
-    store.touched.append((e.name, row_id))
+    tx.touch(e.name, row_id)
     for child in ENTITIES:
         if child.parent and child.field(child.parent).ref == e.name and child.field(child.parent).required:
             ct = TABLES[child.name]
             for cid in conn.execute(select(ct.c.id).where(ct.c[child.parent] == row_id)).scalars().all():
                 conn.execute(delete(o).where(o.c.entity == child.name, o.c.row_id == cid, o.c.state != PENDING))
-                _drop_if_local_only(store, conn, child, cid)
+                _drop_if_local_only(tx, child, cid)
+
+
+def set_aside_many(store, op_ids: Iterable[str], state: str, reason: str) -> None:
+    """Set these ops aside with one reason, in their own transaction (the sync engine,
+    for an op the service fails on or refuses by name)."""
+    with store.transaction() as tx:
+        for op_id in op_ids:
+            set_aside(tx.conn, op_id, state, reason)
+
+
+def reissue(store, op_ids: Iterable[str], at_least: int) -> int:
+    """Give these ops new ids past `at_least` and send them again (this data folder was
+    restored from a backup and reused ids the service holds: syncing.restart)."""
+    o = TABLES["outbox"]
+    n = 0
+    with store.transaction() as tx:
+        store.skip_op_counter(tx.conn, at_least)
+        for old in op_ids:
+            tx.conn.execute(update(o).where(o.c.op_id == old).values(
+                op_id=store.next_op_id(tx.conn), state=PENDING, error=None, sent_at=None))
+            n += 1
+    return n
+
+
+def queue_own_fields_again(store, cursor_key: str) -> int:
+    """Forget the sync cursor and queue again every field this device was the last to
+    write (its clock stamp names this device), based on version 0; fields with a pending
+    edit are left to that edit. Returns the number of operations queued (syncing.restart)."""
+    o = TABLES["outbox"]
+    queued = 0
+    device = store.device_id
+    with store.transaction() as tx:
+        conn = tx.conn
+        pending: dict[tuple[str, str], set[str]] = {}
+        for entity, row_id, fields in conn.execute(select(o.c.entity, o.c.row_id, o.c.fields).where(o.c.state == PENDING)):
+            pending.setdefault((entity, row_id), set()).update(fields or {})
+        for e in ENTITIES:
+            t = TABLES[e.name]
+            names = [f.name for f in e.fields]
+            for row in conn.execute(select(t).where(~t.c.deleted)).mappings():
+                mine: dict[str, object] = {}
+                latest: Stamp | None = None
+                for name, stamp in (row["field_clocks"] or {}).items():
+                    if name not in names or name in pending.get((e.name, row["id"]), set()):
+                        continue
+                    try:
+                        parsed = Stamp.parse(stamp)
+                    except ValueError:
+                        continue
+                    if parsed.node == device and row[name] is not None:
+                        mine[name] = row[name]
+                        latest = parsed if latest is None or (parsed.millis, parsed.counter) > (latest.millis, latest.counter) else latest
+                if mine and latest is not None:
+                    store.queue_resend(conn, e.name, row["id"], mine, str(latest))
+                    queued += 1
+        store.set_meta(cursor_key, None, conn)
+    return queued

@@ -15,9 +15,9 @@ import datetime as dt
 import threading
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from sqlalchemy import Connection, Engine, and_, event, func, insert, not_, select, text, update
 
@@ -30,6 +30,9 @@ from fieldapp.core.schema import BY_NAME, ENTITIES, REFERENCE, entity
 from fieldapp.core.tables import TABLES
 from fieldapp.i18n import _
 from sync.wire import DELETED_KEY, ROW_KEY
+
+if TYPE_CHECKING:
+    from fieldapp.core import pages
 
 DB_NAME = "fieldapp.sqlite"
 NOTIFY_EACH = 50
@@ -53,6 +56,18 @@ def _on_connect(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+@dataclass
+class Transaction:
+    """One write transaction on the store's writer (`Store.transaction()`): its connection,
+    and the rows it changed, which the change listeners hear about after the commit."""
+
+    conn: Connection
+    touched: list[tuple[str, str]] = field(default_factory=list)
+
+    def touch(self, entity_name: str, row_id: str) -> None:
+        self.touched.append((entity_name, row_id))
 
 
 @dataclass(frozen=True)
@@ -82,7 +97,6 @@ class Store:
         self.time = WallClock(wall, int(self.meta(OFFSET_KEY) or 0))
         self.clock = HybridClock(self.device_id, self.meta("clock"), wall=self.time.now_ms)
         self._listeners: list[Callable[[str, str], None]] = []
-        self.touched: list[tuple[str, str]] = []
         self.load_reference()
 
     # ----------------------------------------------------------------- lifecycle
@@ -356,7 +370,8 @@ class Store:
         against an edit, `deleted` True to confirm the delete, False to restore). The
         local row takes the value at once and a `resolve` operation syncs it to everyone."""
         c = TABLES["conflict"]
-        with self.transaction() as conn:
+        with self.transaction() as tx:
+            conn = tx.conn
             conflict = conn.execute(select(c).where(c.c.id == conflict_id)).mappings().first()
             if conflict is None:
                 raise KeyError(f"no conflict {conflict_id}")
@@ -387,30 +402,59 @@ class Store:
             conn.execute(update(c).where(c.c.id == conflict_id).values(
                 status="resolved", resolved_at=now, resolved_by=self.author, resolution=fields))
             self.set_meta("clock", stamp, conn)
-            self.touched.append((e.name, conflict["row_id"]))
+            tx.touch(e.name, conflict["row_id"])
 
     @contextlib.contextmanager
-    def transaction(self, *, foreign_keys: bool = True) -> Iterator[Connection]:
-        """One write transaction on the serialized writer, for the sync engine and other
-        multi-step writes. Append (entity, row_id) to `self.touched` inside it and the
-        change listeners hear about them after the commit. `foreign_keys=False` is for
-        applying a sync page, which may reference rows outside this user's scope or on
-        the next page (SQLite reads the pragma only outside a transaction)."""
+    def transaction(self, *, foreign_keys: bool = True, durable: bool = True) -> Iterator[Transaction]:
+        """One write transaction on the serialized writer, for multi-step writes of the
+        store's own modules (outbox, page apply). It yields a `Transaction`: its `conn`,
+        and `touch()` for each row changed, heard by the change listeners after the
+        commit. `foreign_keys=False` is for applying a sync page, which may reference rows
+        outside this user's scope or on the next page (SQLite reads the pragma only
+        outside a transaction). `durable=False` commits without waiting for the disk
+        (synchronous=NORMAL; never a corrupt file): for a sync page, which a power cut
+        can only take away together with its cursor, so it is fetched again."""
+        pragmas = ([("foreign_keys", "OFF", "ON")] if not foreign_keys else []) + (
+            [("synchronous", "NORMAL", "FULL")] if not durable else [])
         with self._lock:
-            self.touched = []
             with self.engine.connect() as conn:
-                if not foreign_keys:
-                    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                for name, during, _after in pragmas:
+                    conn.exec_driver_sql(f"PRAGMA {name}={during}")
+                if pragmas:
                     conn.commit()
+                tx = Transaction(conn)
                 try:
                     with conn.begin():
-                        yield conn
+                        yield tx
                 finally:
-                    if not foreign_keys:
-                        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    for name, _during, after in pragmas:
+                        conn.exec_driver_sql(f"PRAGMA {name}={after}")
+                    if pragmas:
                         conn.commit()
-            touched, self.touched = self.touched, []
-        self.notify_many(touched)
+        self.notify_many(tx.touched)
+
+    # ----------------------------------------------------------------- sync pages
+    def take_batch(self, limit: int) -> list[dict]:
+        """The oldest pending operations for a push, marked as sent (core.pages)."""
+        from fieldapp.core import pages  # pages builds on the store
+
+        return self._on_writer(pages.take_batch, self, limit)
+
+    def apply_page(self, sent: list[dict], reply: dict, judge: "pages.Judge") -> "pages.PageSummary":
+        """Apply one sync reply and its cursor in one transaction (core.pages): the only
+        way the service's changes reach this store."""
+        from fieldapp.core import pages
+
+        return self._on_writer(pages.apply_page, self, sent, reply, judge)
+
+    def _on_writer(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn` on the writer thread when one runs (the window's writes queue there:
+        a sync page lands between two of them, never inside one), else here; the
+        caller waits either way."""
+        writer = self._executor
+        if writer is None or threading.current_thread().name.startswith("store-writer"):
+            return fn(*args)
+        return writer.submit(fn, *args).result()
 
     # ----------------------------------------------------------------- writes
     def _validate(self, e: Entity, values: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:

@@ -1,290 +1,39 @@
-"""Moving operations out of the outbox and a server reply into the local store.
+"""A sync reply, from the wire to the store.
 
-`take_batch` marks what a push carries; `apply_reply` applies one reply (results,
-changes, conflicts) and moves the cursor in ONE transaction, so a connection dropped or
-a process killed at any point costs at most that page and never applies half of it.
-
-Local edits not yet acknowledged always win locally: a remote change never overwrites a
-field that has a pending operation (the server will judge the two, and a true conflict
-comes back as a conflict).
+The sync layer decodes what the service sent (columnar blocks back to changes, compact
+metadata written out per field)
+and says what each refusal means; the store applies it (`Store.apply_page`, in
+fieldapp/core/pages.py), results, changes, conflicts and cursor in one transaction. Nothing
+here writes the store's tables: the store is their only writer (tests/syncing/test_one_writer.py).
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any, Iterable
-
-from sqlalchemy import Connection, delete, insert, select, update
-
-from fieldapp.core import outbox, search
-from fieldapp.core.fieldspec import Entity
-from fieldapp.core.schema import BY_NAME, ENTITIES
-from fieldapp.core.store import Store, utcnow
-from fieldapp.core.tables import TABLES
-from fieldapp.syncing.compact import expand_change
-from fieldapp.syncing.refusals import RESTAMP, RETRY, Refusal
-
-CURSOR_KEY = "sync_cursor"
-WIRE_KEYS = ("op_id", "entity", "row_id", "kind", "fields", "base", "hlc")
-DELETED = "_deleted"
-
-
-@dataclass
-class PageSummary:
-    """What one reply did; a whole sync sums them (engine.SyncResult)."""
-
-    applied: int = 0
-    duplicates: int = 0
-    conflicts: int = 0
-    rejected: int = 0  # refused for good: in "Needs attention"
-    waiting: int = 0  # refused for a cause that can go away: sent again by every sync
-    received: int = 0
-    removed: int = 0
-    rejections: list[str] = field(default_factory=list)
-    restamp: list[str] = field(default_factory=list)  # op ids refused for their clock: re-stamped, re-sent
+from fieldapp.core.pages import CURSOR_KEY, PageSummary  # noqa: F401 (the engine's names for them)
+from fieldapp.core.store import Store
+from sync.wire import expand_change, from_blocks
+from fieldapp.syncing.refusals import Refusal
 
 
 def take_batch(store: Store, limit: int) -> list[dict]:
     """The oldest pending operations, marked as sent (a later edit then starts a new
     operation instead of folding into one already on the wire). Ops sent before and not
     acknowledged are sent again with the same op_id: the server deduplicates."""
-    o = TABLES["outbox"]
-    with store.transaction() as conn:
-        rows = [dict(r) for r in conn.execute(
-            select(o).where(o.c.state == "pending").order_by(o.c.seq).limit(limit)).mappings()]
-        unsent = [r["seq"] for r in rows if r["sent_at"] is None]
-        if unsent:
-            conn.execute(update(o).where(o.c.seq.in_(unsent)).values(sent_at=utcnow()))
-    return [{k: r[k] for k in WIRE_KEYS} for r in rows]
+    return store.take_batch(limit)
+
+
+def judge(reason: str | None) -> tuple[str, str]:
+    """What a refusal means: the outbox state the op takes, and what happens next."""
+    refusal = Refusal.parse(reason)
+    return refusal.state, refusal.action
 
 
 def apply_reply(store: Store, sent: list[dict], reply: dict) -> PageSummary:
-    summary = PageSummary()
-    by_id = {op["op_id"]: op for op in sent}
-    # a page may reference rows outside this user's scope or arriving on the next page
-    with store.transaction(foreign_keys=False) as conn:
-        o = TABLES["outbox"]
-        for result in reply.get("results", []):
-            op = by_id.get(result["op_id"])
-            if op is None:
-                continue
-            status = result["status"]
-            if status == "rejected":
-                refusal = Refusal.parse(result.get("reason"))
-                outbox.set_aside(conn, op["op_id"], refusal.state, result.get("reason"))
-                if refusal.action == RESTAMP:
-                    summary.restamp.append(op["op_id"])
-                elif refusal.action == RETRY:
-                    summary.waiting += 1
-                else:
-                    summary.rejected += 1
-                    summary.rejections.append(f"{op['entity']}: {result.get('reason') or ''}")
-                continue
-            summary.applied += status == "applied"
-            summary.duplicates += status == "duplicate"
-            summary.conflicts += status == "conflict"
-            conn.execute(delete(o).where(o.c.op_id == op["op_id"]))
-            outbox.forget_fixed(conn, op)
-            _acknowledge(store, conn, op, result)
-        pending = _pending_fields(conn)
-        max_clock = None
-        changes = [c for c in map(expand_change, reply.get("changes", [])) if c.get("entity") in BY_NAME]
-        existing = _existing_ids(conn, changes)
-        fresh = _NewRows()
-        for change in changes:
-            e = BY_NAME[change["entity"]]
-            summary.received += 1
-            if change.get("op") == "removed":
-                fresh.flush(store, conn)
-                summary.removed += _remove(store, conn, e, change["id"])
-                existing[e.name].discard(change["id"])
-                continue
-            row_pending = pending.get((e.name, change["id"]), set())
-            if change["id"] in existing[e.name] or change["id"] in fresh.ids:
-                fresh.flush(store, conn)  # the same row twice in a page: write the first one now
-                _update(store, conn, e, change, row_pending)
-            else:
-                fresh.add(e, _new_row(e, change, row_pending))
-            for stamp in (change.get("clocks") or {}).values():
-                max_clock = stamp if max_clock is None or stamp > max_clock else max_clock
-        fresh.flush(store, conn)
-        for conflict in reply.get("conflicts", []):
-            _record_conflict(conn, conflict)
-        if max_clock:
-            try:
-                store.clock.observe(max_clock)
-            except ValueError:
-                pass
-        store.set_meta(CURSOR_KEY, reply.get("cursor"), conn)
-        store.set_meta("clock", store.clock.last, conn)
-    return summary
-
-
-def _pending_fields(conn: Connection) -> dict[tuple[str, str], set[str]]:
-    """Fields with local edits not yet acknowledged, per row (DELETED for delete/restore)."""
-    o = TABLES["outbox"]
-    out: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for r in conn.execute(select(o.c.entity, o.c.row_id, o.c.kind, o.c.fields).where(o.c.state == "pending")):
-        key = (r.entity, r.row_id)
-        out[key] |= set(r.fields or {})
-        if r.kind in ("delete", "restore") or (r.kind == "resolve" and DELETED in (r.fields or {})):
-            out[key].add(DELETED)
-    return out
-
-
-def _acknowledge(store: Store, conn: Connection, op: dict, result: dict) -> None:
-    """Store the server versions an op earned, adopt values the server settled on
-    (provisional value of a conflict, derived fields), and rebase later pending edits of
-    the same fields on the new versions (they were made on top of this op's value)."""
-    e = BY_NAME.get(op["entity"])
-    if e is None:
-        return
-    t = TABLES[e.name]
-    row = conn.execute(select(t).where(t.c.id == op["row_id"])).mappings().first()
-    versions = result.get("versions") or {}
-    o = TABLES["outbox"]
-    later = conn.execute(select(o.c.seq, o.c.fields, o.c.base).where(
-        o.c.entity == e.name, o.c.row_id == op["row_id"], o.c.state == "pending")).all()
-    later_fields: set[str] = set()
-    for seq, fields, base in later:
-        later_fields |= set(fields or {})
-        rebased = {k: (versions[k] if k in versions and v == (op["base"] or {}).get(k, v) else v) for k, v in (base or {}).items()}
-        if rebased != base:
-            conn.execute(update(o).where(o.c.seq == seq).values(base=rebased))
-    if row is None:
-        return
-    new_versions = dict(row["field_versions"] or {}) | {k: v for k, v in versions.items()}
-    values = result.get("values") or {}
-    adopt = {k: v for k, v in values.items() if e.has(k) and k not in later_fields}
-    if DELETED in values and not _deleted_pending(conn, e.name, op["row_id"]):
-        # the server kept the row alive (a delete lost to an edit) or the other way round
-        adopt["deleted"] = bool(values[DELETED])
-    conn.execute(update(t).where(t.c.id == op["row_id"]).values(field_versions=new_versions, **adopt))
-    if adopt:
-        search.index_row(conn, e, dict(row) | adopt)
-        store.touched.append((e.name, op["row_id"]))
-
-
-def _deleted_pending(conn: Connection, entity_name: str, row_id: str) -> bool:
-    o = TABLES["outbox"]
-    return conn.execute(select(o.c.seq).where(
-        o.c.entity == entity_name, o.c.row_id == row_id, o.c.state == "pending",
-        o.c.kind.in_(("delete", "restore"))).limit(1)).first() is not None
-
-
-def _existing_ids(conn: Connection, changes: list[dict]) -> dict[str, set[str]]:
-    """Which rows of a page this copy holds already: one query per table, not per row."""
-    wanted: dict[str, list[str]] = defaultdict(list)
-    for c in changes:
-        wanted[c["entity"]].append(c["id"])
-    found: dict[str, set[str]] = defaultdict(set)
-    for name, ids in wanted.items():
-        t = TABLES[name]
-        for i in range(0, len(ids), 500):
-            found[name] |= set(conn.execute(select(t.c.id).where(t.c.id.in_(ids[i:i + 500]))).scalars())
-    return found
-
-
-def _split(e: Entity, change: dict, pending: set[str]) -> tuple[dict, dict, dict, str | None]:
-    """Fields, versions and clocks of a change minus those with local edits pending, and
-    the author of its latest field."""
-    fields = {k: v for k, v in (change.get("fields") or {}).items() if e.has(k) and k not in pending}
-    versions = {k: v for k, v in (change.get("versions") or {}).items() if k not in pending}
-    clocks = {k: v for k, v in (change.get("clocks") or {}).items() if k not in pending}
-    authors = change.get("authors") or {}
-    author = max(authors.items(), key=lambda kv: clocks.get(kv[0], ""))[1] if authors else None
-    return fields, versions, clocks, author
-
-
-def _new_row(e: Entity, change: dict, pending: set[str]) -> dict[str, Any]:
-    fields, versions, clocks, author = _split(e, change, pending)
-    now = utcnow()
-    values: dict[str, Any] = {f.name: fields.get(f.name) for f in e.fields}
-    values.update(
-        id=change["id"], created_at=change.get("created_at") or now, updated_at=change.get("updated_at") or now,
-        author=author, deleted=bool(change.get("deleted")), field_versions=versions, field_clocks=clocks,
-    )
-    return values
-
-
-class _NewRows:
-    """Rows new to this copy, written together: one insert per table and the search
-    index filled in bulk (an initial sync is thousands of them)."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, list[dict]] = defaultdict(list)
-        self.ids: set[str] = set()
-
-    def add(self, e: Entity, values: dict) -> None:
-        self.rows[e.name].append(values)
-        self.ids.add(values["id"])
-
-    def flush(self, store: Store, conn: Connection) -> None:
-        for name, rows in self.rows.items():
-            conn.execute(insert(TABLES[name]), rows)
-            search.index_many(conn, BY_NAME[name], rows)
-            store.touched.extend((name, r["id"]) for r in rows)
-        self.rows.clear()
-        self.ids.clear()
-
-
-def _update(store: Store, conn: Connection, e: Entity, change: dict, pending: set[str]) -> None:
-    t = TABLES[e.name]
-    row = conn.execute(select(t).where(t.c.id == change["id"])).mappings().one()
-    fields, versions, clocks, author = _split(e, change, pending)
-    values = dict(fields)
-    if DELETED not in pending and "deleted" in change:
-        values["deleted"] = bool(change["deleted"])
-    values.update(
-        field_versions=dict(row["field_versions"] or {}) | versions,
-        field_clocks=dict(row["field_clocks"] or {}) | clocks,
-        updated_at=change.get("updated_at") or utcnow(),
-    )
-    if author:
-        values["author"] = author
-    conn.execute(update(t).where(t.c.id == change["id"]).values(**values))
-    search.index_row(conn, e, dict(row) | values)
-    store.touched.append((e.name, change["id"]))
-
-
-def _remove(store: Store, conn: Connection, e: Entity, row_id: str) -> int:
-    """A row left this user's scope: drop it and what cannot live without it. Pending
-    edits to it stay in the outbox; the server will refuse them with a reason, which
-    is then shown, so nothing typed disappears silently."""
-    t = TABLES[e.name]
-    row = conn.execute(select(t).where(t.c.id == row_id)).mappings().first()
-    if row is None:
-        return 0
-    removed = 1
-    for child in _required_children(e):
-        ct = TABLES[child.name]
-        for cid in conn.execute(select(ct.c.id).where(ct.c[child.parent] == row_id)).scalars().all():
-            removed += _remove(store, conn, child, cid)
-    search.index_row(conn, e, dict(row) | {"deleted": True})
-    conn.execute(delete(t).where(t.c.id == row_id))
-    store.touched.append((e.name, row_id))
-    return removed
-
-
-def _required_children(e: Entity) -> Iterable[Entity]:
-    for child in ENTITIES:
-        if child.parent and child.field(child.parent).ref == e.name and child.field(child.parent).required:
-            yield child
-
-
-def _record_conflict(conn: Connection, conflict: dict) -> None:
-    c = TABLES["conflict"]
-    current = conn.execute(select(c.c.status).where(c.c.id == conflict["id"])).scalar()
-    status = conflict.get("status", "open")
-    if current == "resolved" and status == "open":
-        return  # settled here; our resolution is on its way to the server
-    values = dict(
-        entity=conflict["entity"], row_id=conflict["row_id"], field=conflict["field"], sides=conflict.get("sides") or [],
-        provisional=conflict.get("provisional"), opened_at=conflict.get("opened_at") or utcnow(),
-        resolved_at=conflict.get("resolved_at"), status=status, resolved_by=conflict.get("resolved_by"),
-        resolution=conflict.get("resolution"),
-    )
-    if current is None:
-        conn.execute(insert(c).values(id=conflict["id"], **values))
+    """Apply one reply of the service to the store (see the module's docstring)."""
+    page = dict(reply)
+    if reply.get("blocks") is not None:  # a columnar page (SyncRequest.columnar)
+        blocks = reply.pop("blocks")  # the columns go as the rows are made: one copy of a page in memory
+        page["changes"] = [expand_change(c, skip_nulls=True) for c in from_blocks(blocks)]
+        del blocks, page["blocks"]
     else:
-        conn.execute(update(c).where(c.c.id == conflict["id"]).values(**values))
+        page["changes"] = [expand_change(c) for c in reply.get("changes", [])]
+    return store.apply_page(sent, page, judge)

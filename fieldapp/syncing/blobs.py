@@ -14,42 +14,19 @@ import sqlite3
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from fieldapp.core import diskspace, files_key
+from fieldapp.core import attachments, diskspace, files_key
 from fieldapp.core.attachments import blob_path, open_blob
 from fieldapp.core.store import Store
-from fieldapp.core.tables import TABLES
 from fieldapp.syncing.transport import RetryPolicy, Transport
 
 CHUNK = 256 * 1024  # small enough to finish on 2G between two drops
 Progress = Callable[[str, int, int], None]  # (sha256, bytes done, bytes total)
 
 
-def _local_unsent(store: Store) -> list[tuple[str, int]]:
-    b = TABLES["blob"]
-    with store.engine.connect() as conn:
-        return [(r.sha256, r.size) for r in conn.execute(select(b.c.sha256, b.c.size).where(b.c.stored, ~b.c.uploaded))]
-
-
-def _mark_uploaded(store: Store, shas: list[str]) -> None:
-    if shas:
-        b = TABLES["blob"]
-        with store.transaction() as conn:
-            conn.execute(update(b).where(b.c.sha256.in_(shas)).values(uploaded=True))
-
-
 PROOFS_KEY = "blob_proofs_checked_ms"  # meta: when the server was last asked which proofs we owe
 PROOFS_EVERY_MS = 24 * 3600 * 1000
-
-
-def _local_stored(store: Store, shas: set[str]) -> dict[str, int]:
-    b = TABLES["blob"]
-    with store.engine.connect() as conn:
-        return {r.sha256: r.size for r in conn.execute(select(b.c.sha256, b.c.size).where(b.c.stored))
-                if r.sha256 in shas}
 
 
 def _proofs_due(store: Store) -> bool:
@@ -60,15 +37,13 @@ def _proofs_due(store: Store) -> bool:
     last = store.meta(PROOFS_KEY)
     if last is not None and store.time.now_ms() - int(last) < PROOFS_EVERY_MS:
         return False
-    b = TABLES["blob"]
-    with store.engine.connect() as conn:
-        return conn.execute(select(b.c.sha256).where(b.c.stored).limit(1)).first() is not None
+    return attachments.any_stored(store)
 
 
 def upload_missing(store: Store, transport: Transport, progress: Progress | None = None) -> int:
     """Send every local blob the server lacks from us, and the files we owe it (see
     `_proofs_due`) that are here; returns how many were sent."""
-    local = _local_unsent(store)
+    local = attachments.unsent_blobs(store)
     due = _proofs_due(store)
     if not local and not due:
         return 0
@@ -76,11 +51,11 @@ def upload_missing(store: Store, transport: Transport, progress: Progress | None
     reply = transport.call("POST", "/v1/blobs/missing", json_body={"sha256": [s for s, _ in local]},
                            ok=(200,) if local else (200, 403))
     missing = reply.json()["missing"] if reply.status == 200 else []
-    _mark_uploaded(store, [s for s, _ in local if s not in missing])
+    attachments.mark_uploaded(store, [s for s, _ in local if s not in missing])
     sent = 0
-    for sha, size in _local_stored(store, set(missing)).items():
+    for sha, size in attachments.stored_sizes(store, set(missing)).items():
         _upload(store, transport, sha, size, progress)
-        _mark_uploaded(store, [sha])
+        attachments.mark_uploaded(store, [sha])
         sent += 1
     if due:
         store.set_meta(PROOFS_KEY, str(store.time.now_ms()))
@@ -167,21 +142,16 @@ def _fetch(store: Store, transport: Transport, sha: str, target: Path, part: Pat
         part.unlink()
     else:
         os.replace(part, target)
-    with store.transaction() as conn:
-        conn.execute(sqlite_insert(TABLES["blob"]).values(sha256=sha, size=size, stored=True, uploaded=True)
-                     .on_conflict_do_update(index_elements=["sha256"], set_={"stored": True, "uploaded": True}))
+    attachments.record_downloaded(store, sha, size)
     return target
 
 
 def missing_locally(store: Store) -> list[tuple[str, int]]:
     """Blobs referenced by live media rows whose bytes are not on this machine."""
     out: dict[str, int] = {}
-    with store.engine.connect() as conn:
-        for name in ("practice_media", "meeting_media"):
-            t = TABLES[name]
-            for sha, size in conn.execute(select(t.c.sha256, t.c.size).where(~t.c.deleted)):
-                if sha and not blob_path(store, sha).exists():
-                    out[sha] = size or 0
+    for sha, size in attachments.referenced_blobs(store):
+        if sha and not blob_path(store, sha).exists():
+            out[sha] = size or 0
     return sorted(out.items())
 
 

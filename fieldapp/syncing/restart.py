@@ -21,12 +21,8 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import select, update
-
-from fieldapp.core.hlc import Stamp
-from fieldapp.core.schema import ENTITIES
+from fieldapp.core import outbox
 from fieldapp.core.store import Store
-from fieldapp.core.tables import TABLES
 
 CURSOR_AHEAD = "cursor_ahead"
 OP_ID_REUSED = "op_id_reused"
@@ -35,34 +31,7 @@ OP_ID_REUSED = "op_id_reused"
 def start_over(store: Store, cursor_key: str) -> int:
     """Forget the cursor and queue this device's last-written fields again; returns the
     number of operations queued."""
-    o = TABLES["outbox"]
-    queued = 0
-    device = store.device_id
-    with store.transaction() as conn:
-        pending: dict[tuple[str, str], set[str]] = {}
-        for entity, row_id, fields in conn.execute(select(o.c.entity, o.c.row_id, o.c.fields).where(o.c.state == "pending")):
-            pending.setdefault((entity, row_id), set()).update(fields or {})
-        for e in ENTITIES:
-            t = TABLES[e.name]
-            names = [f.name for f in e.fields]
-            for row in conn.execute(select(t).where(~t.c.deleted)).mappings():
-                mine: dict[str, object] = {}
-                latest: Stamp | None = None
-                for name, stamp in (row["field_clocks"] or {}).items():
-                    if name not in names or name in pending.get((e.name, row["id"]), set()):
-                        continue
-                    try:
-                        parsed = Stamp.parse(stamp)
-                    except ValueError:
-                        continue
-                    if parsed.node == device and row[name] is not None:
-                        mine[name] = row[name]
-                        latest = parsed if latest is None or (parsed.millis, parsed.counter) > (latest.millis, latest.counter) else latest
-                if mine and latest is not None:
-                    store.queue_resend(conn, e.name, row["id"], mine, str(latest))
-                    queued += 1
-        store.set_meta(cursor_key, None, conn)
-    return queued
+    return outbox.queue_own_fields_again(store, cursor_key)
 
 
 def reissue_reused(store: Store, results: list[dict]) -> int:
@@ -72,13 +41,7 @@ def reissue_reused(store: Store, results: list[dict]) -> int:
               if r.get("status") == "rejected" and str(r.get("reason") or "").startswith(OP_ID_REUSED + ":")]
     if not reused:
         return 0
-    o = TABLES["outbox"]
-    with store.transaction() as conn:
-        store.skip_op_counter(conn, int(time.time() * 1000))
-        for old in reused:
-            conn.execute(update(o).where(o.c.op_id == old).values(
-                op_id=store.next_op_id(conn), state="pending", error=None, sent_at=None))
-    return len(reused)
+    return outbox.reissue(store, reused, int(time.time() * 1000))
 
 
 def pull_everything(store: Store, transport, cursor_key: str, page_limit: int | None = None) -> int:

@@ -55,8 +55,8 @@ def _conflict(store: Store, practice_id: str) -> None:
     title = store.get("practice", practice_id)["title"]
     sides = [{"value": title, "author": "amina", "hlc": "1795300000000:00000:dev-a"},
              {"value": title + " (révisé)", "author": "bruno", "hlc": "1795300600000:00000:dev-b"}]
-    with store.transaction() as conn:
-        conn.execute(insert(TABLES["conflict"]).values(
+    with store.transaction() as tx:
+        tx.conn.execute(insert(TABLES["conflict"]).values(
             id=str(uuid.uuid4()), entity="practice", row_id=practice_id, field="title", sides=sides,
             provisional=sides[1]["value"], opened_at="2026-11-20T10:00:00Z", status="open"))
 

@@ -89,7 +89,7 @@ def difference(storage: Storage, engine: Engine, user: Principal, device: str, a
             for found in conn.execute(q.order_by(t.c.id).limit(limit - len(out))).mappings():
                 row = dict(found)
                 if user.reads(row["scope_region"]):
-                    change = storage._row_change(e, row, 0, None, int(row["row_version"] or 0))
+                    change = storage.full_row_change(e, row, int(row["row_version"] or 0))
                     if change:
                         out.append(change)
                 else:

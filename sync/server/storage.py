@@ -34,7 +34,7 @@ from fieldapp.core.schema import BY_NAME, ENTITIES, REFERENCE, is_global, scope_
 from fieldapp.i18n import _
 from sync import merge
 from sync.merge import Outcome, Side
-from sync.protocol import DELETED_KEY, ROW_KEY, Op, ShapeError, check_op_shape, compact_change
+from sync.protocol import ALL_FIELDS, DELETED_KEY, ROW_KEY, Op, ShapeError, check_op_shape, to_blocks
 from sync.server import erased
 from sync.server.db import write_conn
 from sync.server.logs import log
@@ -56,6 +56,25 @@ def op_digest(op: Op) -> str:
             "hlc": op.hlc}
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                                      default=str).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _shared(meta: dict, covered: list[str], compact: bool) -> dict:
+    """Per-field metadata of a change, under the one key "*" when every field of
+    `covered` shares it (protocol: SyncRequest.compact); as it is otherwise. `covered`:
+    the fields sent, or for columnar pages those with a value (a whole row's null fields
+    keep what they have, most often nothing: protocol.expand_change)."""
+    if not compact or len(covered) < 2:
+        return meta
+    try:
+        values = {meta[k] for k in covered}
+    except KeyError:
+        return meta
+    if len(values) != 1:
+        return meta
+    if len(meta) == len(covered):
+        return {ALL_FIELDS: values.pop()}
+    named = set(covered)
+    return {ALL_FIELDS: values.pop()} | {k: v for k, v in meta.items() if k not in named}
 
 
 def rejected(op: Op, code: str, message: str, field: str | None) -> dict[str, Any]:
@@ -120,10 +139,15 @@ class Storage:
 
     CATALOG_TTL_S = 30.0
 
-    def __init__(self, engine: Engine, *, clock_drift_ms: int = merge.DEFAULT_DRIFT_MS, page_size: int = 2000):
+    def __init__(self, engine: Engine, *, clock_drift_ms: int = merge.DEFAULT_DRIFT_MS, page_size: int = 2000,
+                 max_page: int = 10_000):
+        """`page_size`: the rows of a page when the client asks no `limit`; `max_page`: the
+        most it may ask for (an initial sync asks for big pages: fewer requests, and more
+        context for the compressor)."""
         self.engine = engine
         self.clock_drift_ms = clock_drift_ms
         self.page_size = page_size
+        self.max_page = max_page
         self._catalog: Catalog | None = None
         self._catalog_at = 0.0
         self._catalog_lock = threading.Lock()
@@ -826,86 +850,123 @@ class Storage:
 
     # ----------------------------------------------------------------- reading the feed
     def changes(self, user: Principal, device: str | None, cursor: int, limit: int | None = None, *,
-                compact: bool = False) -> dict[str, Any]:
+                compact: bool = False, columnar: bool = False) -> dict[str, Any]:
         """The changes in `user`'s scope after `cursor`, at most `limit` rows, leaving out
         fields last written by `device`; the open and closed conflicts of the same span.
-        With `compact`, shared per-field metadata is sent once (protocol.compact_change)."""
-        limit = min(limit or self.page_size, self.page_size)
+        With `compact`, shared per-field metadata is sent once (protocol.compact_change);
+        with `columnar`, the changes go as columnar blocks (protocol.to_blocks) and a row
+        new to the reader carries every field, null ones too, so that a table's rows make
+        one block.
+
+        Two steps, each a seek on an index, so a page costs the same at the end of a long
+        feed as at its start: the page's feed entries (pos > cursor, in pos order, LIMIT),
+        then, per table, the entries of that span joined to their rows, only the columns
+        a change needs."""
+        limit = min(limit or self.page_size, max(self.page_size, self.max_page))
         feed, conflicts_t = TABLES["feed"], TABLES["conflicts"]
         with self.engine.connect() as conn, conn.begin():
             top = int(conn.execute(select(TABLES["feed_counter"].c.pos).where(TABLES["feed_counter"].c.id == 1)).scalar() or 0)
-            q = select(feed).where(feed.c.pos > cursor, feed.c.pos <= top)
-            if user.all_regions:
-                q = q.where(feed.c.kind == "change")
-            else:
-                regions = list(user.regions)
-                q = q.where(or_(and_(feed.c.kind == "change", feed.c.scope.in_(regions + [GLOBAL_SCOPE])),
-                                and_(feed.c.kind == "removed", feed.c.scope.in_(regions))))
-            entries = conn.execute(q.order_by(feed.c.pos).limit(limit)).mappings().all()
+            in_scope = self._feed_scope(user)
+            span = and_(feed.c.pos > cursor, feed.c.pos <= top, in_scope)
+            # pos order on the feed's primary key; the scope is a filter, not the index
+            # walked (walking the scope index, SQLite sorted the rest of the feed per page).
+            positions = select(feed.c.pos, feed.c.entity).where(span).order_by(feed.c.pos).limit(limit)
+            if conn.dialect.name == "sqlite":
+                positions = positions.with_hint(feed, "INDEXED BY sqlite_autoindex_feed_1")
+            entries = conn.execute(positions).all()
             more = len(entries) == limit
-            new_cursor = int(entries[-1]["pos"]) if more else max(top, cursor)
-            by_entity: dict[str, set[str]] = {}
-            for entry in entries:
-                by_entity.setdefault(entry["entity"], set()).add(entry["row_id"])
-            rows: dict[tuple[str, str], dict] = {}
-            for name, ids in by_entity.items():
-                t = TABLES[name]
-                id_list = sorted(ids)
-                for i in range(0, len(id_list), 500):
-                    for r in conn.execute(select(t).where(t.c.id.in_(id_list[i:i + 500]))).mappings():
-                        rows[(name, r["id"])] = dict(r)
-            out = []
-            for entry in entries:
-                row = rows.get((entry["entity"], entry["row_id"]))
-                if row is None:
-                    continue
-                if entry["kind"] == "removed":
-                    if not user.reads(row["scope_region"]):
-                        out.append({"op": "removed", "entity": entry["entity"], "id": entry["row_id"], "pos": int(entry["pos"])})
-                    continue
-                if not user.reads(row["scope_region"]):
-                    continue
-                change = self._row_change(BY_NAME[entry["entity"]], row, cursor, device, int(entry["pos"]))
-                if change is not None and compact:
-                    change = compact_change(change)
-                if change:
-                    out.append(change)
+            new_cursor = int(entries[-1][0]) if more else max(top, cursor)
+            by_pos: dict[int, dict] = {}
+            for name in dict.fromkeys(entity for _pos, entity in entries):
+                by_pos |= self._page_rows(conn, user, BY_NAME[name], cursor, new_cursor, in_scope, device,
+                                          compact, columnar)
+            out = [by_pos[p] for p in sorted(by_pos)]
             cq = select(conflicts_t).where(conflicts_t.c.pos > cursor, conflicts_t.c.pos <= new_cursor)
             if not user.all_regions:
                 cq = cq.where(conflicts_t.c.scope.in_(list(user.regions) + [GLOBAL_SCOPE]))
             conflicts = [self._conflict_out(dict(c)) for c in conn.execute(cq.order_by(conflicts_t.c.pos)).mappings()]
             cursor_text = self.cursor_text(conn, new_cursor)
         # "head": the feed's last position, so a client can show how far an initial sync is
-        return {"changes": out, "conflicts": conflicts, "cursor": cursor_text, "more": more, "head": str(top)}
+        page = {"changes": out, "conflicts": conflicts, "cursor": cursor_text, "more": more, "head": str(top)}
+        if columnar:
+            page |= {"changes": [], "blocks": to_blocks(out)}
+        return page
 
     @staticmethod
-    def _row_change(e: Entity, row: dict, cursor: int, device: str | None, pos: int) -> dict | None:
-        versions = row["field_versions"] or {}
-        devices = row["field_devices"] or {}
+    def _feed_scope(user: Principal):
+        feed = TABLES["feed"]
+        if user.all_regions:
+            return feed.c.kind == "change"
+        regions = list(user.regions)
+        return or_(and_(feed.c.kind == "change", feed.c.scope.in_(regions + [GLOBAL_SCOPE])),
+                   and_(feed.c.kind == "removed", feed.c.scope.in_(regions)))
+
+    def _page_rows(self, conn: Connection, user: Principal, e: Entity, cursor: int, until: int, in_scope,
+                   device: str | None, compact: bool, whole_rows: bool) -> dict[int, dict]:
+        """The changes of one table in the feed span (cursor, until], by feed position."""
+        feed, t = TABLES["feed"], TABLES[e.name]
+        names = [f.name for f in e.fields]
+        q = (select(feed.c.pos, feed.c.kind, t.c.id, t.c.scope_region, t.c.scope_since, t.c.deleted, t.c.created_at,
+                    t.c.updated_at, t.c.field_versions, t.c.field_clocks, t.c.field_authors, t.c.field_devices,
+                    *[t.c[n] for n in names])
+             .join(t, t.c.id == feed.c.row_id)
+             .where(feed.c.entity == e.name, feed.c.pos > cursor, feed.c.pos <= until, in_scope))
+        out: dict[int, dict] = {}
+        for r in conn.execute(q):
+            pos, kind, row_id, scope = int(r[0]), r[1], r[2], r[3]
+            if kind == "removed":
+                if not user.reads(scope):
+                    out[pos] = {"op": "removed", "entity": e.name, "id": row_id, "pos": pos}
+                continue
+            if not user.reads(scope):
+                continue
+            change = self._row_change(e, names, r, cursor, device, pos, compact, whole_rows)
+            if change is not None:
+                out[pos] = change
+        return out
+
+    @classmethod
+    def full_row_change(cls, e: Entity, row: Mapping[str, Any], pos: int) -> dict | None:
+        """A whole row (`SELECT *`) as a reader receives it from the feed's start: the scope
+        difference of a user whose regions changed (scope_changes.py)."""
+        names = [f.name for f in e.fields]
+        r = (pos, "change", row["id"], row["scope_region"], row["scope_since"], row["deleted"], row["created_at"],
+             row["updated_at"], row["field_versions"], row["field_clocks"], row["field_authors"], row["field_devices"],
+             *[row[n] for n in names])
+        return cls._row_change(e, names, r, 0, None, pos)
+
+    @staticmethod
+    def _row_change(e: Entity, names: list[str], r: Sequence[Any], cursor: int, device: str | None, pos: int,
+                    compact: bool = False, whole_rows: bool = False) -> dict | None:
+        """One row's change for a reader at `cursor` (`r`: the columns _page_rows selects)."""
+        row_id, scope_since, deleted, created_at, updated_at = r[2], r[4], r[5], r[6], r[7]
+        versions, clocks, authors, devices = r[8] or {}, r[9] or {}, r[10] or {}, r[11] or {}
+        values = r[12:]
         # The row entered its region after the cursor through someone else's write: this
         # reader may never have had it, so it gets every field.
-        whole = int(row["scope_since"] or 0) > cursor and devices.get(SCOPE_KEY) != device
-        fields = {}
-        for f in e.fields:
-            v = int(versions.get(f.name, 0))
-            if whole:
-                if v > 0 or row[f.name] is not None:
-                    fields[f.name] = row[f.name]
-            elif v > cursor and devices.get(f.name) != device:
-                fields[f.name] = row[f.name]
+        whole = int(scope_since or 0) > cursor and devices.get(SCOPE_KEY) != device
+        if whole and whole_rows:
+            fields = dict(zip(names, values))
+        elif whole:
+            fields = {n: v for n, v in zip(names, values) if v is not None or int(versions.get(n, 0)) > 0}
+        else:
+            fields = {n: v for n, v in zip(names, values)
+                      if int(versions.get(n, 0)) > cursor and devices.get(n) != device}
         deleted_news = whole or (int(versions.get(DELETED_KEY, 0)) > cursor and devices.get(DELETED_KEY) != device)
         if not fields and not deleted_news:
             return None
         # Versions, clocks and authors of the fields sent (the client holds the others
         # already), plus the row's "_row" and "_deleted" versions.
-        clocks, authors = row["field_clocks"] or {}, row["field_authors"] or {}
-        return {
-            "op": "upsert", "entity": e.name, "id": row["id"], "pos": pos, "fields": fields,
-            "versions": {k: int(versions[k]) for k in (*fields, ROW_KEY, DELETED_KEY) if k in versions},
-            "clocks": {k: clocks[k] for k in fields if k in clocks},
-            "authors": {k: authors[k] for k in fields if k in authors}, "deleted": bool(row["deleted"]),
-            "created_at": row["created_at"], "updated_at": row["updated_at"],
+        covered = [k for k, v in fields.items() if v is not None] if whole_rows else list(fields)
+        change = {
+            "op": "upsert", "entity": e.name, "id": row_id, "pos": pos, "fields": fields,
+            "versions": _shared({k: int(versions[k]) for k in fields if k in versions}, covered, compact)
+            | {k: int(versions[k]) for k in (ROW_KEY, DELETED_KEY) if k in versions},
+            "clocks": _shared({k: clocks[k] for k in fields if k in clocks}, covered, compact),
+            "authors": _shared({k: authors[k] for k in fields if k in authors}, covered, compact),
+            "deleted": bool(deleted), "created_at": created_at, "updated_at": updated_at,
         }
+        return change
 
     @staticmethod
     def _conflict_out(c: Mapping[str, Any]) -> dict[str, Any]:

@@ -116,9 +116,9 @@ def test_an_op_the_server_refuses_is_set_aside_and_the_outbox_keeps_syncing(desk
     `rejected` and set aside, every later op syncs, and so does every later sync."""
     store, engine = desktop("amina")
     pid = store.insert("practice", practice(title="Will get a bad latitude"))
-    with store.transaction() as conn:  # what an older version of the app wrote into its outbox
-        conn.execute(insert(CLIENT_TABLES["outbox"]).values(
-            op_id=store.next_op_id(conn), entity="practice", row_id=pid, kind="upsert",
+    with store.transaction() as tx:  # what an older version of the app wrote into its outbox
+        tx.conn.execute(insert(CLIENT_TABLES["outbox"]).values(
+            op_id=store.next_op_id(tx.conn), entity="practice", row_id=pid, kind="upsert",
             fields={"latitude": float("nan")}, base={"latitude": 0},
             hlc=store.clock.now(), created_at="2026-01-01T00:00:00Z"))
     later = store.insert("practice", practice(title="Typed after"))

@@ -47,7 +47,7 @@ def test_a_remote_change_never_overwrites_a_pending_local_edit(store):
 
 
 def test_compact_changes_expand_to_the_verbose_form():
-    from fieldapp.syncing.compact import compact_change, expand_change
+    from sync.wire import compact_change, expand_change
 
     verbose = {"op": "upsert", "entity": "practice", "id": "x", "pos": 9,
                "fields": {"title": "Zaï", "country": "BF", "soc_impact": 2},

@@ -164,7 +164,7 @@ def test_submission_made_offline_on_a_bundled_template_syncs(server, client):
     assert b.get("form_definition", def_id)["form_id"] == "project_proposal"
 
 
-def test_initial_pages_come_compact_and_xz_compressed(server):
+def test_initial_pages_come_compact_and_compressed_with_the_best_codec_the_client_knows(server):
     import json
 
     from fieldapp.syncing.transport import Transport
@@ -174,12 +174,38 @@ def test_initial_pages_come_compact_and_xz_compressed(server):
     t.login("amina", USERS["amina"][2])
     verbose = t.call("POST", "/v1/sync", json_body={"cursor": None, "device": "probe1", "ops": []})
     compact = t.call("POST", "/v1/sync", json_body={"cursor": None, "device": "probe1", "ops": [], "compact": True})
-    assert compact.headers["content-encoding"] == "xz"  # a big page, and the client accepts xz
+    assert compact.headers["content-encoding"] == "zstd"  # a big page, and this client accepts zstd
     rows = [c for c in compact.json()["changes"] if c["entity"] == "reference"]
     assert rows and all("*" in c["versions"] for c in rows)
     assert len(json.dumps(compact.json())) < 0.8 * len(json.dumps(verbose.json()))
+    older = Transport(server.url, token=t.token, accept_encoding="xz, gzip")  # a client of before zstd
+    assert older.call("POST", "/v1/sync", json_body={"cursor": None, "device": "probe1", "ops": [], "compact": True}
+                      ).headers["content-encoding"] == "xz"
     gz = Transport(server.url, token=t.token)
     plain = gz.call("POST", "/v1/sync", json_body={"cursor": None, "device": "probe1", "ops": []},
                     headers={"Accept-Encoding": "gzip"})
-    assert plain.headers["content-encoding"] == "gzip"  # clients that do not ask for xz never get it
+    assert plain.headers["content-encoding"] == "gzip"  # clients that do not ask for zstd or xz never get them
     assert plain.json()["cursor"] == verbose.json()["cursor"]
+
+
+def test_columnar_pages_hold_the_same_changes_as_compact_ones(server):
+    """`columnar`: one array per field; decoded, the same rows, fields and metadata (a
+    whole row's null fields come too, and carry no metadata)."""
+    from sync.wire import expand_change, from_blocks
+    from fieldapp.syncing.transport import Transport
+    from tests.syncing.conftest import USERS
+
+    t = Transport(server.url)
+    t.login("amina", USERS["amina"][2])
+    ask = {"cursor": None, "device": "probe1", "ops": [], "compact": True}
+    rows = t.call("POST", "/v1/sync", json_body=ask).json()
+    cols = t.call("POST", "/v1/sync", json_body=ask | {"columnar": True}).json()
+    assert cols["changes"] == [] and cols["cursor"] == rows["cursor"] and len(cols["blocks"]) < len(rows["changes"])
+    decoded = [expand_change(c, skip_nulls=True) for c in from_blocks(cols["blocks"])]
+    expected = [expand_change(c) for c in rows["changes"]]
+    assert [(c["entity"], c["id"], c["pos"]) for c in decoded] == [(c["entity"], c["id"], c["pos"]) for c in expected]
+    for got, want in zip(decoded, expected):
+        wanted = want.get("fields") or {}
+        assert {k: v for k, v in got["fields"].items() if k in wanted} == wanted
+        assert all(v is None for k, v in got["fields"].items() if k not in wanted)
+        assert (got["versions"], got["clocks"], got["authors"]) == (want["versions"], want["clocks"], want["authors"])

@@ -80,8 +80,8 @@ def test_retry_and_discard(client):
     by_row = {op["row_id"]: op for op in a.rejected()}
     # retry: sent again with the record's current values and a new id
     a_op = by_row[local_only]
-    with a.transaction() as conn:  # meanwhile corrected through a path that does not fold (an import, say)
-        conn.execute(TABLES["practice"].update().where(TABLES["practice"].c.id == local_only).values(country="SN", region="AFR"))
+    with a.transaction() as tx:  # meanwhile corrected through a path that does not fold (an import, say)
+        tx.conn.execute(TABLES["practice"].update().where(TABLES["practice"].c.id == local_only).values(country="SN", region="AFR"))
     assert outbox.retry(a, a_op["op_id"])
     [again] = [op for op in a.outbox() if op["row_id"] == local_only]
     assert again["state"] == "pending" and again["op_id"] != a_op["op_id"] and again["fields"]["country"] == "SN"
@@ -102,8 +102,8 @@ def test_a_request_the_service_refuses_for_one_op_sets_that_op_aside(client):
     a, sa = client("amina")
     sa.sync()
     good = _practice(a, title="Paillage")
-    with a.transaction() as conn:
-        conn.execute(insert(TABLES["outbox"]).values(
+    with a.transaction() as tx:
+        tx.conn.execute(insert(TABLES["outbox"]).values(
             op_id=f"{a.device_id}:9999", entity="practice", row_id="5b0f4a4e-3a9c-4c51-9a55-0c2f1d7b0001", kind="upsert",
             fields={"no_such_field": 1}, base={"no_such_field": 0}, hlc=a.clock.now(), created_at="2026-01-01T00:00:00Z"))
     result = sa.sync()

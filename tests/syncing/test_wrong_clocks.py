@@ -127,8 +127,8 @@ def test_changes_an_older_version_set_aside_for_the_clock_are_sent(server, tmp_p
     an existing database go again by themselves."""
     a, sa = connect(server, tmp_path, "amina", Wall(3 * HOUR), "legacy")
     pid = a.insert("practice", {"title": "Bocage", "family": "agroforestry", "country": "NE"})
-    with a.transaction() as conn:
-        conn.execute(text("UPDATE outbox SET state = 'rejected', sent_at = '2026-01-01T00:00:00Z', "
+    with a.transaction() as tx:
+        tx.conn.execute(text("UPDATE outbox SET state = 'rejected', sent_at = '2026-01-01T00:00:00Z', "
                           "error = 'clock_ahead: the device''s clock is ahead'"))
     result = sa.sync()
     assert result.ok and result.applied == 1 and a.unsynced_count() == 0, result

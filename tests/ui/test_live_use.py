@@ -210,8 +210,8 @@ def _conflict(store, practice_id: str) -> str:
     sides = [{"value": title, "author": "amina", "hlc": "1795300000000:00000:laptop-amina", "device": "laptop-amina"},
              {"value": title + " (revised)", "author": "amina", "hlc": "1795300600000:00000:office-pc",
               "device": "office-pc"}]
-    with store.transaction() as conn:
-        conn.execute(insert(TABLES["conflict"]).values(
+    with store.transaction() as tx:
+        tx.conn.execute(insert(TABLES["conflict"]).values(
             id=cid, entity="practice", row_id=practice_id, field="title", sides=sides,
             provisional=sides[1]["value"], opened_at="2026-11-20T10:00:00Z", status="open"))
     return cid

@@ -36,7 +36,7 @@ def sync(body: SyncRequest, user: CurrentUser, svc: Svc) -> Any:
     # An op no correct client sends is answered as that op's `rejected` result by the
     # storage (check_op_shape), so the rest of the outbox still syncs.
     results = storage.apply_ops(user, body.ops) if body.ops else []
-    page = storage.changes(user, device, cursor, body.limit, compact=body.compact)
+    page = storage.changes(user, device, cursor, body.limit, compact=body.compact, columnar=body.columnar)
     if body.ops:
         counts: dict[str, int] = {}
         for r in results:
