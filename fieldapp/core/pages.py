@@ -23,7 +23,7 @@ from fieldapp.core.fieldspec import Entity
 from fieldapp.core.schema import BY_NAME, ENTITIES
 from fieldapp.core.tables import TABLES
 
-from fieldapp.core.store import utcnow  # the store imports this module when it applies a page
+from fieldapp.core.timestamps import utcnow
 
 if TYPE_CHECKING:
     from fieldapp.core.store import Store, Transaction
@@ -295,8 +295,9 @@ def _remove(tx: "Transaction", e: Entity, row_id: str) -> int:
         return 0
     removed = 1
     for child in _required_children(e):
-        ct = TABLES[child.name]
-        for cid in conn.execute(select(ct.c.id).where(ct.c[child.parent] == row_id)).scalars().all():
+        ct, parent = TABLES[child.name], child.parent
+        assert parent is not None  # _required_children yields only children that have a parent
+        for cid in conn.execute(select(ct.c.id).where(ct.c[parent] == row_id)).scalars().all():
             removed += _remove(tx, child, cid)
     search.index_row(conn, e, dict(row) | {"deleted": True})
     conn.execute(delete(t).where(t.c.id == row_id))
@@ -326,3 +327,23 @@ def _record_conflict(conn: Connection, conflict: dict) -> None:
         conn.execute(insert(c).values(id=conflict["id"], **values))
     else:
         conn.execute(update(c).where(c.c.id == conflict["id"]).values(**values))
+
+
+def drop_synced_rows(store: "Store", cursor_key: str) -> int:
+    """Sync again from scratch keeping the outbox (syncing/resync.py): drop every synced
+    row this device has no unsent edit to, and forget the cursor; returns how many."""
+    o = TABLES["outbox"]
+    dropped = 0
+    with store.transaction(foreign_keys=False) as tx:
+        conn = tx.conn
+        keep = {(r.entity, r.row_id) for r in conn.execute(select(o.c.entity, o.c.row_id))}
+        for e in reversed(ENTITIES):
+            if e.name == "reference":
+                continue  # shipped with the app; the feed refreshes what the service changed
+            t = TABLES[e.name]
+            kept = [row_id for entity, row_id in keep if entity == e.name]
+            q = delete(t).where(t.c.id.not_in(kept)) if kept else delete(t)
+            dropped += conn.execute(q).rowcount or 0
+        search.rebuild(conn)
+        store.set_meta(cursor_key, None, conn)
+    return dropped

@@ -128,14 +128,16 @@ def scrub_local(store: Store, rows: Mapping[str, Iterable[str]]) -> int:
     if not every_id:
         return 0
     outbox, conflict = TABLES["outbox"], TABLES["conflict"]
-    with store.transaction() as conn:
+    with store.transaction() as tx:
         for name, ids in rows.items():
             t = TABLES[name]
             values = scrubbed(name) | ({"deleted": True} if name == "contact" else {})
-            conn.execute(update(t).where(t.c.id.in_(ids)).values(**values))
-        conn.execute(delete(outbox).where(outbox.c.row_id.in_(every_id)))
-        conn.execute(delete(conflict).where(conflict.c.row_id.in_(every_id)))
-        store.touched.extend((name, row_id) for name, ids in rows.items() for row_id in ids)
+            tx.conn.execute(update(t).where(t.c.id.in_(ids)).values(**values))
+        tx.conn.execute(delete(outbox).where(outbox.c.row_id.in_(every_id)))
+        tx.conn.execute(delete(conflict).where(conflict.c.row_id.in_(every_id)))
+        for name, ids in rows.items():
+            for row_id in ids:
+                tx.touch(name, row_id)
     forget_freed_bytes(store)
     return len(every_id)
 
@@ -146,9 +148,9 @@ def forget_freed_bytes(store: Store) -> None:
     (freed pages rewritten away) and a checkpoint that truncates the WAL."""
     from fieldapp.core import search
 
-    with store.transaction() as conn:
-        search.rebuild(conn)
-        conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")  # one clean segment
+    with store.transaction() as tx:
+        search.rebuild(tx.conn)
+        tx.conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")  # one clean segment
     with store._lock, store.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.exec_driver_sql("VACUUM")

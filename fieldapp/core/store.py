@@ -27,6 +27,7 @@ from fieldapp.core.fieldspec import REF, Entity, FieldError, ValidationError, va
 from fieldapp.core.hlc import HybridClock, WallClock
 from fieldapp.core.reference import Catalog, shipped_rows
 from fieldapp.core.schema import BY_NAME, ENTITIES, REFERENCE, entity
+from fieldapp.core.timestamps import utcnow  # noqa: F401 (store.utcnow: its callers' name)
 from fieldapp.core.tables import TABLES
 from fieldapp.i18n import _
 from sync.wire import DELETED_KEY, ROW_KEY
@@ -39,10 +40,6 @@ NOTIFY_EACH = 50
 OFFSET_KEY = "clock_offset_ms"  # the service's time minus this computer's, last measured
 SET_ASIDE = ("waiting", "rejected")  # outbox states of ops the service refused (core.outbox)
 T = TypeVar("T")
-
-
-def utcnow() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_id() -> str:
