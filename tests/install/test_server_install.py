@@ -51,4 +51,6 @@ def test_the_service_installs_and_serves_without_qt(tmp_path):
     finally:
         stop_process(proc)
     print(f"server-only install: {size:.0f} MB in site-packages")
-    assert size < 160, f"the service's install weighs {size:.0f} MB"
+    # 164 MB measured: zstandard's two backends are 24 MB of it (the service's CPU per initial
+    # sync, bench/results/sync.json); the budget is there to catch Qt or the desktop's packages.
+    assert size < 175, f"the service's install weighs {size:.0f} MB"

@@ -104,8 +104,8 @@ def test_a_file_attached_before_proof_was_asked_is_sent_again_by_its_author(desk
     bruno, bruno_sync = desktop("bruno")
     his = bruno.insert("practice", practice(title="His"))
     attachments.add_file(bruno, "practice", his, photo)
-    with bruno.transaction() as conn:  # what the old server's "which do you lack" made his client record
-        conn.execute(update(LOCAL["blob"]).values(uploaded=True))
+    with bruno.transaction() as tx:  # what the old server's "which do you lack" made his client record
+        tx.conn.execute(update(LOCAL["blob"]).values(uploaded=True))
     type(bruno_sync)(bruno, bruno_sync.transport, attachments=False).sync()  # the record went up without its bytes
     chen, chen_sync = desktop("chen")
     assert chen_sync.sync().ok
