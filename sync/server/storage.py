@@ -227,18 +227,37 @@ class Storage:
         `epoch`) not of the epoch this database's history gives its position: the last
         catches a database copied back behind the service's back even once new writes
         have carried the feed past the cursor."""
+        with self.engine.connect() as conn:  # the usual case: one connection, no lock
+            top = self._settled_counter(conn)
+            if top is not None:
+                return self._ahead(conn, top, cursor, epoch)
         self._watch_epoch()
+        with self.engine.connect() as conn:
+            return self._ahead(conn, self._counter(conn), cursor, epoch)
+
+    @staticmethod
+    def _counter(conn: Connection) -> int:
+        c = TABLES["feed_counter"]
+        return int(conn.execute(select(c.c.pos).where(c.c.id == 1)).scalar() or 0)
+
+    def _settled_counter(self, conn: Connection) -> int | None:
+        """The feed's counter when this process's epoch needs no change (it exists and the
+        counter is not below the cursors handed out), else None: see _watch_epoch."""
+        top = self._counter(conn)
+        e = TABLES["feed_epochs"]
+        mine = self._epoch is not None and conn.execute(select(e.c.seq).where(e.c.id == self._epoch)).first() is not None
+        return top if mine and top >= self._high_water else None
+
+    def _ahead(self, conn: Connection, top: int, cursor: int, epoch: str | None) -> bool:
         if cursor <= 0:
             return False
+        if cursor > top:
+            return True
         r = TABLES["feed_restores"]
-        with self.engine.connect() as conn:
-            top = int(conn.execute(select(TABLES["feed_counter"].c.pos).where(TABLES["feed_counter"].c.id == 1)).scalar() or 0)
-            if cursor > top:
-                return True
-            # until_pos itself is the counter right after the restore: a cursor handed out then
-            if conn.execute(select(r.c.id).where(r.c.after_pos < cursor, r.c.until_pos > cursor)).first() is not None:
-                return True
-            return epoch is not None and self._epoch_of(conn, cursor) != epoch
+        # until_pos itself is the counter right after the restore: a cursor handed out then
+        if conn.execute(select(r.c.id).where(r.c.after_pos < cursor, r.c.until_pos > cursor)).first() is not None:
+            return True
+        return epoch is not None and self._epoch_of(conn, cursor) != epoch
 
     @staticmethod
     def _epoch_of(conn: Connection, pos: int) -> str | None:
@@ -261,9 +280,9 @@ class Storage:
         out: a dump or a file copied back while it ran; positions up to that cursor are then
         a restore's gap)."""
         with self._epoch_lock:
-            e, c = TABLES["feed_epochs"], TABLES["feed_counter"]
+            e = TABLES["feed_epochs"]
             with self.engine.connect() as conn:
-                top = int(conn.execute(select(c.c.pos).where(c.c.id == 1)).scalar() or 0)
+                top = self._counter(conn)
                 mine = self._epoch is not None and conn.execute(
                     select(e.c.seq).where(e.c.id == self._epoch)).first() is not None
             went_back = top < self._high_water
@@ -278,9 +297,8 @@ class Storage:
                     conn.execute(insert(e).values(id=self._epoch, start_pos=start, started_at=utcnow()))
 
     def feed_position(self) -> int:
-        c = TABLES["feed_counter"]
         with self.engine.connect() as conn:
-            return int(conn.execute(select(c.c.pos).where(c.c.id == 1)).scalar() or 0)
+            return self._counter(conn)
 
     # ----------------------------------------------------------------- seeding
     def seed_rows(self, entity_name: str, rows: Sequence[Mapping[str, Any]], *, validated: bool = False,
