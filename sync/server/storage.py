@@ -40,6 +40,7 @@ from sync.server.db import write_conn
 from sync.server.logs import log
 from sync.server.principal import Principal
 from sync.server.tables import GLOBAL_SCOPE, NO_SCOPE, TABLES
+from sync.server.write_batch import Conn, WriteBatch, absent
 
 SYSTEM_DEVICE = "server"
 SCOPE_KEY = "_scope"  # field_devices: the device whose write put the row in its region
@@ -113,11 +114,12 @@ class Positions:
 
 @dataclass
 class OpContext:
-    conn: Connection
+    conn: WriteBatch
     user: Principal
     op: Op
     positions: Positions
     now: str
+    absent: set[tuple[str, str]] = field(default_factory=set)  # (entity, id): no such row yet (write_batch.absent)
     result: dict[str, Any] = field(default_factory=dict)
 
 
@@ -225,18 +227,37 @@ class Storage:
         `epoch`) not of the epoch this database's history gives its position: the last
         catches a database copied back behind the service's back even once new writes
         have carried the feed past the cursor."""
+        with self.engine.connect() as conn:  # the usual case: one connection, no lock
+            top = self._settled_counter(conn)
+            if top is not None:
+                return self._ahead(conn, top, cursor, epoch)
         self._watch_epoch()
+        with self.engine.connect() as conn:
+            return self._ahead(conn, self._counter(conn), cursor, epoch)
+
+    @staticmethod
+    def _counter(conn: Connection) -> int:
+        c = TABLES["feed_counter"]
+        return int(conn.execute(select(c.c.pos).where(c.c.id == 1)).scalar() or 0)
+
+    def _settled_counter(self, conn: Connection) -> int | None:
+        """The feed's counter when this process's epoch needs no change (it exists and the
+        counter is not below the cursors handed out), else None: see _watch_epoch."""
+        top = self._counter(conn)
+        e = TABLES["feed_epochs"]
+        mine = self._epoch is not None and conn.execute(select(e.c.seq).where(e.c.id == self._epoch)).first() is not None
+        return top if mine and top >= self._high_water else None
+
+    def _ahead(self, conn: Connection, top: int, cursor: int, epoch: str | None) -> bool:
         if cursor <= 0:
             return False
+        if cursor > top:
+            return True
         r = TABLES["feed_restores"]
-        with self.engine.connect() as conn:
-            top = int(conn.execute(select(TABLES["feed_counter"].c.pos).where(TABLES["feed_counter"].c.id == 1)).scalar() or 0)
-            if cursor > top:
-                return True
-            # until_pos itself is the counter right after the restore: a cursor handed out then
-            if conn.execute(select(r.c.id).where(r.c.after_pos < cursor, r.c.until_pos > cursor)).first() is not None:
-                return True
-            return epoch is not None and self._epoch_of(conn, cursor) != epoch
+        # until_pos itself is the counter right after the restore: a cursor handed out then
+        if conn.execute(select(r.c.id).where(r.c.after_pos < cursor, r.c.until_pos > cursor)).first() is not None:
+            return True
+        return epoch is not None and self._epoch_of(conn, cursor) != epoch
 
     @staticmethod
     def _epoch_of(conn: Connection, pos: int) -> str | None:
@@ -259,9 +280,9 @@ class Storage:
         out: a dump or a file copied back while it ran; positions up to that cursor are then
         a restore's gap)."""
         with self._epoch_lock:
-            e, c = TABLES["feed_epochs"], TABLES["feed_counter"]
+            e = TABLES["feed_epochs"]
             with self.engine.connect() as conn:
-                top = int(conn.execute(select(c.c.pos).where(c.c.id == 1)).scalar() or 0)
+                top = self._counter(conn)
                 mine = self._epoch is not None and conn.execute(
                     select(e.c.seq).where(e.c.id == self._epoch)).first() is not None
             went_back = top < self._high_water
@@ -276,9 +297,8 @@ class Storage:
                     conn.execute(insert(e).values(id=self._epoch, start_pos=start, started_at=utcnow()))
 
     def feed_position(self) -> int:
-        c = TABLES["feed_counter"]
         with self.engine.connect() as conn:
-            return int(conn.execute(select(c.c.pos).where(c.c.id == 1)).scalar() or 0)
+            return self._counter(conn)
 
     # ----------------------------------------------------------------- seeding
     def seed_rows(self, entity_name: str, rows: Sequence[Mapping[str, Any]], *, validated: bool = False,
@@ -352,9 +372,13 @@ class Storage:
         now = utcnow()
         now_ms = int(time.time() * 1000)
         device = ops[0].device
-        with write_conn(self.engine) as conn, conn.begin():
-            positions = self._lock_feed(conn)
+        with write_conn(self.engine) as raw, raw.begin():
+            positions = self._lock_feed(raw)
             start = positions.last
+            conn = WriteBatch(raw, hold=not isolate)
+            missing: set[tuple[str, str]] = set()
+            for name in dict.fromkeys(op.entity for op in ops if op.entity in BY_NAME):
+                missing |= {(name, i) for i in absent(conn, TABLES[name], [op.row_id for op in ops if op.entity == name])}
             ids = [op.op_id for op in ops]
             seen: dict[str, tuple[str | None, dict]] = {}
             for i in range(0, len(ids), 500):
@@ -380,7 +404,7 @@ class Storage:
                     results.append(self._duplicate(conn, user, op, earlier))
                     continue
                 in_batch[op.op_id] = digest
-                ctx = OpContext(conn, user, op, positions, now)
+                ctx = OpContext(conn, user, op, positions, now, missing)
                 mark = positions.last
                 savepoint = conn.begin_nested() if isolate else None
                 try:
@@ -409,14 +433,15 @@ class Storage:
                 else:
                     in_batch.pop(op.op_id, None)
                 touched_reference |= op.entity == REFERENCE.name and result["status"] != "rejected"
+            conn.flush()
             if log_rows:
                 conn.execute(insert(ops_t), log_rows)
-            self._release_feed(conn, positions, start)
+            self._release_feed(raw, positions, start)
         if touched_reference:
             self.invalidate_catalog()
         return results
 
-    def _duplicate(self, conn: Connection, user: Principal, op: Op, earlier: Mapping[str, Any]) -> dict[str, Any]:
+    def _duplicate(self, conn: Conn, user: Principal, op: Op, earlier: Mapping[str, Any]) -> dict[str, Any]:
         """The answer to an op applied before: the versions and values answered then,
         unless the row has since left what this user may read (a duplicate reveals
         nothing the sender could not read anyway)."""
@@ -444,8 +469,11 @@ class Storage:
         if erased.is_erased(ctx.conn, e.name, op.row_id):  # issue 19: an offline laptop cannot write them back
             raise Rejected(erased.CODE, _("this person's data was erased by an administrator; the change was not applied"))
         t = TABLES[e.name]
-        found = ctx.conn.execute(select(t).where(t.c.id == op.row_id).with_for_update()).mappings().first()
-        row = dict(found) if found else None
+        if (e.name, op.row_id) in ctx.absent:  # no such row when the batch began, none created since
+            row = None
+        else:
+            found = ctx.conn.execute(select(t).where(t.c.id == op.row_id).with_for_update()).mappings().first()
+            row = dict(found) if found else None
         if row is not None and not user.reads(row["scope_region"]):
             # A row this user may not read is answered as a missing one: no existence oracle.
             if op.kind != "upsert":
@@ -483,7 +511,7 @@ class Storage:
         return clean
 
     @staticmethod
-    def _check_refs(conn: Connection, user: Principal, e: Entity, clean: Mapping[str, Any]) -> None:
+    def _check_refs(conn: Conn, user: Principal, e: Entity, clean: Mapping[str, Any]) -> None:
         """Every reference names a row the user may read: one outside their scope gets
         the very answer a missing one gets (no existence oracle)."""
         for name, value in clean.items():
@@ -494,7 +522,7 @@ class Storage:
                 if scope is None or not user.reads(scope):
                     raise Rejected("missing_ref", _("{label}: no such record").format(label=_(f.label)), name)
 
-    def _derive_region(self, conn: Connection, e: Entity, row: dict, changed: set[str]) -> set[str]:
+    def _derive_region(self, conn: Conn, e: Entity, row: dict, changed: set[str]) -> set[str]:
         """Fill `region` from the country or the parent when left empty, as the client's
         store does, so both sides agree. Returns {"region"} when it changed the row."""
         if not e.has("region"):
@@ -518,7 +546,7 @@ class Storage:
         return set()
 
     @staticmethod
-    def _scope_of(conn: Connection, e: Entity, values: Mapping[str, Any]) -> str:
+    def _scope_of(conn: Conn, e: Entity, values: Mapping[str, Any]) -> str:
         """The region a row belongs to: its own, or its parent's (schema.scope_path)."""
         if is_global(e):
             return GLOBAL_SCOPE
@@ -558,12 +586,12 @@ class Storage:
         raise out_of_scope()
 
     # --- conflicts
-    def _open_conflicts(self, conn: Connection, e: Entity, row_id: str) -> dict[str, dict]:
+    def _open_conflicts(self, conn: Conn, e: Entity, row_id: str) -> dict[str, dict]:
         c = TABLES["conflicts"]
         rows = conn.execute(select(c).where(c.c.entity == e.name, c.c.row_id == row_id, c.c.status == "open")).mappings()
         return {r["field"]: dict(r) for r in rows}
 
-    def _open_conflict(self, conn: Connection, e: Entity, row_id: str, name: str) -> dict | None:
+    def _open_conflict(self, conn: Conn, e: Entity, row_id: str, name: str) -> dict | None:
         c = TABLES["conflicts"]
         found = conn.execute(select(c).where(c.c.entity == e.name, c.c.row_id == row_id, c.c.field == name,
                                              c.c.status == "open")).mappings().first()
@@ -593,14 +621,16 @@ class Storage:
             pos = ctx.positions.next()
             present = [k for k, v in values.items() if v is not None and v != []]
             versions = {k: pos for k in present} | {ROW_KEY: pos, DELETED_KEY: pos}
-            conn.execute(insert(t).values(
+            conn.insert(t, dict(
                 **values, id=op.row_id, created_at=ctx.now, updated_at=ctx.now, author=user.name, deleted=False,
                 field_versions=versions, field_clocks={k: op.hlc for k in present},
                 field_authors={k: user.name for k in present},
                 field_devices={k: device for k in present} | {DELETED_KEY: device, SCOPE_KEY: device},
                 row_version=pos, scope_region=scope, scope_since=pos,
             ))
-            self._touch(conn, e, op.row_id, scope, pos, new=True)
+            ctx.absent.discard((e.name, op.row_id))
+            conn.insert(TABLES["feed"], {"pos": pos, "entity": e.name, "row_id": op.row_id, "kind": "change",
+                                         "scope": scope})
             return self._result(op, "applied", versions, values, set(clean) | derived)
 
         versions = dict(row["field_versions"] or {})
@@ -737,15 +767,14 @@ class Storage:
                 self._rescope_children(ctx, child, cid, scope)
 
     @staticmethod
-    def _touch(conn: Connection, e: Entity, row_id: str, scope: str, pos: int, new: bool = False) -> None:
-        """Move the row's one "change" entry to `pos` (a new row has none yet)."""
+    def _touch(conn: WriteBatch, e: Entity, row_id: str, scope: str, pos: int) -> None:
+        """Move the row's one "change" entry to `pos` (a new row's is inserted by _upsert)."""
         feed = TABLES["feed"]
-        if not new:
-            conn.execute(delete(feed).where(feed.c.entity == e.name, feed.c.row_id == row_id, feed.c.kind == "change"))
+        conn.execute(delete(feed).where(feed.c.entity == e.name, feed.c.row_id == row_id, feed.c.kind == "change"))
         conn.execute(insert(feed).values(pos=pos, entity=e.name, row_id=row_id, kind="change", scope=scope))
 
     @staticmethod
-    def _removed(conn: Connection, e: Entity, row_id: str, scope: str, pos: int) -> None:
+    def _removed(conn: Conn, e: Entity, row_id: str, scope: str, pos: int) -> None:
         feed = TABLES["feed"]
         conn.execute(delete(feed).where(feed.c.entity == e.name, feed.c.row_id == row_id, feed.c.kind == "removed",
                                         feed.c.scope == scope))

@@ -190,6 +190,25 @@ def test_one_device_create_edit_delete_in_one_batch(server):
     assert row["deleted"] is True and row["title"] == "Renamed"
 
 
+
+def test_a_batch_reads_the_rows_its_earlier_ops_made(server):
+    """New rows of a batch are inserted in bulk (write_batch.py): a later op of the same
+    batch still finds them (a reference, a region taken from the parent, a second write
+    to the same new row), and a reader gets every one, in the order they were made."""
+    a, b = server.device(name="amina"), server.device(name="bruno")
+    meeting = a.op("meeting", fields={"title": "Atelier Thiès", "starts_on": "2026-05-01", "country": "SN"})
+    part = a.op("meeting_participant", fields={"meeting_id": meeting["row_id"], "name": "Awa Ndiaye", "gender": "female"})
+    rid = str(uuid.uuid4())
+    made, renamed = a.op("practice", rid, fields=practice()), a.op("practice", rid, fields={"title": "Renamed"})
+    reply = a.sync(meeting, part, made, renamed)
+    assert [r["status"] for r in reply["results"]] == ["applied"] * 4
+    assert server.row("meeting_participant", part["row_id"])["scope_region"] == "AFR"  # the parent's region
+    assert server.row("practice", rid)["title"] == "Renamed"
+    got = b.sync()["changes"]
+    assert [c["id"] for c in got] == [meeting["row_id"], part["row_id"], rid]
+    assert [c["pos"] for c in got] == sorted(c["pos"] for c in got)
+    assert next(c for c in got if c["id"] == rid)["fields"]["title"] == "Renamed"
+
 def _conflicting_batches(server, order: str) -> tuple[str, list]:
     a, b, rid, v = _shared_row(server)
     op_a = a.op("practice", rid, fields={"title": "A's title", "area_ha": 1.0}, base={"title": v["title"]}, hlc=now_hlc(a.id))
