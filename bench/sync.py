@@ -82,8 +82,8 @@ from fieldapp.core.demo import generate_rows  # noqa: E402
 from fieldapp.core.reference import shipped_rows  # noqa: E402
 from fieldapp.core.schema import entity  # noqa: E402
 from fieldapp.core.store import Store  # noqa: E402
-from fieldapp.syncing.engine import SyncEngine  # noqa: E402
-from fieldapp.syncing.transport import ACCEPT_ENCODING, RetryPolicy, Transport  # noqa: E402
+from fieldapp.sync_client.engine import SyncEngine  # noqa: E402
+from fieldapp.sync_client.transport import ACCEPT_ENCODING, RetryPolicy, Transport  # noqa: E402
 from sync.server.middleware import CompressResponses  # noqa: E402
 
 RESULTS = HERE / "results" / "sync.json"

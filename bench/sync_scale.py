@@ -74,8 +74,8 @@ def peak_rss_mb() -> float:
 def client_main(url: str, folder: str) -> int:
     """Log in, sync once from empty, print the figures as one JSON line."""
     from fieldapp.core.store import Store
-    from fieldapp.syncing.engine import SyncEngine
-    from fieldapp.syncing.transport import RetryPolicy, Transport
+    from fieldapp.sync_client.engine import SyncEngine
+    from fieldapp.sync_client.transport import RetryPolicy, Transport
 
     store = Store(folder, author=USER)
     transport = Transport(url, policy=RetryPolicy(attempts=2, read_timeout=600, deadline=3600))

@@ -272,7 +272,7 @@ def _check(store, args, out: TextIO) -> int:
 
 
 def _sync(store, args, out: TextIO) -> int:
-    from fieldapp.syncing.command import status_command, sync_command
+    from fieldapp.sync_client.command import status_command, sync_command
 
     if args.status:
         return status_command(store, out)

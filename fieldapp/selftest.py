@@ -315,7 +315,7 @@ def check_sync_support() -> str:
     import certifi
     import requests
 
-    from fieldapp.syncing import credentials
+    from fieldapp.sync_client import credentials
 
     class Answer(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming

@@ -49,12 +49,12 @@ def test_core_importing_ui_or_the_service_importing_the_client_breaks_a_contract
     # A lazy import of a Qt-free ui module: no Qt is pulled in, so only the layers see it.
     (root / "fieldapp" / "ui" / "plain.py").write_text("VALUE = 1\n")
     (root / "fieldapp" / "core" / "upward.py").write_text("def f():\n    from fieldapp.ui import plain\n    return plain.VALUE\n")
-    (root / "sync" / "server" / "client.py").write_text("from fieldapp.syncing import engine\n")
+    (root / "sync" / "server" / "client.py").write_text("from fieldapp.sync_client import engine\n")
     done = lint(root)
     assert done.returncode != 0
     assert "fieldapp.core is not allowed to import fieldapp.ui" in done.stdout, done.stdout
     assert "fieldapp.core.upward -> fieldapp.ui.plain" in done.stdout, done.stdout
-    assert "sync.server.client -> fieldapp.syncing.engine" in done.stdout, done.stdout
+    assert "sync.server.client -> fieldapp.sync_client.engine" in done.stdout, done.stdout
 
 
 CYCLES = """

@@ -13,7 +13,7 @@ from sync import protocol, wire
 
 
 def test_client_and_service_take_their_limits_from_the_wire_module():
-    from fieldapp.syncing import engine
+    from fieldapp.sync_client import engine
     from sync.server.settings import Settings
 
     assert engine.MAX_OPS is wire.MAX_OPS and engine.DEFAULT_PAGE is wire.DEFAULT_PAGE

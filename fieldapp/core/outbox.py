@@ -202,7 +202,7 @@ def set_aside_many(store, op_ids: Iterable[str], state: str, reason: str) -> Non
 
 def reissue(store, op_ids: Iterable[str], at_least: int) -> int:
     """Give these ops new ids past `at_least` and send them again (this data folder was
-    restored from a backup and reused ids the service holds: syncing.restart)."""
+    restored from a backup and reused ids the service holds: sync_client.restart)."""
     o = TABLES["outbox"]
     n = 0
     with store.transaction() as tx:
@@ -217,7 +217,7 @@ def reissue(store, op_ids: Iterable[str], at_least: int) -> int:
 def queue_own_fields_again(store, cursor_key: str) -> int:
     """Forget the sync cursor and queue again every field this device was the last to
     write (its clock stamp names this device), based on version 0; fields with a pending
-    edit are left to that edit. Returns the number of operations queued (syncing.restart)."""
+    edit are left to that edit. Returns the number of operations queued (sync_client.restart)."""
     o = TABLES["outbox"]
     queued = 0
     device = store.device_id

@@ -1,6 +1,6 @@
 """Applying a sync reply to the store: the store's writer path for what the service sends.
 
-Store-owned (fieldapp/syncing never writes the store's tables: it calls `Store.apply_page`
+Store-owned (fieldapp/sync_client never writes the store's tables: it calls `Store.apply_page`
 and `Store.take_batch`, which land here). `take_batch` marks what a push carries;
 `apply_page` applies one reply (results, changes, conflicts) and moves the cursor in ONE
 transaction, so a connection dropped or a process killed at any point costs at most that
@@ -32,7 +32,7 @@ CURSOR_KEY = "sync_cursor"
 WIRE_KEYS = ("op_id", "entity", "row_id", "kind", "fields", "base", "hlc")
 DELETED = "_deleted"
 FLUSH_EACH = 2000  # new rows written together (one executemany): what a page holds at once in row form
-RESTAMP, RETRY = "restamp", "retry"  # refusal actions (syncing.refusals): re-stamp and re-send, or wait
+RESTAMP, RETRY = "restamp", "retry"  # refusal actions (sync_client.refusals): re-stamp and re-send, or wait
 Judge = Callable[[str | None], tuple[str, str]]  # a refusal's reason -> (outbox state, action)
 
 
@@ -330,7 +330,7 @@ def _record_conflict(conn: Connection, conflict: dict) -> None:
 
 
 def drop_synced_rows(store: "Store", cursor_key: str) -> int:
-    """Sync again from scratch keeping the outbox (syncing/resync.py): drop every synced
+    """Sync again from scratch keeping the outbox (sync_client/resync.py): drop every synced
     row this device has no unsent edit to, and forget the cursor; returns how many."""
     o = TABLES["outbox"]
     dropped = 0

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from fieldapp.core import outbox
 from fieldapp.core.schema import BY_NAME
 from fieldapp.i18n import _, ngettext
-from fieldapp.syncing.refusals import Refusal
+from fieldapp.sync_client.refusals import Refusal
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.display import number_text, record_title
 from fieldapp.ui.inbox_page import InboxPage

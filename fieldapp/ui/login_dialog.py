@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.i18n import _
-from fieldapp.syncing.command import is_safe_address
+from fieldapp.sync_client.command import is_safe_address
 from fieldapp.ui.sync_controller import SyncController
 
 

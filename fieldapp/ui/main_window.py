@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 from fieldapp.core import diskspace
 from fieldapp.core.store import Store
 from fieldapp.i18n import _, ngettext
-from fieldapp.syncing.engine import LAST_SYNC_KEY
+from fieldapp.sync_client.engine import LAST_SYNC_KEY
 from fieldapp.ui.attachments_panel import AttachmentsPanel
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.capture import CaptureView

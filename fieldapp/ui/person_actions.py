@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 from fieldapp.core import person_data
 from fieldapp.i18n import _
 from fieldapp.paths import safe_name
-from fieldapp.syncing import credentials
-from fieldapp.syncing.transport import ServerRefused, Transport, TransportError
+from fieldapp.sync_client import credentials
+from fieldapp.sync_client.transport import ServerRefused, Transport, TransportError
 from fieldapp.ui import documents_pdf
 
 ADMIN_ROLE = "administrator"

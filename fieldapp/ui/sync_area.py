@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core import diskspace
 from fieldapp.i18n import _, ngettext
-from fieldapp.syncing.command import clock_sentence, describe
-from fieldapp.syncing.engine import Progress, SyncResult
+from fieldapp.sync_client.command import clock_sentence, describe
+from fieldapp.sync_client.engine import Progress, SyncResult
 from fieldapp.ui.attention_view import NeedsAttention
 from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.conflicts_view import ConflictsInbox

@@ -14,10 +14,10 @@ import threading
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from fieldapp.core.store import Store
-from fieldapp.syncing import credentials
-from fieldapp.syncing.command import is_safe_address
-from fieldapp.syncing.engine import Progress, SyncEngine, SyncResult
-from fieldapp.syncing.transport import AuthRequired, NotTheService, ServerRefused, Transport, TransportError
+from fieldapp.sync_client import credentials
+from fieldapp.sync_client.command import is_safe_address
+from fieldapp.sync_client.engine import Progress, SyncEngine, SyncResult
+from fieldapp.sync_client.transport import AuthRequired, NotTheService, ServerRefused, Transport, TransportError
 
 PROBE_MS = 30_000
 AFTER_CHANGE_MS = 4_000  # quiet time after the last local change before it is sent
@@ -160,7 +160,7 @@ class SyncController(QObject):
             return False
 
         def work() -> None:
-            from fieldapp.syncing import blobs
+            from fieldapp.sync_client import blobs
             try:
                 got = blobs.download_all(self.store, transport)
             except (TransportError, ServerRefused, ValueError, OSError) as exc:

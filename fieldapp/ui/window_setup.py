@@ -14,8 +14,8 @@ from typing import Callable
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from fieldapp.i18n import _
-from fieldapp.syncing import blobs, demo_service
-from fieldapp.syncing.command import clock_sentence
+from fieldapp.sync_client import blobs, demo_service
+from fieldapp.sync_client.command import clock_sentence
 from fieldapp.ui.form_area import FormsArea
 from fieldapp.ui.login_dialog import LoginDialog
 from fieldapp.ui.main_window import MainWindow

@@ -6,7 +6,7 @@ it is older than the retention and its device has synced since (so it will not r
 it), or once it is older than the horizon whatever the device did (a laptop gone for
 good). Removals (a row leaving a region) older than the horizon leave the feed; a client
 whose cursor is from before them is answered `cursor_expired` and re-syncs from scratch,
-keeping and re-sending its own unsent changes (fieldapp/syncing/resync.py).
+keeping and re-sending its own unsent changes (fieldapp/sync_client/resync.py).
 
 `field_history` gives administrators, within the retention, who changed which field of
 a row, when and from which device, with the value then (from the op log's answers).

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import requests
 
-from fieldapp.syncing.demo_service import stop_process, wait_healthy
-from tests.syncing.conftest import free_port
+from fieldapp.sync_client.demo_service import stop_process, wait_healthy
+from tests.sync_client.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -136,8 +136,8 @@ def live(server):
 def desktop(live, make_store):
     """desktop(user, folder=None) -> (store, engine): a desktop client of `user` (created
     as an AFR correspondent when new) syncing with the live service."""
-    from fieldapp.syncing.engine import SyncEngine
-    from fieldapp.syncing.transport import RetryPolicy, Transport
+    from fieldapp.sync_client.engine import SyncEngine
+    from fieldapp.sync_client.transport import RetryPolicy, Transport
     from tests.server.conftest import PASSWORD
 
     def make(user: str, folder: str | None = None, regions: tuple[str, ...] = ("AFR",)):

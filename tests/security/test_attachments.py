@@ -5,7 +5,7 @@ import hashlib
 import uuid
 
 from fieldapp.core import attachments
-from fieldapp.syncing import blobs
+from fieldapp.sync_client import blobs
 from tests.security.conftest import leaks, upload
 from tests.server.conftest import practice
 

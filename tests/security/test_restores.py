@@ -14,7 +14,7 @@ import sqlite3
 
 import pytest
 
-from fieldapp.syncing.apply import CURSOR_KEY
+from fieldapp.sync_client.apply import CURSOR_KEY
 from sync.protocol import parse_cursor
 from tests.security.conftest import backup_tables, restore_tables
 from tests.server.conftest import practice
@@ -81,8 +81,8 @@ def test_the_operators_backup_and_restore_commands_end_to_end(tmp_path, make_sto
     import subprocess
     import sys
 
-    from fieldapp.syncing.engine import SyncEngine
-    from fieldapp.syncing.transport import RetryPolicy, Transport
+    from fieldapp.sync_client.engine import SyncEngine
+    from fieldapp.sync_client.transport import RetryPolicy, Transport
     from tests.server.test_end_to_end import free_port, start_server, stop_server
 
     def main(args: list[str]) -> int:

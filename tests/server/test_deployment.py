@@ -18,12 +18,12 @@ import requests
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from fieldapp.syncing.demo_service import stop_process, wait_healthy
+from fieldapp.sync_client.demo_service import stop_process, wait_healthy
 from sync.server.cli import _settings, build_parser
 from sync.server.cli import main as server_cli
 from sync.server.settings import Settings
 from tests.server.conftest import PG_URL, REQUIRE_PG, now_hlc, practice
-from tests.syncing.conftest import free_port
+from tests.sync_client.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["--argon-time-cost", "1", "--argon-memory-kib", "1024", "--argon-parallelism", "1", "--login-failure-delay-s", "0"]

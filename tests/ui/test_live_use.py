@@ -180,8 +180,8 @@ def test_clicking_organisation_while_name_suggestions_are_open_moves_there(qtbot
 
 # ----------------------------------------------------------------------------- item 11: the smaller things
 def test_counts_use_plural_forms(qtbot):
-    from fieldapp.syncing.command import describe
-    from fieldapp.syncing.engine import SyncResult
+    from fieldapp.sync_client.command import describe
+    from fieldapp.sync_client.engine import SyncResult
 
     one = describe(SyncResult(ok=True, conflicts=1, rejected=1))
     assert "1 conflict to settle" in one and "1 change refused" in one and "(s)" not in one

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from tests.syncing.conftest import started_server
+from tests.sync_client.conftest import started_server
 from tests.ui.test_documents import pdf_text
 
 from fieldapp.core.personal_fields import ANONYMOUS
-from fieldapp.syncing import credentials
-from fieldapp.syncing.transport import Transport
+from fieldapp.sync_client import credentials
+from fieldapp.sync_client.transport import Transport
 
 
 def _contact(window, store):
@@ -60,7 +60,7 @@ def test_an_administrator_erases_a_person_through_the_service(qtbot, window, sto
         answer = t.login("olga", "olga-admin-pass-123")
         credentials.save_token(store.data_dir, server.url, "olga", t.token)
         store.set_meta("sync_role", answer["user"]["role"])
-        from fieldapp.syncing.engine import SyncEngine
+        from fieldapp.sync_client.engine import SyncEngine
 
         assert SyncEngine(store, t).sync().ok  # the service holds the contact
         assert "Erase this person…" in _texts(window)

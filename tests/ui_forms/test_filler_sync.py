@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from fieldapp.forms.versions import shipped_templates
-from tests.syncing.conftest import Server
+from tests.sync_client.conftest import Server
 
 from .conftest import PROPOSAL, answers_in_db, fill, make_area, settle, start
 
@@ -31,8 +31,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def client(server, make_store):
-    from fieldapp.syncing.engine import SyncEngine
-    from fieldapp.syncing.transport import RetryPolicy, Transport
+    from fieldapp.sync_client.engine import SyncEngine
+    from fieldapp.sync_client.transport import RetryPolicy, Transport
 
     def make(user: str):
         store = make_store(user, author=user)

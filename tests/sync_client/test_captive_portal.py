@@ -9,10 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from fieldapp.core.store import Store
-from fieldapp.syncing.command import describe
-from fieldapp.syncing.engine import SyncEngine
-from fieldapp.syncing.transport import NotTheService, RetryPolicy, Transport
-from tests.syncing.conftest import USERS
+from fieldapp.sync_client.command import describe
+from fieldapp.sync_client.engine import SyncEngine
+from fieldapp.sync_client.transport import NotTheService, RetryPolicy, Transport
+from tests.sync_client.conftest import USERS
 
 LOGIN_PAGE = b"<html><body><h1>Welcome to Hotel Wi-Fi</h1><form>Room number <input></form></body></html>"
 

@@ -15,9 +15,9 @@ from sqlalchemy import insert
 from fieldapp.core import outbox
 from fieldapp.core.tables import TABLES
 from fieldapp.forms.versions import publish_shipped, shipped_templates, store_definitions
-from fieldapp.syncing.engine import status
-from fieldapp.syncing.transport import RetryPolicy, Transport
-from fieldapp.syncing.engine import SyncEngine
+from fieldapp.sync_client.engine import status
+from fieldapp.sync_client.transport import RetryPolicy, Transport
+from fieldapp.sync_client.engine import SyncEngine
 
 
 def _practice(store, **kw):

@@ -3,8 +3,8 @@ settled by a person, attachments, scope changes."""
 from __future__ import annotations
 
 from fieldapp.core import attachments
-from fieldapp.syncing import blobs
-from fieldapp.syncing.engine import status
+from fieldapp.sync_client import blobs
+from fieldapp.sync_client.engine import status
 
 
 def _practice(store, **kw):
@@ -167,8 +167,8 @@ def test_submission_made_offline_on_a_bundled_template_syncs(server, client):
 def test_initial_pages_come_compact_and_compressed_with_the_best_codec_the_client_knows(server):
     import json
 
-    from fieldapp.syncing.transport import Transport
-    from tests.syncing.conftest import USERS
+    from fieldapp.sync_client.transport import Transport
+    from tests.sync_client.conftest import USERS
 
     t = Transport(server.url)
     t.login("amina", USERS["amina"][2])
@@ -192,8 +192,8 @@ def test_columnar_pages_hold_the_same_changes_as_compact_ones(server):
     """`columnar`: one array per field; decoded, the same rows, fields and metadata (a
     whole row's null fields come too, and carry no metadata)."""
     from sync.wire import expand_change, from_blocks
-    from fieldapp.syncing.transport import Transport
-    from tests.syncing.conftest import USERS
+    from fieldapp.sync_client.transport import Transport
+    from tests.sync_client.conftest import USERS
 
     t = Transport(server.url)
     t.login("amina", USERS["amina"][2])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fieldapp.core import attachments, encryption
 from fieldapp.core.store import DB_NAME
-from fieldapp.syncing import blobs
+from fieldapp.sync_client import blobs
 
 NAME = "Awa Ndiaye-5521"
 PHOTO = b"\xff\xd8\xff secret-field-photo " * 30000  # ~700 kB: several upload chunks

@@ -7,9 +7,9 @@ import stat
 
 import pytest
 
-from fieldapp.syncing import credentials
-from fieldapp.syncing.command import is_safe_address, status_command, sync_command
-from tests.syncing.conftest import USERS
+from fieldapp.sync_client import credentials
+from fieldapp.sync_client.command import is_safe_address, status_command, sync_command
+from tests.sync_client.conftest import USERS
 
 
 

@@ -13,9 +13,9 @@ from sqlalchemy import create_engine, text
 
 from fieldapp.core.hlc import Stamp
 from fieldapp.core.store import Store
-from fieldapp.syncing.engine import SyncEngine
-from fieldapp.syncing.transport import RetryPolicy, Transport
-from tests.syncing.conftest import USERS
+from fieldapp.sync_client.engine import SyncEngine
+from fieldapp.sync_client.transport import RetryPolicy, Transport
+from tests.sync_client.conftest import USERS
 
 HOUR = 3600 * 1000
 Y2000 = int(dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc).timestamp() * 1000)

@@ -1,7 +1,7 @@
 """`make run`'s local demo service: seeded once, logs the app in by itself, stops with it."""
-from fieldapp.syncing import demo_service
-from fieldapp.syncing.engine import SyncEngine
-from fieldapp.syncing.transport import Transport
+from fieldapp.sync_client import demo_service
+from fieldapp.sync_client.engine import SyncEngine
+from fieldapp.sync_client.transport import Transport
 
 
 def test_demo_service_serves_the_demo_data_to_a_new_client(tmp_path, store):

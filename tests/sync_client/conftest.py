@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp.syncing.demo_service import stop_process, wait_healthy
+from fieldapp.sync_client.demo_service import stop_process, wait_healthy
 from sync.server.cli import main as server_cli
 
 USERS = {
@@ -69,8 +69,8 @@ def server(tmp_path_factory):
 @pytest.fixture
 def client(server, make_store):
     """client(name) -> (store, engine) logged in as that user, in its own data folder."""
-    from fieldapp.syncing.engine import SyncEngine
-    from fieldapp.syncing.transport import RetryPolicy, Transport
+    from fieldapp.sync_client.engine import SyncEngine
+    from fieldapp.sync_client.transport import RetryPolicy, Transport
 
     def make(user: str, folder: str | None = None):
         store = make_store(folder or user, author=user)

@@ -47,7 +47,7 @@ def reissue_reused(store: Store, results: list[dict]) -> int:
 def pull_everything(store: Store, transport, cursor_key: str, page_limit: int | None = None) -> int:
     """Pull every row in scope from the start, own writes included (no `device` in the
     request, no ops), applying each page with its cursor; returns the changes received."""
-    from fieldapp.syncing.apply import apply_reply
+    from fieldapp.sync_client.apply import apply_reply
 
     received, cursor = 0, None
     while True:

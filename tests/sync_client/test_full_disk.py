@@ -15,11 +15,11 @@ from sqlalchemy.exc import OperationalError
 
 from fieldapp.core import diskspace
 from fieldapp.core.store import Store
-from fieldapp.syncing import blobs
-from fieldapp.syncing.engine import SyncEngine
-from fieldapp.syncing.transport import Transport
+from fieldapp.sync_client import blobs
+from fieldapp.sync_client.engine import SyncEngine
+from fieldapp.sync_client.transport import Transport
 from sync.protocol import parse_cursor
-from tests.syncing.conftest import USERS
+from tests.sync_client.conftest import USERS
 
 SIZE_MB = 12
 

@@ -4,14 +4,14 @@ The sync layer decodes what the service sent (columnar blocks back to changes, c
 metadata written out per field)
 and says what each refusal means; the store applies it (`Store.apply_page`, in
 fieldapp/core/pages.py), results, changes, conflicts and cursor in one transaction. Nothing
-here writes the store's tables: the store is their only writer (tests/syncing/test_one_writer.py).
+here writes the store's tables: the store is their only writer (tests/sync_client/test_one_writer.py).
 """
 from __future__ import annotations
 
 from fieldapp.core.pages import CURSOR_KEY, PageSummary  # noqa: F401 (the engine's names for them)
 from fieldapp.core.store import Store
 from sync.wire import expand_change, from_blocks
-from fieldapp.syncing.refusals import Refusal
+from fieldapp.sync_client.refusals import Refusal
 
 
 def take_batch(store: Store, limit: int) -> list[dict]:

@@ -2,8 +2,8 @@
 for while this one is applied, and the older service's way when it refuses the new one."""
 import threading
 
-from fieldapp.syncing.engine import DEFAULT_PAGE, MAX_PAGE, SyncEngine
-from fieldapp.syncing.transport import ServerRefused, Traffic
+from fieldapp.sync_client.engine import DEFAULT_PAGE, MAX_PAGE, SyncEngine
+from fieldapp.sync_client.transport import ServerRefused, Traffic
 
 
 class Service:

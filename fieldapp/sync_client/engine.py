@@ -29,10 +29,10 @@ from sqlalchemy.exc import OperationalError
 from fieldapp.core import diskspace, outbox
 from fieldapp.core.store import Store
 from fieldapp.i18n import _
-from fieldapp.syncing import blobs, erasures, restart, resync, scope
-from fieldapp.syncing.apply import CURSOR_KEY, PageSummary, apply_reply, take_batch
-from fieldapp.syncing.refusals import SELF_HEALING
-from fieldapp.syncing.transport import AuthRequired, NotTheService, ServerRefused, Transport, TransportError
+from fieldapp.sync_client import blobs, erasures, restart, resync, scope
+from fieldapp.sync_client.apply import CURSOR_KEY, PageSummary, apply_reply, take_batch
+from fieldapp.sync_client.refusals import SELF_HEALING
+from fieldapp.sync_client.transport import AuthRequired, NotTheService, ServerRefused, Transport, TransportError
 from sync.wire import DEFAULT_PAGE, MAX_OPS, MAX_PAGE  # the limits the service holds, from the one wire module
 
 PAGES_AHEAD = 4  # a long feed is asked for in about this many pages (at most MAX_PAGE each)

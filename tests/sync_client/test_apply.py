@@ -1,5 +1,5 @@
 """apply_reply on crafted replies: the rules the end-to-end tests cannot isolate."""
-from fieldapp.syncing.apply import apply_reply, take_batch
+from fieldapp.sync_client.apply import apply_reply, take_batch
 
 
 def _practice(store, **kw):

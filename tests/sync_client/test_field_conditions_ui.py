@@ -13,15 +13,15 @@ from PySide6.QtWidgets import QMessageBox
 from shiboken6 import isValid
 
 from fieldapp.core.store import Store
-from fieldapp.syncing import credentials
-from fieldapp.syncing.command import sync_command
-from fieldapp.syncing.engine import SyncEngine
-from fieldapp.syncing.transport import Transport
+from fieldapp.sync_client import credentials
+from fieldapp.sync_client.command import sync_command
+from fieldapp.sync_client.engine import SyncEngine
+from fieldapp.sync_client.transport import Transport
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.settings import Settings
 from fieldapp.ui.window_setup import WindowServices
-from tests.syncing.conftest import USERS
-from tests.syncing.test_captive_portal import Portal
+from tests.sync_client.conftest import USERS
+from tests.sync_client.test_captive_portal import Portal
 
 HOUR = 3600 * 1000
 

@@ -13,16 +13,16 @@ import sys
 import pytest
 
 from fieldapp.core.store import Store
-from tests.syncing.conftest import USERS
-from tests.syncing.test_wrong_clocks import assert_exactly_once_in_order, assert_plausible, server_clocks
+from tests.sync_client.conftest import USERS
+from tests.sync_client.test_wrong_clocks import assert_exactly_once_in_order, assert_plausible, server_clocks
 
 FAKETIME = shutil.which("faketime")
 
 CHILD = r"""
 import json, sys
 from fieldapp.core.store import Store
-from fieldapp.syncing.engine import SyncEngine
-from fieldapp.syncing.transport import Transport
+from fieldapp.sync_client.engine import SyncEngine
+from fieldapp.sync_client.transport import Transport
 
 folder, url, user, password, title = sys.argv[1:6]
 store = Store(folder, author=user)

@@ -12,10 +12,10 @@ from urllib.parse import urlparse
 from fieldapp.core.formatting import format_decimal
 from fieldapp.core.store import Store
 from fieldapp.i18n import _, ngettext
-from fieldapp.syncing import blobs, credentials
-from fieldapp.syncing.engine import SyncEngine, SyncResult, status
-from fieldapp.syncing.refusals import Refusal
-from fieldapp.syncing.transport import AuthRequired, ServerRefused, Transport, TransportError
+from fieldapp.sync_client import blobs, credentials
+from fieldapp.sync_client.engine import SyncEngine, SyncResult, status
+from fieldapp.sync_client.refusals import Refusal
+from fieldapp.sync_client.transport import AuthRequired, ServerRefused, Transport, TransportError
 
 
 def is_safe_address(url: str) -> bool:

@@ -15,10 +15,10 @@ from pathlib import Path
 import requests
 
 from fieldapp.core.store import Store
-from fieldapp.syncing.engine import SyncEngine
-from fieldapp.syncing.transport import RetryPolicy, Transport
-from tests.syncing.conftest import USERS
-from tests.syncing.faultproxy import FaultProxy
+from fieldapp.sync_client.engine import SyncEngine
+from fieldapp.sync_client.transport import RetryPolicy, Transport
+from tests.sync_client.conftest import USERS
+from tests.sync_client.faultproxy import FaultProxy
 
 RUNS = 50
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,8 +76,8 @@ def test_connection_cut_or_stalled_at_random_points(server, tmp_path):
 CHILD = r"""
 import json, random, sys, time
 from fieldapp.core.store import Store
-from fieldapp.syncing.engine import SyncEngine
-from fieldapp.syncing.transport import RetryPolicy, Transport
+from fieldapp.sync_client.engine import SyncEngine
+from fieldapp.sync_client.transport import RetryPolicy, Transport
 folder, url, token, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 rng = random.Random(seed)
 store = Store(folder, author="bruno")

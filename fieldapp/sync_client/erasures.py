@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fieldapp.core import person_data
 from fieldapp.core.store import Store
-from fieldapp.syncing.transport import ServerRefused, Transport
+from fieldapp.sync_client.transport import ServerRefused, Transport
 
 
 def catch_up(store: Store, transport: Transport) -> int:

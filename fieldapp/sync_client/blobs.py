@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from fieldapp.core import attachments, diskspace, files_key
 from fieldapp.core.attachments import blob_path, open_blob
 from fieldapp.core.store import Store
-from fieldapp.syncing.transport import RetryPolicy, Transport
+from fieldapp.sync_client.transport import RetryPolicy, Transport
 
 CHUNK = 256 * 1024  # small enough to finish on 2G between two drops
 Progress = Callable[[str, int, int], None]  # (sha256, bytes done, bytes total)

@@ -5,8 +5,8 @@ then acknowledge. The outbox is left alone: nothing typed is lost."""
 from __future__ import annotations
 
 from fieldapp.core.store import Store
-from fieldapp.syncing.apply import CURSOR_KEY, PageSummary, apply_reply
-from fieldapp.syncing.transport import Transport
+from fieldapp.sync_client.apply import CURSOR_KEY, PageSummary, apply_reply
+from fieldapp.sync_client.transport import Transport
 
 
 def catch_up(store: Store, transport: Transport) -> PageSummary:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from fieldapp.syncing.engine import SyncEngine
-from fieldapp.syncing.transport import RetryPolicy, Transport
-from tests.syncing.conftest import started_server
+from fieldapp.sync_client.engine import SyncEngine
+from fieldapp.sync_client.transport import RetryPolicy, Transport
+from tests.sync_client.conftest import started_server
 
 USERS = {"dina": ("correspondent", ["AFR"], "dina-pass-12345"), "emil": ("correspondent", ["EUR"], "emil-pass-12345")}
 

@@ -10,7 +10,7 @@ from fieldapp.ui.bridge import StoreBridge
 from fieldapp.ui.login_dialog import LoginDialog
 from fieldapp.ui.sync_area import SyncArea
 from fieldapp.ui.sync_controller import SyncController
-from tests.syncing.conftest import USERS
+from tests.sync_client.conftest import USERS
 
 
 
@@ -186,5 +186,5 @@ def test_download_all_attachments_before_a_trip(qtbot, area, server, client, tmp
 
 
 def blobs_missing(store):
-    from fieldapp.syncing.blobs import missing_locally
+    from fieldapp.sync_client.blobs import missing_locally
     return missing_locally(store)

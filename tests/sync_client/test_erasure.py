@@ -10,9 +10,9 @@ import pytest
 
 from fieldapp.core import migrate
 from fieldapp.core.personal_fields import ANONYMOUS
-from fieldapp.syncing.engine import SyncEngine
-from fieldapp.syncing.transport import RetryPolicy, ServerRefused, Transport
-from tests.syncing.conftest import USERS, started_server
+from fieldapp.sync_client.engine import SyncEngine
+from fieldapp.sync_client.transport import RetryPolicy, ServerRefused, Transport
+from tests.sync_client.conftest import USERS, started_server
 
 ADMIN = ("olga", "olga-admin-pass-123")
 NAME, EMAIL, PHONE = "Fatoumata Sidibé-Keïta", "fatoumata.sk@example.org", "+223 76 41 99 08"

@@ -106,7 +106,7 @@ def _seed(folder: Path, db: str, *, demo: tuple[int, int] | None, password: str 
     RuntimeError with the service's own message when a step fails."""
     plan = {"db": db, "blobs": str(folder / "blobs"), "demo": demo, "user": DEMO_USER, "password": password,
             "forms": [str(f) for f in forms]}
-    done = subprocess.run([sys.executable, "-m", "fieldapp.syncing.demo_service"], input=json.dumps(plan),
+    done = subprocess.run([sys.executable, "-m", "fieldapp.sync_client.demo_service"], input=json.dumps(plan),
                           text=True, capture_output=True)
     if done.returncode != 0:
         raise RuntimeError(f"seeding the demo sync service failed: {(done.stderr or done.stdout).strip()[-500:]}")

@@ -1,12 +1,12 @@
 """The store is the only writer of its tables (issue 16, item 1): nothing under
-fieldapp/syncing reaches the store's connection. Checked on the syntax tree, so a write
+fieldapp/sync_client reaches the store's connection. Checked on the syntax tree, so a write
 hidden inside a function or a method is found as well as one at the top of a module."""
 import ast
 from pathlib import Path
 
-import fieldapp.syncing
+import fieldapp.sync_client
 
-SYNCING = Path(fieldapp.syncing.__file__).parent
+SYNCING = Path(fieldapp.sync_client.__file__).parent
 # What a module needs to write the store's tables: their definitions, SQL statements, or
 # the store's engine, connection or transaction.
 FORBIDDEN_MODULES = ("fieldapp.core.tables", "fieldapp.core.search")
@@ -30,7 +30,7 @@ def violations(source: str, name: str = "<test>") -> list[str]:
     return found
 
 
-def test_nothing_under_syncing_writes_the_stores_tables():
+def test_nothing_under_sync_client_writes_the_stores_tables():
     found = []
     for path in sorted(SYNCING.glob("*.py")):
         if path.name not in SERVER_SIDE:
