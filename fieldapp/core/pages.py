@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from fieldapp.core import outbox, search
+from fieldapp.core import outbox, rowmeta, search
 from fieldapp.core.fieldspec import Entity
 from fieldapp.core.schema import BY_NAME, ENTITIES
 from fieldapp.core.tables import TABLES
@@ -223,7 +223,8 @@ def _new_row(e: Entity, change: dict, pending: set[str]) -> dict[str, Any]:
     values: dict[str, Any] = {f.name: fields.get(f.name) for f in e.fields}
     values.update(
         id=change["id"], created_at=change.get("created_at") or now, updated_at=change.get("updated_at") or now,
-        author=author, deleted=bool(change.get("deleted")), field_versions=versions, field_clocks=clocks,
+        author=author, deleted=bool(change.get("deleted")),
+        field_versions=rowmeta.compact(e, versions), field_clocks=rowmeta.compact(e, clocks),
     )
     return values
 
