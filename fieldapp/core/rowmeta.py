@@ -13,11 +13,13 @@ correct without expanding: a key of its own always wins over "*".
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from fieldapp.core.fieldspec import Entity
 
-SHARED, EXCEPT = "*", "-"
+from sync.wire import ALL_FIELDS
+
+SHARED, EXCEPT = ALL_FIELDS, "-"  # the wire's "*", and the fields it does not cover
 
 
 def compact(e: Entity, meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -33,6 +35,16 @@ def compact(e: Entity, meta: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {SHARED: shared, EXCEPT: [f.name for f in e.fields if f.name not in covered]}
     out.update((k, v) for k, v in meta.items() if k not in covered)
     return out
+
+
+def from_wire(e: Entity, meta: Mapping[str, Any], covered: Iterable[str]) -> dict[str, Any]:
+    """The stored form of a change's compact metadata as sent (sync.wire: "*" covers the
+    fields in `covered`), straight, without writing it out per field first."""
+    if SHARED not in meta:
+        return compact(e, meta)
+    covering = set(covered)
+    return {SHARED: meta[SHARED], EXCEPT: [f.name for f in e.fields if f.name not in covering],
+            **{k: v for k, v in meta.items() if k != SHARED}}
 
 
 def expand(e: Entity, stored: Mapping[str, Any] | None) -> dict[str, Any]:

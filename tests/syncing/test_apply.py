@@ -111,3 +111,27 @@ def test_compact_row_metadata_expands_back_exactly():
     mixed = {"title": 3, "country": 4}
     assert rowmeta.compact(e, mixed) == mixed and rowmeta.expand(e, mixed) == mixed
     assert rowmeta.expand(e, stored | {"summary": 9, "title": 5}) == shared | {"summary": 9, "title": 5}  # own keys win
+
+
+def test_a_columnar_page_stores_rows_as_sent_and_they_read_as_written_out(store):
+    """A columnar page's rows carry their null fields too; "*" covers only those with a
+    value, whether the row is new (stored as sent) or met again (the per-field path)."""
+    from sync.wire import expand_change, to_blocks
+
+    def change(rid, title, pos, summary=None):
+        return {"op": "upsert", "entity": "practice", "id": rid, "pos": pos,
+                "fields": {"title": title, "family": "agroforestry", "country": "SN", "region": "AFR", "summary": summary},
+                "versions": {"*": pos, "_row": pos}, "clocks": {"*": f"{pos:013d}:00000:srv"},
+                "authors": {"*": "bruno"}, "deleted": False}
+    ids = [f"00000000-0000-4000-8000-{i:012d}" for i in range(1, 4)]
+    page = [change(rid, f"Haie {i}", i) for i, rid in enumerate(ids, 1)] + [change(ids[0], "Haie vive", 9, "Brise-vent")]
+    apply_reply(store, [], {"results": [], "blocks": to_blocks(page), "conflicts": [], "cursor": "9", "more": False})
+    for sent in page[1:]:
+        expected = expand_change(sent, skip_nulls=True)
+        row = store.get("practice", sent["id"])
+        assert row["field_versions"] == expected["versions"] and row["field_clocks"] == expected["clocks"]
+        assert row["title"] == sent["fields"]["title"] and row["author"] == "bruno"
+    assert "summary" not in store.get("practice", ids[1])["field_versions"]  # null: no version to base an edit on
+    store.update("practice", ids[1], {"summary": "Paillage"})
+    [op] = take_batch(store, 10)
+    assert op["base"] == {"summary": 0}
