@@ -19,7 +19,7 @@ from typing import Iterable
 
 from sqlalchemy import Connection, and_, delete, false, or_, select, update
 
-from fieldapp.core import search
+from fieldapp.core import rowmeta, search
 from fieldapp.core.hlc import Stamp, iso_of
 from fieldapp.core.schema import BY_NAME, ENTITIES
 from fieldapp.core.tables import TABLES
@@ -85,7 +85,7 @@ def _repair_row(store, tx, entity_name: str, row_id: str, fields: dict, old: str
     row = conn.execute(select(t.c.field_clocks, t.c.created_at, t.c.updated_at).where(t.c.id == row_id)).mappings().first()
     if row is None:
         return
-    clocks = dict(row["field_clocks"] or {})
+    clocks = rowmeta.expand(e, row["field_clocks"])
     values: dict = {}
     if str(new) != old and any(clocks.get(k) == old for k in fields):
         values["field_clocks"] = clocks | {k: str(new) for k in fields if clocks.get(k) == old}
@@ -232,7 +232,7 @@ def queue_own_fields_again(store, cursor_key: str) -> int:
             for row in conn.execute(select(t).where(~t.c.deleted)).mappings():
                 mine: dict[str, object] = {}
                 latest: Stamp | None = None
-                for name, stamp in (row["field_clocks"] or {}).items():
+                for name, stamp in rowmeta.expand(e, row["field_clocks"]).items():
                     if name not in names or name in pending.get((e.name, row["id"]), set()):
                         continue
                     try:

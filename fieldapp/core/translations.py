@@ -19,6 +19,7 @@ from typing import Any, Mapping
 from sqlalchemy import Table, and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
+from fieldapp.core import rowmeta
 from fieldapp.core.fieldspec import TRANSLATION_LANGUAGES, Entity, Field, translation_name
 from fieldapp.core.hlc import Stamp
 from fieldapp.i18n import _, language, normalize
@@ -109,7 +110,7 @@ class LanguageState:
 def stale_fields(e: Entity, row: Mapping[str, Any], lang: str) -> tuple[str, ...]:
     """Translated fields of `lang` older than the original's last change of that field.
     A value without a clock (not yet written through the store) is never called stale."""
-    clocks = row.get("field_clocks") or {}
+    clocks = rowmeta.expand(e, row.get("field_clocks"))
     out = []
     for f in e.translatable_fields:
         copy = translation_name(f.name, lang)

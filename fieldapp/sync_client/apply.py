@@ -8,7 +8,7 @@ here writes the store's tables: the store is their only writer (tests/sync_clien
 """
 from __future__ import annotations
 
-from fieldapp.core.pages import CURSOR_KEY, PageSummary  # noqa: F401 (the engine's names for them)
+from fieldapp.core.pages import CURSOR_KEY, WIRE_FORM, PageSummary  # noqa: F401 (the engine's names for them)
 from fieldapp.core.store import Store
 from sync.wire import expand_change, from_blocks
 from fieldapp.sync_client.refusals import Refusal
@@ -32,7 +32,8 @@ def apply_reply(store: Store, sent: list[dict], reply: dict) -> PageSummary:
     page = dict(reply)
     if reply.get("blocks") is not None:  # a columnar page (SyncRequest.columnar)
         blocks = reply.pop("blocks")  # the columns go as the rows are made: one copy of a page in memory
-        page["changes"] = [expand_change(c, skip_nulls=True) for c in from_blocks(blocks)]
+        page["changes"] = list(from_blocks(blocks))  # as sent: the store writes "*" out only where it must
+        page[WIRE_FORM] = True
         del blocks, page["blocks"]
     else:
         page["changes"] = [expand_change(c) for c in reply.get("changes", [])]

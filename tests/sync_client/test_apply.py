@@ -76,3 +76,62 @@ def test_a_page_of_new_rows_is_written_in_bulk_and_stays_consistent(store):
     assert store.get("practice", ids[0])["field_versions"]["title"] == 400
     assert store.get("practice", ids[5])["author"] == "bruno" and store.pending_count() == 0
     assert store.check() == [] and store.search("corrigee")[0].row_id == ids[0]
+
+
+def test_a_row_synced_whole_stores_its_shared_metadata_once_and_reads_it_per_field(store):
+    from sqlalchemy import text
+
+    rid = "00000000-0000-4000-8000-000000000777"
+    change = {"op": "upsert", "entity": "practice", "id": rid, "pos": 12,
+              "fields": {"title": "Haie", "family": "agroforestry", "country": "SN", "region": "AFR"},
+              "versions": {"*": 12, "_row": 12}, "clocks": {"*": "0000000000012:00000:srv"}, "authors": {"*": "bruno"},
+              "deleted": False}
+    apply_reply(store, [], {"results": [], "changes": [change], "conflicts": [], "cursor": "12", "more": False})
+    with store.engine.connect() as conn:
+        raw = conn.execute(text("SELECT field_versions FROM practice WHERE id = :i"), {"i": rid}).scalar()
+    assert '"*": 12' in raw and '"title"' not in raw  # one entry, not one per field
+    versions = store.get("practice", rid)["field_versions"]
+    assert versions["title"] == versions["country"] == versions["_row"] == 12
+    assert "summary" not in versions  # not in the change: "*" never covered it
+    # an edit bases each field on the version it really had: 12, or 0 for the field the server never wrote
+    store.update("practice", rid, {"title": "Haie vive", "summary": "Brise-vent"})
+    [op] = take_batch(store, 10)
+    assert op["base"] == {"title": 12, "summary": 0}
+    assert store.get("practice", rid)["field_clocks"]["family"] == "0000000000012:00000:srv"
+
+
+def test_compact_row_metadata_expands_back_exactly():
+    from fieldapp.core import rowmeta
+    from fieldapp.core.schema import BY_NAME
+
+    e = BY_NAME["practice"]
+    shared = {"title": 3, "country": 3, "family": 3, "_row": 3}
+    stored = rowmeta.compact(e, shared)
+    assert stored["*"] == 3 and rowmeta.expand(e, stored) == shared
+    mixed = {"title": 3, "country": 4}
+    assert rowmeta.compact(e, mixed) == mixed and rowmeta.expand(e, mixed) == mixed
+    assert rowmeta.expand(e, stored | {"summary": 9, "title": 5}) == shared | {"summary": 9, "title": 5}  # own keys win
+
+
+def test_a_columnar_page_stores_rows_as_sent_and_they_read_as_written_out(store):
+    """A columnar page's rows carry their null fields too; "*" covers only those with a
+    value, whether the row is new (stored as sent) or met again (the per-field path)."""
+    from sync.wire import expand_change, to_blocks
+
+    def change(rid, title, pos, summary=None):
+        return {"op": "upsert", "entity": "practice", "id": rid, "pos": pos,
+                "fields": {"title": title, "family": "agroforestry", "country": "SN", "region": "AFR", "summary": summary},
+                "versions": {"*": pos, "_row": pos}, "clocks": {"*": f"{pos:013d}:00000:srv"},
+                "authors": {"*": "bruno"}, "deleted": False}
+    ids = [f"00000000-0000-4000-8000-{i:012d}" for i in range(1, 4)]
+    page = [change(rid, f"Haie {i}", i) for i, rid in enumerate(ids, 1)] + [change(ids[0], "Haie vive", 9, "Brise-vent")]
+    apply_reply(store, [], {"results": [], "blocks": to_blocks(page), "conflicts": [], "cursor": "9", "more": False})
+    for sent in page[1:]:
+        expected = expand_change(sent, skip_nulls=True)
+        row = store.get("practice", sent["id"])
+        assert row["field_versions"] == expected["versions"] and row["field_clocks"] == expected["clocks"]
+        assert row["title"] == sent["fields"]["title"] and row["author"] == "bruno"
+    assert "summary" not in store.get("practice", ids[1])["field_versions"]  # null: no version to base an edit on
+    store.update("practice", ids[1], {"summary": "Paillage"})
+    [op] = take_batch(store, 10)
+    assert op["base"] == {"summary": 0}
