@@ -263,6 +263,8 @@ class SyncResponse(BaseModel):
     cursor: str
     more: bool
     head: str | None = None  # the feed's last position now: how far a paged sync has to go
+    scope_changed: bool | None = None  # the user's regions changed: fetch the difference (POST /v1/scope)
+    erasure_seq: int | None = None  # the service's latest erasure: a client behind it asks GET /v1/erasures
 
 
 class ErrorBody(BaseModel):

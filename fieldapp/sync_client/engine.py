@@ -109,6 +109,7 @@ class SyncEngine:
             transport.on_server_time = store.observe_server_time
         self._lock = threading.Lock()  # one sync at a time per data folder
         self.legacy_service = False  # an older service: no columnar pages, pages up to its own limit
+        self._erasure_seq: int | None = None  # the service's latest erasure, from its last reply
 
     def sync(self, progress: Callable[[Progress], None] | None = None, cancel: threading.Event | None = None) -> SyncResult:
         """Run until the outbox is empty and the server has nothing more, or an error.
@@ -125,7 +126,7 @@ class SyncEngine:
                 state.ops_total = self.store.pending_count()
                 self._know_the_time(state.ops_total)
                 self._records(result, state, progress, cancel)
-                if result.received or result.removed:  # an erasure always brings its scrubbed rows
+                if erasures.behind(self.store, self._erasure_seq, bool(result.received or result.removed)):
                     erasures.catch_up(self.store, self.transport)
                 if self.attachments:
                     state.phase = "attachments"
@@ -230,6 +231,7 @@ class SyncEngine:
                     following = self._request(reply.get("cursor"), [], span)
                     ahead = (following, pool.submit(self.transport.call, "POST", "/v1/sync", json_body=following))
                 page = apply_reply(self.store, ops, reply)
+                self._erasure_seq = reply.get("erasure_seq", self._erasure_seq)
                 if reply.get("scope_changed"):  # the user's regions changed: the difference, not a re-sync
                     scoped = scope.catch_up(self.store, self.transport)
                     page.received, page.removed = page.received + scoped.received, page.removed + scoped.removed

@@ -1,12 +1,22 @@
 """The client's half of "erase this person": after a sync that brought changes, ask the
 service which erasures this folder has not applied (row ids only, GET /v1/erasures) and
-scrub every local copy of those rows (core/person_data.py). A steady-state sync with
-nothing new stays one request; an erasure always brings changes (the scrubbed rows)."""
+scrub every local copy of those rows (core/person_data.py). Every sync reply names the
+service's latest erasure (`erasure_seq`), so the question is asked only when one is new
+here: a sync stays one request."""
 from __future__ import annotations
 
 from fieldapp.core import person_data
 from fieldapp.core.store import Store
 from fieldapp.sync_client.transport import ServerRefused, Transport
+
+
+def behind(store: Store, latest: int | None, brought_changes: bool) -> bool:
+    """Must this folder ask for erasures? When the service's latest (`erasure_seq` of its
+    reply) is past the last one applied here; a service that sends none (an older one)
+    is asked after any sync that brought changes, as an erasure always does."""
+    if latest is None:
+        return brought_changes
+    return int(latest) > person_data.applied_erasures(store)
 
 
 def catch_up(store: Store, transport: Transport) -> int:

@@ -19,7 +19,7 @@ import json
 import time
 from typing import Any
 
-from sqlalchemy import Engine, Text, cast, delete, insert, or_, select, update
+from sqlalchemy import Engine, Text, cast, delete, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from fieldapp.core.fieldspec import EMAIL, LONGTEXT, TEXT
@@ -145,6 +145,13 @@ def forget_freed_bytes(engine: Engine, tables: list[str]) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for name in tables:
             conn.exec_driver_sql(f'VACUUM FULL "{name}"')
+
+
+def latest_seq(engine: Engine) -> int:
+    """The number of the service's latest erasure (0: none), sent with every sync reply so
+    that a client asks for the erasures only when one is new to it."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.max(erasures.c.seq))).scalar() or 0)
 
 
 def notices(engine: Engine, user: Principal, after: int, limit: int = 500) -> list[dict[str, Any]]:

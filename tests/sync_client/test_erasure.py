@@ -123,3 +123,23 @@ def test_erasure_notices_name_only_rows_the_reader_may_read(server, make_store):
     with pytest.raises(ServerRefused) as missing:
         admin.call("POST", "/v1/admin/erase", json_body={"contact_id": "00000000-0000-4000-8000-000000000000"})
     assert missing.value.status == 404
+
+
+def test_a_sync_asks_for_erasures_only_when_the_service_has_a_new_one(server, make_store):
+    """The reply names the service's latest erasure: a sync that brought changes stays one
+    request (before, every such sync asked GET /v1/erasures as well), and a new erasure is
+    still fetched and applied at the next sync."""
+    a = SyncEngine(make_store("amina3", author="amina"), _transport(server, "amina", USERS["amina"][2]))
+    b = SyncEngine(make_store("bruno3", author="bruno"), _transport(server, "bruno", USERS["bruno"][2]))
+    assert a.sync().ok and b.sync().ok  # each learns the erasures made so far (the other tests')
+    cid = b.store.insert("contact", {"full_name": "Awa Traoré qq7731", "country": "BF"})  # AFR: both read it
+    assert b.sync().ok
+    before = a.transport.traffic.requests
+    assert a.sync().received >= 1
+    assert a.transport.traffic.requests - before == 1  # changes came; no erasure is new: no second request
+    assert a.store.get("contact", cid)["full_name"] == "Awa Traoré qq7731"
+    _transport(server, *ADMIN).call("POST", "/v1/admin/erase", json_body={"contact_id": cid})
+    before = a.transport.traffic.requests
+    assert a.sync().ok
+    assert a.transport.traffic.requests - before == 2  # the page, then the new erasure's notice
+    assert a.store.get("contact", cid)["full_name"] != "Awa Traoré qq7731"

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from sync.protocol import SyncRequest, SyncResponse, parse_cursor
-from sync.server import retention, scope_changes
+from sync.server import erasure, retention, scope_changes
 from sync.server.deps import ERRORS, ApiError, CurrentUser, Svc
 from sync.server.logs import log
 
@@ -46,6 +46,7 @@ def sync(body: SyncRequest, user: CurrentUser, svc: Svc) -> Any:
     # The models above document the answer; a page of thousands of changes is
     # serialised directly rather than validated again field by field.
     payload = {"results": results, **page}
+    payload["erasure_seq"] = erasure.latest_seq(svc.engine)
     if scope_changes.changed(svc.engine, user, device):  # the user's regions changed: POST /v1/scope
         payload["scope_changed"] = True
     return Response(json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str,
