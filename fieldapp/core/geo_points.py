@@ -53,6 +53,17 @@ def layer_filters(entity_name: str, filters: Mapping[str, Any]) -> dict[str, Any
     return {k: v for k, v in filters.items() if k in allowed and v not in (None, "")}
 
 
+def _selection(store: Any, entity_name: str, filters: Mapping[str, Any] | None):  # noqa: ANN202 - SQL parts
+    """What a layer reads, for the whole layer and for a first view alike: the entity, its
+    table, its colour field, the condition of its placed rows and the count of the others."""
+    e = entity(entity_name)
+    t = TABLES[e.name]
+    where = store.where(entity_name, layer_filters(entity_name, filters or {}))
+    keep = _placed(t) if where is None else and_(where, _placed(t))
+    count = select(func.count()).select_from(t).where(_unplaced(t) if where is None else and_(where, _unplaced(t)))
+    return e, t, COLOUR_FIELD[entity_name], keep, count
+
+
 def _placed(t):
     """SQL: the row has a position the map can show (SQLite stores no NaN)."""
     return and_(t.c.latitude.between(-90, 90), t.c.longitude.between(-180, 180))
@@ -81,12 +92,7 @@ def load_layer(store, entity_name: str, filters: Mapping[str, Any] | None = None
     """Every live record of `entity_name` matching `filters` that has a position, and
     the cluster `levels` the view needs first already built (others are built on demand).
     Read from the covering figures index (tables.FIGURES_INDEXES), in a worker."""
-    e = entity(entity_name)
-    t = TABLES[e.name]
-    colour = COLOUR_FIELD[entity_name]
-    where = store.where(entity_name, layer_filters(entity_name, filters or {}))
-    keep = _placed(t) if where is None else and_(where, _placed(t))
-    count = select(func.count()).select_from(t).where(_unplaced(t) if where is None else and_(where, _unplaced(t)))
+    e, t, colour, keep, count = _selection(store, entity_name, filters)
     # x comes back projected, and the latitude clamped to Web Mercator's square, so that
     # Python only finishes y (geo.mercator_y's sum) in list comprehensions of C calls.
     x: ColumnClause[Any] = literal_column(f"({e.name}.longitude + 180.0) / 360.0")
@@ -136,12 +142,7 @@ def first_view(store, entity_name: str, filters: Mapping[str, Any] | None, level
     cells = cells_at(level)
     if cells > FIRST_VIEW_MAX_CELLS:
         return None
-    e = entity(entity_name)
-    t = TABLES[e.name]
-    colour = COLOUR_FIELD[entity_name]
-    where = store.where(entity_name, layer_filters(entity_name, filters or {}))
-    keep = _placed(t) if where is None else and_(where, _placed(t))
-    count = select(func.count()).select_from(t).where(_unplaced(t) if where is None else and_(where, _unplaced(t)))
+    e, t, colour, keep, count = _selection(store, entity_name, filters)
     lat, lon = f"{e.name}.latitude", f"{e.name}.longitude"
     # y's cell from the latitudes where Mercator's cells meet (no trigonometry per row)
     bounds = [math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * k / cells)))) for k in range(1, cells)]
