@@ -9,7 +9,7 @@ single-record update and insert medians. Window figures (fresh processes, offscr
 start-up to the first screen painted, first opening of each list, search per keystroke.
 
 Writes bench/results/encryption.json. Usage: python bench/encryption.py [--scale 20000]
-[--runs 3] [--saves 100]
+[--runs 3] [--saves 100] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -24,8 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import store as store_bench  # bench/store.py (this folder is on the path)
-import ui as ui_bench  # bench/ui.py
+# The project first: run as `python bench/x.py`, this folder leads sys.path and its sync.py
+# would shadow the service package `sync` (which fieldapp.core.store imports: sync.wire).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import store as store_bench  # noqa: E402 (bench/store.py) (this folder is on the path)
+import ui as ui_bench  # noqa: E402 (bench/ui.py)
 
 from fieldapp.core import demo, encryption
 from fieldapp.core.store import DB_NAME, Store
@@ -68,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--saves", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; each figure is their median")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="fieldapp-bench-enc-"))
     plain, sealed = work / "plain", work / "encrypted"
@@ -78,13 +82,18 @@ def main(argv: list[str] | None = None) -> int:
         key, keep = encryption.new_key(sealed, PASSPHRASE)
         encryption.export_encrypted(plain / DB_NAME, sealed / DB_NAME, key)
         keep()
-        figures = {}
-        for name, folder in (("plain", plain), ("encrypted", sealed)):
-            print(f"measuring the {name} store", file=sys.stderr)
-            figures[name] = _store_figures(folder, args.repeat, args.saves, args.seed)
-        for name, folder in (("plain", plain), ("encrypted", sealed)):
-            print(f"measuring the {name} window", file=sys.stderr)
-            figures[name] |= _window_figures(folder, args.runs)
+        # Rounds alternate the order (plain first, then encrypted first, ...) and each figure
+        # is the median over rounds: on a shared machine the load drifts, and measuring one
+        # side entirely after the other charged the drift to whichever came second.
+        rounds: dict[str, list[dict]] = {"plain": [], "encrypted": []}
+        sides = [("plain", plain), ("encrypted", sealed)]
+        for r in range(args.rounds):
+            for name, folder in sides if r % 2 == 0 else sides[::-1]:
+                print(f"round {r + 1}: measuring the {name} store and window", file=sys.stderr)
+                rounds[name].append(_store_figures(folder, args.repeat, args.saves, args.seed + r)
+                                    | _window_figures(folder, args.runs))
+        figures = {name: {k: round(statistics.median(f[k] for f in runs), 3) for k in runs[0]}
+                   for name, runs in rounds.items()}
         sizes = {name: sum(p.stat().st_size for p in folder.glob(DB_NAME + "*")) for name, folder in
                  (("plain", plain), ("encrypted", sealed))}
     finally:
@@ -96,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         "scale": args.scale, "figures": figures, "ratio_encrypted_to_plain": ratios,
         "target_ratio": TARGET_RATIO,
         "met": {k: v <= TARGET_RATIO for k, v in ratios.items()},
-        "database_bytes": sizes, "machine": store_bench.machine(),
+        "rounds": args.rounds, "database_bytes": sizes, "machine": store_bench.machine(),
         "note": "store_open_ms includes the scrypt passphrase derivation (~0.1 s); a keyring start skips it",
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -33,8 +33,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))  # first: bench/sync.py must not shadow the service package `sync`
 RESULTS = ROOT / "bench" / "results" / "map.json"
 TARGETS_MS = {"dashboard_median": 300.0, "map_open_median": 500.0, "redraw_20000_points_median": 50.0}
 

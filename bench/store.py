@@ -27,6 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# The project first: run as `python bench/x.py`, this folder leads sys.path and its sync.py
+# would shadow the service package `sync` (which fieldapp.core.store imports: sync.wire).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fieldapp import __version__
 from fieldapp.core import demo
 from fieldapp.core.store import Store
