@@ -34,6 +34,7 @@ from pathlib import Path
 from children import check_exit  # bench/children.py (this folder is on the path)
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # first: bench/sync.py must not shadow the service package `sync`
 RESULTS = ROOT / "bench" / "results" / "ui.json"
 TARGETS = {"startup_median_s": 1.5, "list_open_ms": 150.0, "search_keystroke_ms": 50.0, "peak_rss_mb": 300.0}
 LISTS = ("practice", "organisation", "contact", "project", "form_submission", "form_definition", "meeting")
