@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -145,7 +146,7 @@ class Accounts:
         over = failures - s.login_max_per_address
         return min(2 ** over, s.login_max_address_wait_s) if over >= 0 else 0
 
-    def _reserve(self, keys: dict[str, str], now: int) -> int:
+    def _reserve(self, keys: dict[str, str], now: float) -> int:
         """Count this attempt before the password is checked, in one write transaction
         (rows locked), so that parallel guesses cannot all pass a limit read before any
         of them wrote it. Raises too_many_attempts while a key waits. Returns the pair's
@@ -158,32 +159,36 @@ class Accounts:
                     raise
         return 0
 
-    def _reserve_once(self, keys: dict[str, str], now: int) -> int:
+    def _reserve_once(self, keys: dict[str, str], now: float) -> int:
+        """`now` keeps its fraction: locks end on the whole second after `now + wait`, so a
+        wait of one second is never cut to a few milliseconds by the clock's next tick."""
         lf = TABLES["login_failures"]
         window = self.settings.login_window_s
         with write_conn(self.engine) as conn, conn.begin():
             rows = {r["key"]: dict(r) for r in conn.execute(
                 select(lf).where(lf.c.key.in_(list(keys.values()))).with_for_update()).mappings()}
-            wait = max((int(r["locked_until"]) - now for r in rows.values()), default=0)
-            if wait > 0:
+            left = max((int(r["locked_until"]) - now for r in rows.values()), default=0)
+            if left > 0:
+                wait = math.ceil(left)
                 raise AccountError("too_many_attempts", f"too many failed logins; try again in {wait} seconds",
                                    "username", retry_after=wait)
             recent = 0
             for kind, key in keys.items():
                 row = rows.get(key)
                 if row is None or now - int(row["window_start"]) >= window:
-                    failures, start = 1, now
+                    failures, start = 1, int(now)
                 else:
                     failures, start = int(row["failures"]) + 1, int(row["window_start"])
                 if kind == "pair":
                     recent = failures - 1
                 wait = self._wait_after(kind, failures)
-                values = {"failures": failures, "window_start": start, "locked_until": now + wait if wait else 0}
+                values = {"failures": failures, "window_start": start,
+                          "locked_until": math.ceil(now + wait) if wait else 0}
                 if row is None:
                     conn.execute(insert(lf).values(key=key, **values))
                 else:
                     conn.execute(update(lf).where(lf.c.key == key).values(**values))
-            self._prune(conn, now)
+            self._prune(conn, int(now))
         return recent
 
     def _prune(self, conn, now: int) -> None:
@@ -216,7 +221,7 @@ class Accounts:
                          .values(failures=lf.c.failures - 1))
 
     def login(self, name: str, password: str, address: str) -> Session:
-        now = int(time.time())
+        now = time.time()
         row = self._user_row(name)
         keys = self._keys(name, address, known=row is not None)
         recent = self._reserve(keys, now)

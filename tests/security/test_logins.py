@@ -126,3 +126,18 @@ def test_the_throttle_limits_are_settings(backend, tmp_path, monkeypatch):
             answers += [_login(c, "bruno", f"guess {i}") for i in range(2)]
     slowed = [int(r.headers["Retry-After"]) for r in answers if r.status_code == 429]
     assert slowed and max(slowed) <= 3, [r.status_code for r in answers]
+
+
+def test_a_one_second_wait_lasts_a_second_across_the_clocks_tick(backend, tmp_path, monkeypatch):
+    """A lock taken at 0.9 s past a second still holds 0.2 s later, after the tick: counting
+    in whole seconds from a floored clock made a one-second wait last 0.1 s (a flaky test)."""
+    clock = FrozenClock(monkeypatch)
+    clock.now += 0.9
+    app = _app(backend, tmp_path, login_max_per_account=1, login_lock_s=1)
+    with TestClient(app, client=("203.0.113.7", 4000)) as c:
+        assert _login(c, "amina", "guess").status_code == 401  # the first failure locks the pair for 1 s
+        clock.now += 0.2
+        held = _login(c, "amina", PASSWORD)
+        assert held.status_code == 429 and held.headers["Retry-After"] == "1"
+        clock.now += 1.0
+        assert _login(c, "amina", PASSWORD).status_code == 200
