@@ -73,6 +73,12 @@ def _server(*args: str) -> list[str]:
     return [sys.executable, "-m", "sync.server.cli", *args]
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def _port() -> int:
     for port in (PREFERRED_PORT, 0):
         with socket.socket() as s:
@@ -179,16 +185,38 @@ def _server_form_ids(db_url: str) -> set[str]:
         return {r.form_id for r in conn.execute(select(t.c.form_id))}
 
 
+def _is_ours(url: str, password: str) -> bool:
+    """Whether the service answering at `url` holds this folder's demo account. Two apps
+    starting at once may both find the preferred port free; the one whose child then
+    fails to bind would be answered by the other's service, and refused its login."""
+    try:
+        return requests.post(url + "/v1/login", json={"username": DEMO_USER, "password": password},
+                             timeout=10).status_code == 200
+    except requests.RequestException:
+        return False
+
+
 def start(folder: Path, *, scale: int = 2000, timeout: float = 60.0) -> DemoService:
-    """Seed if needed, start the service, wait until it answers."""
+    """Seed if needed, start the service, wait until it answers as this folder's service
+    (else start again on a port the system picks)."""
     db, password = prepare(folder, scale=scale)
-    port = _port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(folder / "server.log", "ab")
-    proc = subprocess.Popen(_server("serve", "--db", db, "--blobs", str(folder / "blobs"), "--port", str(port)),
-                            stdout=log, stderr=log)
-    wait_healthy(url, proc, timeout, folder / "server.log")
-    return DemoService(folder, url, DEMO_USER, password, proc)
+    log_path = folder / "server.log"
+    for attempt in range(3):
+        port = _port() if attempt == 0 else _free_port()
+        url = f"http://127.0.0.1:{port}"
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(_server("serve", "--db", db, "--blobs", str(folder / "blobs"), "--port", str(port)),
+                                    stdout=log, stderr=log)
+        try:
+            wait_healthy(url, proc, timeout, log_path)
+        except RuntimeError:
+            if proc.poll() is None or attempt == 2:
+                raise
+            continue  # our child could not bind (the port was taken meanwhile): another port
+        if proc.poll() is None and _is_ours(url, password):
+            return DemoService(folder, url, DEMO_USER, password, proc)
+        stop_process(proc)  # another folder's service answered on that port
+    raise RuntimeError(f"the demo sync service could not be started; see {log_path}")
 
 
 if __name__ == "__main__":  # the seeding child: a JSON plan on stdin (the password stays off the command line)

@@ -81,6 +81,10 @@ class WindowServices(QObject):
         self.service: demo_service.DemoService | None = None
         self._service_ready: demo_service.DemoService | None = None  # answered before the local demo data was written
         self._local_demo_done = True
+        self._starter: threading.Thread | None = None
+        self._started: demo_service.DemoService | None = None  # set by the starting thread, under _start_lock
+        self._closing = False
+        self._start_lock = threading.Lock()
         self.sync_area.login_requested.connect(lambda: self.ask_login(""))
         self.controller.login_needed.connect(self.ask_login)
         self.controller.online_changed.connect(window.set_online)
@@ -168,10 +172,18 @@ class WindowServices(QObject):
 
         def work() -> None:
             try:
-                self.demo_ready.emit(demo_service.start(folder, scale=scale))
+                service = demo_service.start(folder, scale=scale)
             except Exception as exc:  # noqa: BLE001 - reported in the status bar, the app goes on
                 self.demo_failed.emit(str(exc))
-        threading.Thread(target=work, daemon=True, name="demo-service").start()
+                return
+            with self._start_lock:
+                self._started, closing = service, self._closing
+            if closing:
+                service.stop()  # the app is quitting: shutdown() is waiting for this thread
+            else:
+                self.demo_ready.emit(service)
+        self._starter = threading.Thread(target=work, daemon=True, name="demo-service")
+        self._starter.start()
 
     def _local_demo_written(self) -> None:
         self._local_demo_done = True
@@ -197,8 +209,15 @@ class WindowServices(QObject):
             panel.set_fetch(None)  # a panel outliving the window must not keep this sync alive
         self.controller.cancel()
         self.controller.wait(10)
-        if self.service is not None:
-            self.service.stop()
+        with self._start_lock:
+            self._closing = True
+            started = self._started
+        if started is None and self._starter is not None:
+            # a quit (or SIGTERM) while the service was still coming up: its thread stops
+            # it once it answers; wait for that, or the service would outlive the app
+            self._starter.join(30)
+        for service in {id(s): s for s in (started, self.service) if s is not None}.values():
+            service.stop()
 
 
 def wants_demo_service(argv: list[str] | None) -> bool:

@@ -78,3 +78,21 @@ def test_a_demo_service_seeded_before_the_templates_gets_them_once(tmp_path, sto
         assert versions == [("project_proposal", 1), ("project_self_assessment", 1)]
     finally:
         service.stop()
+
+
+def test_a_service_of_another_folder_on_the_port_is_not_taken_for_ours(tmp_path, monkeypatch, store):
+    """Two apps starting at once both found port 8765 free; the one whose child lost the
+    race was answered by the other's service and refused its login (401)."""
+    other = demo_service.start(tmp_path / "other-folder", scale=20)
+    try:
+        monkeypatch.setattr(demo_service, "_port", lambda: int(other.url.rsplit(":", 1)[1]))
+        ours = demo_service.start(tmp_path / "our-folder", scale=20)
+        try:
+            assert ours.url != other.url
+            t = Transport(ours.url)
+            t.login(ours.user, ours.password)
+            assert SyncEngine(store, t, attachments=False).sync().ok
+        finally:
+            ours.stop()
+    finally:
+        other.stop()

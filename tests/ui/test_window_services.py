@@ -140,3 +140,31 @@ def test_sigterm_to_the_app_stops_the_demo_service_too(tmp_path):
             app.wait(10)
         if service is not None and os.path.exists(f"/proc/{service}"):
             os.kill(service, signal.SIGKILL)  # a failed run leaves nothing behind
+
+
+def test_quitting_while_the_demo_service_comes_up_stops_it_too(qtbot, store, tmp_path, monkeypatch):
+    """The window quit (or got SIGTERM) after the service process answered but before its
+    thread had handed it over: shutdown() knew of no service and the child outlived the app."""
+    import threading
+
+    from fieldapp.sync_client import demo_service
+
+    real_start, handed_over, release = demo_service.start, [], threading.Event()
+
+    def slow_start(folder, **kw):
+        service = real_start(folder, **kw)
+        handed_over.append(service)
+        release.wait(30)  # still "coming up" when the window quits
+        return service
+
+    monkeypatch.setattr(demo_service, "start", slow_start)
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(store, settings)
+    qtbot.addWidget(window)
+    services = WindowServices(window, settings.q)
+    services.start_demo_service(tmp_path / "demo-server", then_generate_locally=None, scale=20)
+    qtbot.waitUntil(lambda: bool(handed_over), timeout=60_000)
+    threading.Timer(0.5, release.set).start()
+    services.shutdown()
+    qtbot.waitUntil(window.bridge.idle, timeout=10_000)
+    assert handed_over[0].process.poll() is not None  # stopped with the app
