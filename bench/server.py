@@ -8,12 +8,20 @@ every client syncs again, paging until `more` is false. Each must have received 
 the 990 practices the others wrote (never its own) over the two phases.
 Clients run 20 at a time. Measured: wall time, operations applied per second, requests
 per second, p50/p95/max latency per phase, errors (non-200 answers, rejected operations,
-wrong pulls; target zero).
+wrong pulls; target zero), and the CPU seconds of the server's processes and of this load
+generator per phase: both share the machine's cores, so a generator that burns a core
+starves the server it measures. Hence the generator stays light: request bodies are
+encoded before the clock starts, each client keeps one connection alive, and a reply's
+changes are parsed after the timed phases (only its `cursor` and `more` are read while
+timed; every reply is still parsed whole and checked).
 
 Writes bench/results/server.json. Usage: python bench/server.py [--clients 100]
 [--edits 10] [--concurrency 20] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
-[--skip-pg] [--pg-workers 2] (PostgreSQL is also run with several server processes,
-as behind a load balancer; uvicorn spreads the connections over them). PostgreSQL gets a throw-away database, dropped at the end.
+[--skip-pg] [--pg-workers 2] [--baseline DIR] (PostgreSQL is also run with several server
+processes, as behind a load balancer; uvicorn spreads the connections over them).
+PostgreSQL gets a throw-away database, dropped at the end. `--baseline DIR`: a checkout of
+the code to compare with (`git worktree add DIR main`); each run is repeated right after
+with DIR's server under the very same load generator, written as "baseline" beside it.
 """
 from __future__ import annotations
 
@@ -33,6 +41,9 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import re
+import resource
 
 import requests
 from sqlalchemy import create_engine
@@ -71,6 +82,37 @@ def summary(latencies: list[float]) -> dict:
             "mean_ms": round(statistics.fmean(latencies), 1) if latencies else 0.0}
 
 
+GENERATOR = ("light: bodies gzip-encoded before the timed phases, one kept-alive session per client, "
+             "replies' changes parsed after them (cursor and more read from the reply's tail while timed)")
+TAIL = re.compile(rb'"cursor":"([^"]*)","more":(true|false)')
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process `pid` and its children alive now (uvicorn's
+    workers), from /proc; 0 where /proc is missing."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else []:
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += stats.get(p, (0, 0.0))[1]
+        todo += [c for c, (parent, _cpu) in stats.items() if parent == p]
+    return total
+
+
+def own_cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
 class Client:
     def __init__(self, base: str, token: str, cursor: str, edits: int):
         self.base, self.token, self.cursor, self.edits = base, token, cursor, edits
@@ -83,11 +125,16 @@ class Client:
         self.session.headers.update({"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"})
         self.created: list[str] = []
         self.received: list[str] = []
+        self.replies: list[bytes] = []  # parsed after the timed phases (check())
+        self.push_body = self._encode(self._push_body())
         self.errors: list[str] = []
         self.resets = 0  # connections reset or refused (counted in errors too)
 
-    def _post(self, body: dict) -> tuple[dict | None, float]:
-        raw = gzip.compress(json.dumps(body).encode())
+    @staticmethod
+    def _encode(body: dict) -> bytes:
+        return gzip.compress(json.dumps(body).encode())
+
+    def _post(self, raw: bytes) -> tuple[bytes | None, float]:
         t0 = time.perf_counter()
         try:
             r = self.session.post(f"{self.base}/v1/sync", data=raw, timeout=120,
@@ -101,9 +148,10 @@ class Client:
         if r.status_code != 200:
             self.errors.append(f"HTTP {r.status_code}: {r.text[:200]}")
             return None, ms
-        return r.json(), ms
+        self.replies.append(r.content)
+        return r.content, ms
 
-    def push(self) -> list[float]:
+    def _push_body(self) -> dict:
         now = int(time.time() * 1000)
         ops = []
         for i in range(self.edits):
@@ -113,30 +161,51 @@ class Client:
                         "fields": {"title": f"Practice {i} of {self.device}", "family": "agroforestry",
                                    "country": "BF", "farmers": i},
                         "base": {}, "hlc": f"{now:013d}:{i:05d}:{self.device}"})
-        reply, ms = self._post({"device": self.device, "cursor": self.cursor, "ops": ops})
-        if reply:
-            bad = [r for r in reply["results"] if r["status"] != "applied"]
-            if bad:
-                self.errors.append(f"{len(bad)} ops not applied: {bad[0]}")
-            # one round trip: the reply already carries what others wrote so far
-            self.received += [c["id"] for c in reply["changes"] if c["entity"] == "practice"]
-            self.cursor = reply["cursor"]
+        return {"device": self.device, "cursor": self.cursor, "ops": ops}
+
+    def _follow(self, reply: bytes) -> bool:
+        """Take the reply's cursor; True when more pages wait. The top-level cursor and
+        more come last but head and erasure_seq, after every change (reply_json.py)."""
+        found = None
+        for found in TAIL.finditer(reply, max(0, len(reply) - 4096)):
+            pass
+        if found is None:  # not the usual layout: read it all
+            page = json.loads(reply)
+            self.cursor = page["cursor"]
+            return bool(page["more"])
+        self.cursor = found.group(1).decode()
+        return found.group(2) == b"true"
+
+    def push(self) -> list[float]:
+        reply, ms = self._post(self.push_body)
+        if reply is not None:
+            self._follow(reply)  # one round trip: the reply already carries what others wrote so far
         return [ms]
 
     def pull(self) -> list[float]:
         latencies, more = [], True
         while more:
-            reply, ms = self._post({"device": self.device, "cursor": self.cursor})
+            reply, ms = self._post(self._encode({"device": self.device, "cursor": self.cursor}))
             latencies.append(ms)
             if reply is None:
                 return latencies
-            self.received += [c["id"] for c in reply["changes"] if c["entity"] == "practice"]
-            self.cursor, more = reply["cursor"], reply["more"]
+            more = self._follow(reply)
         return latencies
+
+    def check(self) -> None:
+        """Parse every reply (untimed): each push's ops applied, the practices received."""
+        for i, raw in enumerate(self.replies):
+            page = json.loads(raw)
+            bad = [r for r in page.get("results", []) if r["status"] != "applied"]
+            if i == 0 and len(page.get("results", [])) != self.edits:
+                self.errors.append(f"the push answered {len(page.get('results', []))} results for {self.edits} ops")
+            if bad:
+                self.errors.append(f"{len(bad)} ops not applied: {bad[0]}")
+            self.received += [c["id"] for c in page["changes"] if c["entity"] == "practice"]
 
 
 def run_backend(name: str, url: str, clients_n: int, edits: int, concurrency: int, workdir: Path,
-                workers: int = 1) -> dict:
+                workers: int = 1, root: Path = ROOT) -> dict:
     settings = Settings(db_url=url, blob_dir=workdir / f"blobs-{name}")
     engine = make_engine(url)
     migrate(engine)
@@ -153,22 +222,27 @@ def run_backend(name: str, url: str, clients_n: int, edits: int, concurrency: in
     with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "sync.server.cli", "serve", "--db", url, "--blobs",
                                  str(settings.blob_dir), "--port", str(port), "--workers", str(workers)],
-                                cwd=ROOT, stdout=log, stderr=log)
+                                cwd=root, stdout=log, stderr=log, env=os.environ | {"PYTHONPATH": str(root)})
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(f"{base}/v1/health", proc, log_path, 30)
         token = requests.post(f"{base}/v1/login", json={"username": "bench", "password": PASSWORD}, timeout=30).json()["token"]
         clients = [Client(base, token, str(start_pos), edits) for _ in range(clients_n)]
         with ThreadPoolExecutor(concurrency) as pool:
+            cpu0 = (process_cpu(proc.pid), own_cpu(), os.getloadavg()[0])
             t0 = time.perf_counter()
             push_lat = [ms for lat in pool.map(lambda c: c.push(), clients, timeout=TIME_LIMIT_S) for ms in lat]
             t_push = time.perf_counter() - t0
+            cpu1 = (process_cpu(proc.pid), own_cpu())
             t1 = time.perf_counter()
             pull_lat = [ms for lat in pool.map(lambda c: c.pull(), clients, timeout=TIME_LIMIT_S) for ms in lat]
             t_pull = time.perf_counter() - t1
+            cpu2 = (process_cpu(proc.pid), own_cpu(), os.getloadavg()[0])
         total = time.perf_counter() - t0
     finally:
         stop(f"the {name} server", proc, log_path)
+    for c in clients:
+        c.check()
     errors = [e for c in clients for e in c.errors]
     everyone = {rid for c in clients for rid in c.created}
     for c in clients:
@@ -185,7 +259,32 @@ def run_backend(name: str, url: str, clients_n: int, edits: int, concurrency: in
         "changes_delivered": sum(len(c.received) for c in clients),
         "push": summary(push_lat), "pull": summary(pull_lat), "all": summary(push_lat + pull_lat),
         "errors": len(errors), "connection_resets": sum(c.resets for c in clients), "error_samples": errors[:5],
+        # CPU seconds per phase; "cores" = seconds / wall time (2 = both of a 2-core machine)
+        "cpu": {phase: {"server_s": round(b[0] - a[0], 2), "load_generator_s": round(b[1] - a[1], 2),
+                        "server_cores": round((b[0] - a[0]) / wall, 2),
+                        "load_generator_cores": round((b[1] - a[1]) / wall, 2)}
+                for phase, a, b, wall in (("push", cpu0, cpu1, t_push), ("pull", cpu1, cpu2, t_pull))},
+        "load_average_1min": {"before": round(cpu0[2], 2), "after": round(cpu2[2], 2)},
     }
+
+
+def targets(runs: list[dict]) -> dict:
+    """The targets, met or not, of one set of runs (empty without a PostgreSQL run)."""
+    pg = [r for r in runs if r.get("database") == "postgresql" and "ops_per_second" in r]
+    one = next((r for r in pg if r["server_processes"] == 1), None)
+    two = next((r for r in pg if r["server_processes"] > 1), None)
+    if not one:
+        return {}
+    out = {
+        "postgresql ops/s >= 500": {"value": one["ops_per_second"], "met": one["ops_per_second"] >= 500},
+        "postgresql push p95 <= 500 ms": {"value": one["push"]["p95_ms"], "met": one["push"]["p95_ms"] <= 500},
+        "0 errors (resets counted)": {"value": sum(r.get("errors", 0) for r in runs),
+                                      "met": not any(r.get("errors") for r in runs)},
+    }
+    if two:
+        ratio = round(two["ops_per_second"] / max(one["ops_per_second"], 1e-9), 2)
+        out[f"{two['server_processes']} processes / 1 >= 1.6"] = {"value": ratio, "met": ratio >= 1.6}
+    return out
 
 
 def main() -> int:
@@ -197,18 +296,32 @@ def main() -> int:
     p.add_argument("--skip-pg", action="store_true")
     p.add_argument("--pg-workers", type=int, default=2,
                    help="also run PostgreSQL with this many server processes (0: skip that run)")
+    p.add_argument("--baseline", type=Path, help="a checkout whose server runs each benchmark again, for comparison")
     args = p.parse_args()
     results: dict = {"benchmark": "sync service: clients each pushing edits then pulling the others'",
                      "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                      "machine": {"python": platform.python_version(), "platform": platform.platform(),
                                  "cpus": os.cpu_count()},
+                     "load_generator": GENERATOR,
                      "target": {"errors": 0, "postgresql_ops_per_second": 500, "postgresql_push_p95_ms": 500,
                                 "two_processes_over_one": 1.6}, "runs": []}
+    if args.baseline:
+        commit = subprocess.run(["git", "-C", str(args.baseline), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True).stdout.strip()
+        results["baseline"] = {"root": str(args.baseline), "commit": commit, "runs": []}
+
+    def run(name: str, url: str, workers: int = 1) -> None:
+        """This tree's server, then (with --baseline) the baseline's, back to back."""
+        results["runs"].append(run_backend(name, url, args.clients, args.edits, args.concurrency, work, workers))
+        print(json.dumps(results["runs"][-1], indent=2))
+        if args.baseline:
+            results["baseline"]["runs"].append(run_backend(name, url, args.clients, args.edits, args.concurrency, work,
+                                                           workers, root=args.baseline.resolve()))
+            print(json.dumps(results["baseline"]["runs"][-1], indent=2))
+
     with tempfile.TemporaryDirectory(prefix="fieldapp-bench-") as tmp:
         work = Path(tmp)
-        results["runs"].append(run_backend("sqlite", f"sqlite:///{work / 'server.sqlite'}", args.clients, args.edits,
-                                           args.concurrency, work))
-        print(json.dumps(results["runs"][-1], indent=2))
+        run("sqlite", f"sqlite:///{work / 'server.sqlite'}")
         if not args.skip_pg:
             admin_url = make_url(args.pg).set(database="postgres")
             admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -221,29 +334,17 @@ def main() -> int:
             else:
                 try:
                     url = make_url(args.pg).set(database=dbname).render_as_string(hide_password=False)
-                    results["runs"].append(run_backend("postgresql", url, args.clients, args.edits, args.concurrency, work))
-                    print(json.dumps(results["runs"][-1], indent=2))
+                    run("postgresql", url)
                     if args.pg_workers > 1:  # the same database again, several processes
-                        results["runs"].append(run_backend("postgresql", url, args.clients, args.edits,
-                                                           args.concurrency, work, workers=args.pg_workers))
-                        print(json.dumps(results["runs"][-1], indent=2))
+                        run("postgresql", url, args.pg_workers)
                 finally:
                     with admin.connect() as conn:
                         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
                     admin.dispose()
-    pg = [r for r in results["runs"] if r.get("database") == "postgresql" and "ops_per_second" in r]
-    one = next((r for r in pg if r["server_processes"] == 1), None)
-    two = next((r for r in pg if r["server_processes"] > 1), None)
-    if one:
-        results["targets"] = {
-            "postgresql ops/s >= 500": {"value": one["ops_per_second"], "met": one["ops_per_second"] >= 500},
-            "postgresql push p95 <= 500 ms": {"value": one["push"]["p95_ms"], "met": one["push"]["p95_ms"] <= 500},
-            "0 errors (resets counted)": {"value": sum(r.get("errors", 0) for r in results["runs"]),
-                                          "met": not any(r.get("errors") for r in results["runs"])},
-        }
-        if two:
-            ratio = round(two["ops_per_second"] / max(one["ops_per_second"], 1e-9), 2)
-            results["targets"][f"{two['server_processes']} processes / 1 >= 1.6"] = {"value": ratio, "met": ratio >= 1.6}
+    if targets(results["runs"]):
+        results["targets"] = targets(results["runs"])
+    if args.baseline and targets(results["baseline"]["runs"]):
+        results["baseline"]["targets"] = targets(results["baseline"]["runs"])
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")

@@ -3,7 +3,8 @@ A SQLite database file is created 0600 (in a new folder: 0700).
 
 SQLite: WAL, a busy timeout, and writers start with BEGIN IMMEDIATE (connections opened
 with `write_conn`) so two writers never deadlock upgrading a read lock.
-PostgreSQL: psycopg 3, READ COMMITTED; writers serialize on the feed counter row.
+PostgreSQL: psycopg 3, READ COMMITTED; writers take the feed counter row's lock for the
+short step that numbers their feed entries (storage.py).
 """
 from __future__ import annotations
 
@@ -27,8 +28,16 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version_server"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Create the engine for `url`; SQLite's folder is created when missing."""
+def make_engine(url: str, *, pool_size: int = 20) -> Engine:
+    """Create the engine for `url`; SQLite's folder is created when missing.
+
+    PostgreSQL's pool is per server process: a request thread holds one connection at a
+    time, and a process runs at most 40 of them (the thread pool that runs the routes), so
+    `pool_size` + overflow = 40 never keeps a thread waiting for one. `pool_size` 20 keeps
+    20 devices syncing at once on connections kept open: with 10, the 10 above it were
+    opened and closed again at each request (a new server backend each). With `--workers
+    N`, up to 40 N connections: PostgreSQL's default max_connections (100) holds 2 processes;
+    more need a higher max_connections or a pooler (PgBouncer) in front."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -53,7 +62,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+        return create_engine(url, pool_size=pool_size, max_overflow=max(0, 40 - pool_size), pool_pre_ping=True)
     raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql+psycopg://")
 
 

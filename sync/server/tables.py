@@ -45,8 +45,9 @@ def build_server_metadata() -> MetaData:
         if e.has("sha256"):
             Index(f"ix_{e.name}_sha256", t.c.sha256)
 
-    # One row: the last feed position handed out. Writers lock it for their whole
-    # transaction, so positions are assigned in commit order (see storage.py).
+    # One row: the last feed position handed out. Writers lock it from the moment they
+    # take positions until they commit, so positions are assigned in commit order
+    # (see storage.py: on PostgreSQL only for the last step of a write).
     Table("feed_counter", md, Column("id", Integer, primary_key=True), Column("pos", BigInteger, nullable=False))
     # The service's epochs: one begins at each process start (and when a process finds
     # the database went back under it), at the feed position of that moment. A cursor

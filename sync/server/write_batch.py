@@ -57,9 +57,10 @@ Conn = Connection | WriteBatch  # what the storage's checks read through
 
 
 def absent(conn: Conn, table: Table, ids: Iterable[str]) -> set[str]:
-    """The ids among `ids` that no row of `table` holds, in one query per 500 ids. Only
-    valid while the feed lock is held: every writer of rows takes it, so none can
-    insert one of them before this transaction's own ops do."""
+    """The ids among `ids` that no row of `table` holds, in one query per 500 ids. A
+    batch writing concurrently may insert one of them first (PostgreSQL: writers lock the
+    feed counter only to number their entries): this batch's insert then fails on the
+    primary key once the other commits, and storage.apply_ops runs it again, merging."""
     wanted = list(dict.fromkeys(ids))
     found: set[str] = set()
     for i in range(0, len(wanted), 500):

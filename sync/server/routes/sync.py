@@ -1,7 +1,6 @@
 """The one route of steady-state sync: operations in, results and the feed page out."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -10,6 +9,7 @@ from sync.protocol import SyncRequest, SyncResponse, parse_cursor
 from sync.server import erasure, retention, scope_changes
 from sync.server.deps import ERRORS, ApiError, CurrentUser, Svc
 from sync.server.logs import log
+from sync.server.reply_json import encode_reply
 
 router = APIRouter(tags=["sync"], responses=ERRORS)
 
@@ -49,6 +49,5 @@ def sync(body: SyncRequest, user: CurrentUser, svc: Svc) -> Any:
     payload["erasure_seq"] = erasure.latest_seq(svc.engine)
     if scope_changes.changed(svc.engine, user, device):  # the user's regions changed: POST /v1/scope
         payload["scope_changed"] = True
-    return Response(json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str,
-                               allow_nan=False).encode(),  # strict JSON: never a bare NaN
-                    media_type="application/json")
+    # strict JSON, never a bare NaN; each change common to its readers is encoded once
+    return Response(encode_reply(payload), media_type="application/json")
