@@ -47,7 +47,7 @@ def test_plain_folder_is_encrypted_in_place_after_a_backup_and_nothing_stays_in_
     assert _files_holding(folder, SECRET.encode()) and _files_holding(folder, b"secret-photo-bytes")
     key = encryption.encrypt_in_place(folder, folder / DB_NAME)
     assert list(memory_keyring.secrets.values()) == [key.raw.hex()]  # the OS keyring path
-    assert encryption.read_marker(folder) == {"version": 1, "key": "keyring"}
+    assert encryption.read_marker(folder) == {"version": 1, "key": "keyring", "backend": "tests.memory_keyring.MemoryKeyring"}
     backups = list((folder / "backups").glob("*before-encryption*.sqlite"))
     assert len(backups) == 1 and encryption.is_encrypted(backups[0])
     assert _files_holding(folder, SECRET.encode()) == []  # database, WAL, backups
@@ -158,3 +158,33 @@ def test_the_command_line_names_a_missing_key_and_takes_the_passphrase_from_the_
     monkeypatch.setenv(encryption.PASSPHRASE_ENV, "long enough passphrase")
     assert main(["stats", "--data-dir", str(folder)]) == 0
     assert re.search(r"^Contacts +1$", capsys.readouterr().out, re.MULTILINE)
+
+
+def test_a_keyring_start_loads_the_backend_that_kept_the_key_and_skips_detecting_every_backend(
+        tmp_path, memory_keyring, monkeypatch):
+    """keyring's detection asks every backend whether it is viable (~90 ms at each start);
+    the marker names the backend that kept the key, loaded directly at the next start."""
+    import keyring.backend
+    import keyring.core
+
+    from tests.memory_keyring import MemoryKeyring
+
+    folder, cid, _media = _plain_folder(tmp_path)
+    encryption.encrypt_in_place(folder, folder / DB_NAME)
+    assert encryption.read_marker(folder)["backend"] == "tests.memory_keyring.MemoryKeyring"
+    kept = dict(memory_keyring.secrets)
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # as in a new process
+    monkeypatch.setattr(keyring.backend, "get_all_keyring", lambda: pytest.fail("detected every backend"))
+    monkeypatch.setattr(MemoryKeyring, "get_password", lambda self, service, user: kept.get((service, user)))
+    with Store(folder) as store:
+        assert store.get("contact", cid)["full_name"] == SECRET
+
+
+def test_an_older_keyring_marker_still_opens_and_learns_its_backend(tmp_path, memory_keyring):
+    folder, cid, _media = _plain_folder(tmp_path)
+    encryption.encrypt_in_place(folder, folder / DB_NAME)
+    (folder / encryption.MARKER).write_text('{"version": 1, "key": "keyring"}', encoding="utf-8")
+    with Store(folder) as store:
+        assert store.get("contact", cid)["full_name"] == SECRET
+    assert encryption.read_marker(folder)["backend"] == "tests.memory_keyring.MemoryKeyring"
