@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import Engine, create_engine, event
 
@@ -48,7 +48,7 @@ class DatabaseKey:
     """32 raw bytes handed to SQLCipher as a raw key (no second key derivation), and the
     HMAC algorithm of the pages it opens (a setting of the file, not secret)."""
 
-    raw: bytes
+    raw: bytes = field(repr=False)  # never in a log or an error report
     hmac: str = HMAC_NEW
 
     def __post_init__(self) -> None:
@@ -99,21 +99,28 @@ class _KeyHolder:
         cur.close()
 
 
-def open_engine(db_path: Path, key: DatabaseKey | None) -> Engine:
+def open_engine(db_path: Path, key: DatabaseKey | None, *,
+                on_connect: Callable[[Any, Any], None] | None = None) -> Engine:
     """An engine on `db_path`: plain SQLite when it is plain and no key is given, SQLCipher
-    otherwise (a new file given a key is created encrypted). Raises KeyMissing or WrongKey
-    with a message for the person rather than SQLite's "file is not a database"."""
+    otherwise (a new file given a key is created encrypted). `on_connect` (the caller's
+    WAL, foreign keys...) runs on every new connection, after the key. Raises KeyMissing
+    or WrongKey with a message for the person rather than SQLite's "file is not a database"."""
     if key is None:
         if is_encrypted(db_path):
             raise KeyMissing(_("This database is encrypted and its key is not available on this computer "
                                "(keyring or passphrase): {path}").format(path=db_path))
-        return create_engine(f"sqlite:///{db_path}")
+        engine = create_engine(f"sqlite:///{db_path}")
+        if on_connect is not None:
+            event.listen(engine, "connect", on_connect)
+        return engine
     import sqlcipher3
 
     holder = _KeyHolder(key)
     engine = create_engine(f"sqlite:///{db_path}", module=sqlcipher3.dbapi2)
     engine.key_holder = holder  # type: ignore[attr-defined]
     event.listen(engine, "connect", holder.on_connect, insert=True)  # before WAL or any read
+    if on_connect is not None:
+        event.listen(engine, "connect", on_connect)
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
@@ -122,7 +129,8 @@ def open_engine(db_path: Path, key: DatabaseKey | None) -> Engine:
         if "not a database" in str(exc):
             raise WrongKey(_("The key or passphrase does not open this database: {path}").format(path=db_path)) from exc
         raise
-    engine.dispose()  # the caller's own connect listeners (WAL, foreign keys) see every pooled connection
+    # The probed connection stays in the pool, keyed, its schema read: it saw every
+    # listener, so the store's first query does not open (and key) a second one.
     return engine
 
 
