@@ -33,6 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -110,8 +111,9 @@ def _interleaved(stores: dict[str, Store], repeat: int, saves: int, seed: int) -
     org = first.ids("organisation", limit=1)
     for row in demo.generate_rows(scale=saves, seed=seed + 1000)["practice"][:saves]:
         values = {k: v for k, v in row.items() if k != "id"} | {"organisation_id": org[0] if org else None}
+        row_id = str(uuid.uuid4())  # the same in every store: the next round's updates may pick it
         for n in each():
-            inserts[n].append(_timed(lambda s=stores[n]: s.insert("practice", values)))
+            inserts[n].append(_timed(lambda s=stores[n]: s.insert("practice", values, row_id=row_id)))
     return {n: {"search_median_ms": _median_ms(search[n]), "update_median_ms": _median_ms(updates[n]),
                 "insert_median_ms": _median_ms(inserts[n])} for n in names}
 
