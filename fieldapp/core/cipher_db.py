@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import Engine, create_engine, event
 
@@ -20,6 +20,15 @@ from fieldapp.paths import make_private_dir, make_private_file
 PLAIN_HEADER = b"SQLite format 3\x00"
 CACHE_KIB = 64 * 1024
 _SCRYPT = {"n": 2**15, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024}  # ~0.1 s, 32 MiB
+# Each page read from disk is checked and each page written is signed with an HMAC: on
+# this hardware HMAC-SHA512 (SQLCipher 4's default) costs more than the AES itself, and a
+# single-record save reads and writes ~80 pages (twenty indexes, the FTS5 segments). New
+# databases use HMAC-SHA256 (SHA extensions in current x86 and ARM cores): still a 256-bit
+# key and tag, about a quarter off the cost of encryption on saves (bench/encryption.py).
+# Databases encrypted before keep SHA512: their marker does not name an algorithm.
+HMAC_NEW = "HMAC_SHA256"
+HMAC_LEGACY = "HMAC_SHA512"
+_HMACS = {HMAC_NEW, HMAC_LEGACY}
 
 
 class EncryptionError(RuntimeError):
@@ -36,21 +45,31 @@ class WrongKey(EncryptionError):
 
 @dataclass(frozen=True)
 class DatabaseKey:
-    """32 raw bytes handed to SQLCipher as a raw key (no second key derivation)."""
+    """32 raw bytes handed to SQLCipher as a raw key (no second key derivation), and the
+    HMAC algorithm of the pages it opens (a setting of the file, not secret)."""
 
-    raw: bytes
+    raw: bytes = field(repr=False)  # never in a log or an error report
+    hmac: str = HMAC_NEW
+
+    def __post_init__(self) -> None:
+        if self.hmac not in _HMACS:  # it ends up in a PRAGMA: only the known names
+            raise EncryptionError(_("Unknown page authentication: {name}").format(name=self.hmac))
 
     @classmethod
-    def random(cls) -> "DatabaseKey":
-        return cls(secrets.token_bytes(32))
+    def random(cls, hmac: str = HMAC_NEW) -> "DatabaseKey":
+        return cls(secrets.token_bytes(32), hmac)
 
     @classmethod
-    def from_passphrase(cls, passphrase: str, salt: bytes) -> "DatabaseKey":
-        return cls(hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT))
+    def from_passphrase(cls, passphrase: str, salt: bytes, hmac: str = HMAC_NEW) -> "DatabaseKey":
+        return cls(hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT), hmac)
 
     def pragma(self) -> str:
         """The value of `PRAGMA key` / `PRAGMA rekey` for this raw key."""
         return f"\"x'{self.raw.hex()}'\""
+
+    def settings(self, schema: str = "") -> list[str]:
+        """What follows `PRAGMA key` (or ATTACH ... KEY) before the first page is read."""
+        return [f"PRAGMA {schema + '.' if schema else ''}cipher_hmac_algorithm = {self.hmac}"]
 
 
 def is_encrypted(db_path: Path) -> bool:
@@ -72,27 +91,36 @@ class _KeyHolder:
     def on_connect(self, dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA key = {self.key.pragma()}")
+        for setting in self.key.settings():
+            cur.execute(setting)
         # A page read from the OS cache costs a decryption and an HMAC check here: keep more
         # decrypted pages per connection (64 MiB at most, taken only as pages are read).
         cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         cur.close()
 
 
-def open_engine(db_path: Path, key: DatabaseKey | None) -> Engine:
+def open_engine(db_path: Path, key: DatabaseKey | None, *,
+                on_connect: Callable[[Any, Any], None] | None = None) -> Engine:
     """An engine on `db_path`: plain SQLite when it is plain and no key is given, SQLCipher
-    otherwise (a new file given a key is created encrypted). Raises KeyMissing or WrongKey
-    with a message for the person rather than SQLite's "file is not a database"."""
+    otherwise (a new file given a key is created encrypted). `on_connect` (the caller's
+    WAL, foreign keys...) runs on every new connection, after the key. Raises KeyMissing
+    or WrongKey with a message for the person rather than SQLite's "file is not a database"."""
     if key is None:
         if is_encrypted(db_path):
             raise KeyMissing(_("This database is encrypted and its key is not available on this computer "
                                "(keyring or passphrase): {path}").format(path=db_path))
-        return create_engine(f"sqlite:///{db_path}")
+        engine = create_engine(f"sqlite:///{db_path}")
+        if on_connect is not None:
+            event.listen(engine, "connect", on_connect)
+        return engine
     import sqlcipher3
 
     holder = _KeyHolder(key)
     engine = create_engine(f"sqlite:///{db_path}", module=sqlcipher3.dbapi2)
     engine.key_holder = holder  # type: ignore[attr-defined]
     event.listen(engine, "connect", holder.on_connect, insert=True)  # before WAL or any read
+    if on_connect is not None:
+        event.listen(engine, "connect", on_connect)
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
@@ -101,7 +129,8 @@ def open_engine(db_path: Path, key: DatabaseKey | None) -> Engine:
         if "not a database" in str(exc):
             raise WrongKey(_("The key or passphrase does not open this database: {path}").format(path=db_path)) from exc
         raise
-    engine.dispose()  # the caller's own connect listeners (WAL, foreign keys) see every pooled connection
+    # The probed connection stays in the pool, keyed, its schema read: it saw every
+    # listener, so the store's first query does not open (and key) a second one.
     return engine
 
 
@@ -111,6 +140,8 @@ def cipher_connect(path: Path, key: DatabaseKey):  # noqa: ANN201 - a sqlcipher3
 
     conn = sqlcipher3.connect(str(path))
     conn.execute(f"PRAGMA key = {key.pragma()}")
+    for setting in key.settings():
+        conn.execute(setting)
     return conn
 
 
@@ -126,8 +157,12 @@ def export_encrypted(source: Path, target: Path, key: DatabaseKey, *, source_key
     try:
         if source_key is not None:
             conn.execute(f"PRAGMA key = {source_key.pragma()}")
+            for setting in source_key.settings():
+                conn.execute(setting)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute(f"ATTACH DATABASE ? AS enc KEY {key.pragma()}", (str(target),))
+        for setting in key.settings("enc"):
+            conn.execute(setting)
         conn.execute("SELECT sqlcipher_export('enc')")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         conn.execute(f"PRAGMA enc.user_version = {int(version)}")

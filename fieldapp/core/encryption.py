@@ -15,6 +15,7 @@ the attachments are encrypted too, so no plain copy stays behind.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -25,8 +26,8 @@ from sqlalchemy import Engine
 
 from fieldapp.core import os_keyring
 from fieldapp.core.cipher_db import (  # noqa: F401 (re-exported: the callers' one entry point)
-    DatabaseKey, EncryptionError, KeyMissing, WrongKey, _KeyHolder, cipher_connect, export_encrypted, is_encrypted,
-    open_engine,
+    HMAC_LEGACY, HMAC_NEW, DatabaseKey, EncryptionError, KeyMissing, WrongKey, _KeyHolder, cipher_connect,
+    export_encrypted, is_encrypted, open_engine,
 )
 from fieldapp.i18n import _
 from fieldapp.paths import make_private_dir, make_private_file
@@ -41,7 +42,8 @@ def _marker(data_dir: Path) -> Path:
 
 
 def read_marker(data_dir: Path) -> dict[str, Any] | None:
-    """How this folder's key is kept: {"key": "keyring"} or {"key": "passphrase", "salt": hex}."""
+    """How this folder's key is kept: {"key": "keyring", "backend": "module.Class"} or
+    {"key": "passphrase", "salt": hex}, and "hmac" (the pages' algorithm; SHA512 if absent)."""
     path = _marker(data_dir)
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
@@ -70,31 +72,43 @@ def stored_key(data_dir: Path, passphrase: str | None = None) -> DatabaseKey | N
     info = read_marker(data_dir)
     if not info:
         return None
+    hmac = info.get("hmac", HMAC_LEGACY)
     if info.get("key") == "passphrase":
         passphrase = passphrase if passphrase is not None else os.environ.get(PASSPHRASE_ENV)
-        return DatabaseKey.from_passphrase(passphrase, bytes.fromhex(info["salt"])) if passphrase else None
-    kr = os_keyring.usable()
+        return DatabaseKey.from_passphrase(passphrase, bytes.fromhex(info["salt"]), hmac) if passphrase else None
+    kr = os_keyring.usable(info.get("backend"))  # the remembered backend: no detection at each start
     secret = kr.get_password(KEYRING_SERVICE, _account(data_dir)) if kr else None
-    return DatabaseKey(bytes.fromhex(secret)) if secret else None
+    if secret and kr is not None and "backend" not in info:  # a folder encrypted before backends were noted
+        with contextlib.suppress(OSError):
+            _write_marker(data_dir, info | {"backend": os_keyring.backend_name(kr)})
+    return DatabaseKey(bytes.fromhex(secret), hmac) if secret else None
 
 
-def new_key(data_dir: Path, passphrase: str | None = None) -> tuple[DatabaseKey, Callable[[], None]]:
+def new_key(data_dir: Path, passphrase: str | None = None, *,
+            hmac: str = HMAC_NEW) -> tuple[DatabaseKey, Callable[[], None]]:
     """A new key for `data_dir` and the step that keeps it (called once the database is
     encrypted with it, so a failure never loses the key in use): in the OS keyring when
-    there is one and no passphrase is asked for, else derived from `passphrase`."""
+    there is one and no passphrase is asked for, else derived from `passphrase`. `hmac`
+    is the pages' algorithm: a new file's, or the rekeyed file's own."""
     kr = os_keyring.usable()
     if passphrase is None and kr is not None:
-        key = DatabaseKey.random()
+        key = DatabaseKey.random(hmac)
 
-        def keep() -> None:
+        def keep() -> None:  # the keyring last: a failure before it leaves the old key there
+            _write_marker(data_dir, {"version": 1, "key": "keyring", "backend": os_keyring.backend_name(kr),
+                                     "hmac": hmac})
             kr.set_password(KEYRING_SERVICE, _account(data_dir), key.raw.hex())
-            _write_marker(data_dir, {"version": 1, "key": "keyring"})
         return key, keep
     if not passphrase:
         raise KeyMissing(_("This computer has no keyring to keep the database key: choose a passphrase."))
     salt = secrets.token_bytes(16)
-    key = DatabaseKey.from_passphrase(passphrase, salt)
-    return key, lambda: _write_marker(data_dir, {"version": 1, "key": "passphrase", "salt": salt.hex()})
+    key = DatabaseKey.from_passphrase(passphrase, salt, hmac)
+    return key, lambda: _write_marker(data_dir, {"version": 1, "key": "passphrase", "salt": salt.hex(), "hmac": hmac})
+
+
+def is_open_encrypted(engine: Engine) -> bool:
+    """True for an engine `open_engine` opened with a key (what `rotate_key` needs)."""
+    return getattr(engine, "key_holder", None) is not None
 
 
 def keyring_available() -> bool:
@@ -140,19 +154,29 @@ def encrypt_in_place(data_dir: Path, db_path: Path, *, passphrase: str | None = 
 def rotate_key(data_dir: Path, engine: Engine, passphrase: str | None = None) -> DatabaseKey:
     """A new key for an open encrypted database (`PRAGMA rekey`) and its backups; kept like
     the first (keyring, or the new `passphrase`). The attachments' key lives inside the
-    database, so the files stay as they are."""
+    database, so the files stay as they are. Should keeping the new key fail, the database
+    is rekeyed back and EncryptionError says so: no key is ever lost."""
     holder: _KeyHolder | None = getattr(engine, "key_holder", None)
     if holder is None:
         raise EncryptionError(_("This database is not encrypted."))
-    old = holder.key
-    new, keep = new_key(data_dir, passphrase)
+    old, old_marker = holder.key, read_marker(data_dir)
+    new, keep = new_key(data_dir, passphrase, hmac=old.hmac)  # rekey changes the key, not the file's algorithm
     engine.dispose()  # rekey needs the only connection
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.exec_driver_sql(f"PRAGMA rekey = {new.pragma()}")
         holder.key = new
         conn.commit()
-    keep()
+        try:
+            keep()
+        except Exception as exc:  # the keyring or the marker refused: the new key would be lost with the process
+            conn.exec_driver_sql(f"PRAGMA rekey = {old.pragma()}")
+            holder.key = old
+            conn.commit()
+            if old_marker is not None:
+                _write_marker(data_dir, old_marker)
+            raise EncryptionError(_("The new key could not be kept ({reason}); the data still opens with the "
+                                    "previous one.").format(reason=exc)) from exc
     engine.dispose()
     backups = Path(data_dir) / "backups"
     for copy in sorted(backups.glob("*.sqlite")) if backups.is_dir() else []:

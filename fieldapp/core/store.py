@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
-from sqlalchemy import Connection, Engine, and_, event, func, insert, not_, select, text, update
+from sqlalchemy import Connection, Engine, and_, func, insert, not_, select, text, update
 
 from fieldapp.paths import make_private_dir, make_private_file
 from fieldapp.core import encryption, migrate, rowmeta, search, translations
@@ -85,8 +85,8 @@ class Store:
         self.data_dir = make_private_dir(Path(data_dir))  # 0700: it holds every contact
         self.db_path = make_private_file(self.data_dir / DB_NAME)  # 0600, and so its -wal/-shm
         self.files_dir = self.data_dir / "files"
-        self.engine: Engine = encryption.open_engine(self.db_path, key or encryption.stored_key(self.data_dir))
-        event.listen(self.engine, "connect", _on_connect)
+        self.engine: Engine = encryption.open_engine(self.db_path, key or encryption.stored_key(self.data_dir),
+                                                     on_connect=_on_connect)
         self.backup_taken = migrate.upgrade(self.engine, self.db_path)
         self._lock = threading.RLock()
         self._executor: ThreadPoolExecutor | None = None

@@ -1,17 +1,20 @@
-"""Encryption at first start, and unlocking an encrypted copy that needs its passphrase.
+"""Encryption at first start, unlocking an encrypted copy that needs its passphrase, and
+changing the key later (File > Data encryption…).
 
 Offered once, before the store opens: the laptop carries every contact of a region, so the
 default button encrypts. With an OS keyring nothing more is asked; without one the person
-chooses a passphrase (asked again at each start by `UnlockDialog`). The work itself is
-core/encryption.py's.
+chooses a passphrase (asked again at each start by `UnlockDialog`). `EncryptionSettingsDialog`
+says how the data is protected and changes the key (a passphrase seen over a shoulder, a
+keyring copied with a user profile). The work itself is core/encryption.py's.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
+    QApplication, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QMessageBox, QPushButton,
+    QVBoxLayout, QWidget,
 )
 
 from fieldapp.core import encryption
@@ -126,6 +129,112 @@ class UnlockDialog(QDialog):
             self.passphrase.selectAll()
             return
         self.accept()
+
+
+class EncryptionSettingsDialog(QDialog):
+    """How the data on this computer is protected, and "Change the key…": a confirmation,
+    a busy cursor while the database and its backups are re-encrypted (`rotate_key`, which
+    rekeys the backups itself and puts the old key back if the new one cannot be kept),
+    then what happened, or why not."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.encrypted = encryption.is_open_encrypted(store.engine)
+        self.uses_passphrase = self.encrypted and encryption.needs_passphrase(store.data_dir)
+        self.setWindowTitle(_("Data encryption"))
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        if not self.encrypted:
+            status = _("The data on this computer is not encrypted. Encryption is offered when Field App "
+                       "starts on a new data folder.")
+        elif self.uses_passphrase:
+            status = _("The data on this computer is encrypted (SQLCipher, AES-256). Its key comes from the "
+                       "passphrase typed at each start.")
+        else:
+            status = _("The data on this computer is encrypted (SQLCipher, AES-256). Its key is kept in this "
+                       "computer's keyring.")
+        self.status = QLabel(status)
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.change_box = QGroupBox(_("Change the key"))
+        box = QVBoxLayout(self.change_box)
+        why = QLabel(_("Do this if the key or the passphrase may have been seen or copied. The database and its "
+                       "backups are encrypted again with a new key; attachments keep their own key, kept inside "
+                       "the database. Keep Field App open until it is done."))
+        why.setWordWrap(True)
+        box.addWidget(why)
+        self.passphrase = _passphrase_edit(_("New passphrase"))
+        self.confirm = _passphrase_edit(_("New passphrase again"))
+        if self.uses_passphrase:
+            form = QFormLayout()
+            form.addRow(_("New passphrase"), self.passphrase)
+            form.addRow(_("New passphrase again"), self.confirm)
+            box.addLayout(form)
+        self.change_button = QPushButton(_("Change the key…"))
+        self.change_button.clicked.connect(self.change_key)
+        box.addWidget(self.change_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        self.message = _message_label()  # why not, in red; or what happened, below the button
+        self.done_label = QLabel()
+        self.done_label.setWordWrap(True)
+        for label in (self.message, self.done_label):
+            label.setVisible(False)
+            box.addWidget(label)
+        self.change_box.setVisible(self.encrypted)
+        layout.addWidget(self.change_box)
+        layout.addStretch(1)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.confirmation: QMessageBox | None = None
+
+    def _confirm(self) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, _("Change the key"),
+                          _("Encrypt the data again with a new key now? It takes a few seconds for a large "
+                            "database; the previous key will no longer open it or its backups."),
+                          QMessageBox.StandardButton.Cancel, self)
+        change = box.addButton(_("Change the key"), QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # a destructive step is not the default
+        self.confirmation = box
+        box.exec()
+        self.confirmation = None
+        return box.clickedButton() is change
+
+    def _say(self, label: QLabel, text: str) -> None:
+        label.setText(text)
+        label.setVisible(bool(text))
+
+    def change_key(self) -> None:
+        self._say(self.message, "")
+        self._say(self.done_label, "")
+        passphrase = None
+        if self.uses_passphrase:
+            passphrase = self.passphrase.text()
+            if len(passphrase) < MIN_PASSPHRASE:
+                self._say(self.message, _("Choose a passphrase of at least {n} characters.").format(n=MIN_PASSPHRASE))
+                return
+            if passphrase != self.confirm.text():
+                self._say(self.message, _("The two passphrases differ."))
+                return
+        if not self._confirm():
+            return
+        self.change_button.setEnabled(False)
+        self._say(self.done_label, _("Changing the key…"))
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        QApplication.processEvents()  # paint the busy state before the work blocks the window
+        try:
+            encryption.rotate_key(self.store.data_dir, self.store.engine, passphrase=passphrase)
+        except Exception as exc:  # noqa: BLE001 - keyring, disk, SQLCipher: all said to the person
+            self._say(self.done_label, "")
+            self._say(self.message, _("Could not change the key: {reason}").format(reason=exc))
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+            self.change_button.setEnabled(True)
+        self.passphrase.clear()
+        self.confirm.clear()
+        self._say(self.done_label, _("The key was changed. The data and its backups now open only with the new key.")
+                  if not self.uses_passphrase else _("The key was changed. From the next start, type the new passphrase."))
 
 
 def open_store(data_dir: Path, settings: QSettings, *, offer: bool = True) -> Store | None:

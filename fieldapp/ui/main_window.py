@@ -19,6 +19,7 @@ from fieldapp.ui.capture import CaptureView
 from fieldapp.ui.child_panel import ChildPanel
 from fieldapp.ui.display import moment_text, number_text
 from fieldapp.ui.documents_menu import Documents
+from fieldapp.ui.encryption_dialog import EncryptionSettingsDialog
 from fieldapp.ui.help_menu import add_help_menu
 from fieldapp.ui.list_page import ListPage
 from fieldapp.ui.map_area import MapArea
@@ -187,6 +188,8 @@ class MainWindow(QMainWindow):
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(self.open_settings)
+        self.encryption_action = QAction(_("Data enc&ryption…"), self)  # status, and changing the key
+        self.encryption_action.triggered.connect(self.open_encryption)
         self.capture_action = QAction(_("&Capture mode"), self)
         self.capture_action.setShortcut(QKeySequence("Ctrl+M"))
         self.capture_action.triggered.connect(self.open_capture)
@@ -208,6 +211,7 @@ class MainWindow(QMainWindow):
         self.documents = Documents(self)  # import, export, sheets, minutes, carbon calculator
         self.documents.install(file_menu)
         file_menu.addAction(self.settings_action)
+        file_menu.addAction(self.encryption_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         edit_menu = self.menuBar().addMenu(_("&Edit"))
@@ -371,6 +375,9 @@ class MainWindow(QMainWindow):
             self.refresh_status()
             if self.settings.language != before:
                 self.language_notice()
+
+    def open_encryption(self) -> None:
+        EncryptionSettingsDialog(self.store, self).exec()
 
     def language_notice(self) -> None:
         """The window is not retranslated live: say so where the person looks next."""

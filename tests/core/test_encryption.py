@@ -47,7 +47,8 @@ def test_plain_folder_is_encrypted_in_place_after_a_backup_and_nothing_stays_in_
     assert _files_holding(folder, SECRET.encode()) and _files_holding(folder, b"secret-photo-bytes")
     key = encryption.encrypt_in_place(folder, folder / DB_NAME)
     assert list(memory_keyring.secrets.values()) == [key.raw.hex()]  # the OS keyring path
-    assert encryption.read_marker(folder) == {"version": 1, "key": "keyring"}
+    assert encryption.read_marker(folder) == {"version": 1, "key": "keyring", "hmac": "HMAC_SHA256",
+                                              "backend": "tests.memory_keyring.MemoryKeyring"}
     backups = list((folder / "backups").glob("*before-encryption*.sqlite"))
     assert len(backups) == 1 and encryption.is_encrypted(backups[0])
     assert _files_holding(folder, SECRET.encode()) == []  # database, WAL, backups
@@ -158,3 +159,71 @@ def test_the_command_line_names_a_missing_key_and_takes_the_passphrase_from_the_
     monkeypatch.setenv(encryption.PASSPHRASE_ENV, "long enough passphrase")
     assert main(["stats", "--data-dir", str(folder)]) == 0
     assert re.search(r"^Contacts +1$", capsys.readouterr().out, re.MULTILINE)
+
+
+def test_a_keyring_start_loads_the_backend_that_kept_the_key_and_skips_detecting_every_backend(
+        tmp_path, memory_keyring, monkeypatch):
+    """keyring's detection asks every backend whether it is viable (~90 ms at each start);
+    the marker names the backend that kept the key, loaded directly at the next start."""
+    import keyring.backend
+    import keyring.core
+
+    from tests.memory_keyring import MemoryKeyring
+
+    folder, cid, _media = _plain_folder(tmp_path)
+    encryption.encrypt_in_place(folder, folder / DB_NAME)
+    assert encryption.read_marker(folder)["backend"] == "tests.memory_keyring.MemoryKeyring"
+    kept = dict(memory_keyring.secrets)
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # as in a new process
+    monkeypatch.setattr(keyring.backend, "get_all_keyring", lambda: pytest.fail("detected every backend"))
+    monkeypatch.setattr(MemoryKeyring, "get_password", lambda self, service, user: kept.get((service, user)))
+    with Store(folder) as store:
+        assert store.get("contact", cid)["full_name"] == SECRET
+
+
+def test_an_older_keyring_marker_still_opens_and_learns_its_backend(tmp_path, memory_keyring):
+    folder, cid, _media = _plain_folder(tmp_path)
+    encryption.encrypt_in_place(folder, folder / DB_NAME)
+    (folder / encryption.MARKER).write_text('{"version": 1, "key": "keyring", "hmac": "HMAC_SHA256"}', encoding="utf-8")
+    with Store(folder) as store:
+        assert store.get("contact", cid)["full_name"] == SECRET
+    assert encryption.read_marker(folder)["backend"] == "tests.memory_keyring.MemoryKeyring"
+
+
+def test_new_databases_sign_their_pages_with_hmac_sha256_and_older_ones_keep_sha512(tmp_path, memory_keyring):
+    """HMAC-SHA512 cost more than the AES on a save; a folder encrypted before says no
+    algorithm in its marker and still opens, and a rotation keeps the file's algorithm."""
+    folder, cid, _media = _plain_folder(tmp_path)
+    key = encryption.encrypt_in_place(folder, folder / DB_NAME)
+    assert key.hmac == encryption.HMAC_NEW == "HMAC_SHA256"
+    assert encryption.read_marker(folder)["hmac"] == "HMAC_SHA256"
+    with pytest.raises(encryption.WrongKey):  # the setting is real: SHA512 does not open these pages
+        Store(folder, key=encryption.DatabaseKey(key.raw, encryption.HMAC_LEGACY))
+    for backup in (folder / "backups").glob("*.sqlite"):
+        conn = encryption.cipher_connect(backup, key)
+        assert conn.execute("SELECT count(*) FROM contact").fetchone() == (1,)
+        conn.close()
+
+    older = tmp_path / "older"  # as the previous release encrypted it: SQLCipher 4's defaults
+    legacy = encryption.DatabaseKey(key.raw, encryption.HMAC_LEGACY)
+    (older / "backups").mkdir(parents=True)
+    encryption.export_encrypted(folder / DB_NAME, older / DB_NAME, legacy, source_key=key)
+    encryption.export_encrypted(folder / DB_NAME, older / "backups" / "copy.sqlite", legacy, source_key=key)
+    memory_keyring.set_password(encryption.KEYRING_SERVICE, str(older.resolve()), key.raw.hex())
+    (older / encryption.MARKER).write_text('{"version": 1, "key": "keyring"}', encoding="utf-8")
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(older / DB_NAME))  # SQLCipher 4's defaults read it: a real older file
+    conn.execute(f"PRAGMA key = {legacy.pragma()}")
+    assert conn.execute("SELECT count(*) FROM contact").fetchone() == (1,)
+    conn.close()
+    with Store(older) as store:
+        assert store.get("contact", cid)["full_name"] == SECRET
+        rotated = encryption.rotate_key(older, store.engine)
+    assert rotated.hmac == encryption.HMAC_LEGACY and encryption.read_marker(older)["hmac"] == "HMAC_SHA512"
+    with Store(older) as store:
+        assert store.count("contact") == 1
+    conn = encryption.cipher_connect(older / "backups" / "copy.sqlite", rotated)
+    assert conn.execute("SELECT count(*) FROM contact").fetchone() == (1,)
+    conn.close()
