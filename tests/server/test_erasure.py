@@ -84,3 +84,12 @@ def test_erasing_an_unknown_contact_is_a_404_and_changes_nothing(server):
                            headers=admin.headers)
     assert r.status_code == 404 and r.json()["error"] == "not_found"
     assert server.counts() == before
+
+
+def test_an_erasure_number_past_the_column_is_refused_not_a_server_error(server):
+    """schemathesis found it on PostgreSQL: after=2147483648 overflowed the 32-bit seq
+    column inside the query, a 500."""
+    b = server.device("correspondent", ("AFR",))
+    assert server.client.get("/v1/erasures?after=2147483647", headers=b.headers).json() == {"erasures": []}
+    refused = server.client.get("/v1/erasures?after=2147483648", headers=b.headers)
+    assert refused.status_code == 422 and refused.json()["field"] == "after"

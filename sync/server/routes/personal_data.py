@@ -46,9 +46,13 @@ def erasure_history(user: CurrentUser, svc: Svc) -> list[dict[str, Any]]:
     return erasure.history(svc.engine)
 
 
+# erasures.seq is a 32-bit column: a larger `after` made PostgreSQL refuse the query (a 500)
+MAX_SEQ = 2**31 - 1
+
+
 @router.get("/v1/erasures", responses=ERRORS)
 def erasure_notices(user: CurrentUser, svc: Svc,
-                    after: Annotated[int, Query(ge=0, le=2**53)] = 0) -> dict[str, Any]:
+                    after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0) -> dict[str, Any]:
     """Erasures after `after`, each with the ids of the rows this user may read."""
     return {"erasures": erasure.notices(svc.engine, user, after)}
 
