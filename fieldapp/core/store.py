@@ -253,9 +253,15 @@ class Store:
         e = entity(entity_name)
         t = TABLES[e.name]
         stmt = select(t.c.id)
-        where = self._where(e, filters, text_query, include_deleted)
+        where = self._where(e, filters, text_query, True)
         if where is not None:
             stmt = stmt.where(where)
+        if not include_deleted:
+            # not `deleted = 0`: with no statistics SQLite took that equality to an index
+            # led by `deleted` (every row matches), read each row and sorted them in a temp
+            # B-tree; the order's covering index (field, id, deleted) gives the ordered ids
+            # alone (20 000 practices: 194 -> 15 ms, encrypted 669 -> 14 ms)
+            stmt = stmt.where(t.c.deleted.is_not(True))
         orders = [order] if isinstance(order, Order) else list(order or [])
         if not orders and e.order_by:
             orders = [Order(e.order_by)]
