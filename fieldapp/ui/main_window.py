@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
         self.search_action = QAction(_("&Search"), self)
         self.search_action.setShortcut(QKeySequence("Ctrl+K"))
         self.search_action.triggered.connect(self.focus_search)
-        self.settings_action = QAction(_("S&ettings…"), self)
+        self.settings_action = QAction(_("Se&ttings…"), self)
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(self.open_settings)

@@ -53,7 +53,17 @@ def test_window_starts_in_each_language(qtbot, app, store, settings, lang):
         assert "&File" not in menus, menus
     assert window.isRightToLeft() == (lang == "ar")
     assert QLocale().name().split("_")[0] == lang
+    for menu_action in window.menuBar().actions():  # Alt+letter picks one item, never the first of two
+        letters = [_mnemonic(a.text()) for a in menu_action.menu().actions() if not a.isSeparator()]
+        letters = [x for x in letters if x]
+        assert len(letters) == len(set(letters)), (menu_action.text(), letters)
     qtbot.waitUntil(window.bridge.idle, timeout=5000)
+
+
+def _mnemonic(text: str) -> str | None:
+    """The letter after a single "&" ("&&" is a literal ampersand), lower-cased."""
+    i = text.replace("&&", "").find("&")
+    return text.replace("&&", "")[i + 1].lower() if i >= 0 else None
 
 
 def test_arabic_lays_out_right_to_left(qtbot, app):
