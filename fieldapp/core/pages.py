@@ -453,8 +453,8 @@ class _NewRows:
             "author": [next(iter(a.values())) if a else None for a in pick(cols.get("authors") or none)],
             "deleted": [bool(v) for v in pick(cols.get("deleted") or none)],
         }
-        for key, column in (("field_versions", "versions"), ("field_clocks", "clocks")):
-            values[key] = [rowmeta.from_wire_except(m, x) if rowmeta.SHARED in m else rowmeta.compact(e, m)
+        for stored, column in (("field_versions", "versions"), ("field_clocks", "clocks")):
+            values[stored] = [rowmeta.from_wire_except(m, x) if rowmeta.SHARED in m else rowmeta.compact(e, m)
                            for m, x in zip((mm or {} for mm in pick(cols.get(column) or none)), stored_except)]
         values.update(fields)
         return values, fields

@@ -118,12 +118,6 @@ def uncovered(e: Entity, covered: Iterable[str]) -> Any:
     return _except([f.name for f in e.fields if f.name not in covering])
 
 
-def refs(stored: Mapping[str, Any]) -> str | None:
-    """The registered reference a stored dict uses, if any (for `saved`)."""
-    value = stored.get(EXCEPT)
-    return value if isinstance(value, str) else None
-
-
 def expand(e: Entity, stored: Mapping[str, Any] | None) -> dict[str, Any]:
     """The per-field dict of a stored one (the inverse of `compact`)."""
     if not stored:
