@@ -105,7 +105,7 @@ def apply_page(store: "Store", sent: list[dict], reply: dict, judge: Judge) -> P
         changes = [c for c in reply.get("changes", []) if c.get("entity") in BY_NAME]
         wire_form = blocks is not None or reply.get(WIRE_FORM)  # "*" metadata not written out
         existing, blank = _existing_ids(conn, _page_ids(changes, blocks))
-        fresh = _NewRows(conn.dialect)
+        fresh = _NewRows(conn.dialect, existing)
         page = _Page(tx, summary, pending, existing, fresh, bool(wire_form), blank)
         for change in changes:
             page.change(BY_NAME[change["entity"]], change)
@@ -386,8 +386,9 @@ class _NewRows:
     documents beside them, and the registered field lists their metadata names
     (core.rowmeta), stored with them."""
 
-    def __init__(self, dialect: Any) -> None:
+    def __init__(self, dialect: Any, existing: dict[str, set[str]]) -> None:
         self.dialect = dialect
+        self.existing = existing  # the page's rows held here: a flushed row joins them
         self.rows: dict[str, list[tuple]] = defaultdict(list)
         self.docs: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
         self.ids: set[str] = set()
@@ -470,6 +471,8 @@ class _NewRows:
             conn.exec_driver_sql("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
                                  rowmeta.saved(sorted(self.refs)))
         tx.touched.extend(self.touched)
+        for name, row_id in self.touched:  # met again later in the page: an update, not a second insert
+            self.existing[name].add(row_id)
         self.rows.clear()
         self.docs.clear()
         self.ids.clear()

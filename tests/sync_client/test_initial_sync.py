@@ -143,3 +143,15 @@ def test_a_first_sync_cut_between_pages_resumes_where_it_stopped(client):
     assert first.ok and result.received + resumed.received == first.received  # resumed from its cursor
     assert {h.row_id for h in store.search("cordon pierreux", limit=200)} == set(ids)
     assert _rows(store) == _rows(whole)
+
+
+def test_a_row_met_twice_in_a_page_far_apart_is_written_then_updated(store):
+    from fieldapp.core.pages import FLUSH_EACH
+
+    changes = [_change(i) for i in range(1, FLUSH_EACH + 11)]
+    later = dict(_change(3), pos=9999, versions={"*": 9999, "_row": 9999, "_deleted": 9999})
+    later["fields"] = later["fields"] | {"title": "Haie vive (corrigée)"}
+    apply_reply(store, [], _page(changes + [later], "9999"))  # written in an earlier flush of the same page
+    row = store.get("practice", later["id"])
+    assert row["title"] == "Haie vive (corrigée)" and row["field_versions"]["title"] == 9999
+    assert store.count("practice") == len(changes) and store.check() == []
