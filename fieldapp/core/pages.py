@@ -12,11 +12,12 @@ comes back as a conflict).
 """
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, String, and_, delete, insert, select, update
 
 from fieldapp.core import outbox, rowmeta, search
 from fieldapp.core.fieldspec import Entity
@@ -100,35 +101,20 @@ def apply_page(store: "Store", sent: list[dict], reply: dict, judge: Judge) -> P
             outbox.forget_fixed(conn, op)
             _acknowledge(tx, op, result)
         pending = _pending_fields(conn)
-        max_clock = None
+        blocks = reply.get("blocks")  # a columnar page as sent (sync.wire), applied a block at a time
         changes = [c for c in reply.get("changes", []) if c.get("entity") in BY_NAME]
-        wire_form = reply.get(WIRE_FORM)  # columnar changes come as sent: "*" metadata not written out
-        existing = _existing_ids(conn, changes)
-        fresh = _NewRows()
+        wire_form = blocks is not None or reply.get(WIRE_FORM)  # "*" metadata not written out
+        existing, blank = _existing_ids(conn, _page_ids(changes, blocks))
+        fresh = _NewRows(conn.dialect, existing)
+        page = _Page(tx, summary, pending, existing, fresh, bool(wire_form), blank)
         for change in changes:
-            e = BY_NAME[change["entity"]]
-            summary.received += 1
-            if change.get("op") == "removed":
-                fresh.flush(tx)
-                summary.removed += _remove(tx, e, change["id"])
-                existing[e.name].discard(change["id"])
-                continue
-            row_pending = pending.get((e.name, change["id"]), set())
-            if wire_form and not (change["id"] not in existing[e.name] and change["id"] not in fresh.ids
-                                  and not row_pending and len(set((change.get("authors") or {}).values())) <= 1):
-                change = expand_change(change, skip_nulls=True)  # the general path reads metadata per field
-                wire_form_row = False
-            else:
-                wire_form_row = bool(wire_form)
-            if change["id"] in existing[e.name] or change["id"] in fresh.ids:
-                fresh.flush(tx)  # the same row twice in a page: write the first one now
-                _update(tx, e, change, row_pending)
-            else:
-                fresh.add(e, _new_row_as_sent(e, change) if wire_form_row else _new_row(e, change, row_pending))
-                if len(fresh.ids) >= FLUSH_EACH:
-                    fresh.flush(tx)  # bounded memory: a page of 10 000 rows is not held three times
-            for stamp in (change.get("clocks") or {}).values():
-                max_clock = stamp if max_clock is None or stamp > max_clock else max_clock
+            page.change(BY_NAME[change["entity"]], change)
+        while blocks:
+            block = blocks.pop(0)  # its columns let go once applied: one copy of a page in memory
+            e = BY_NAME.get(block.get("entity") or "")
+            if e is not None:
+                page.block(e, block)
+        max_clock = page.max_clock
         fresh.flush(tx)
         for conflict in reply.get("conflicts", []):
             _record_conflict(conn, conflict)
@@ -195,17 +181,153 @@ def _deleted_pending(conn: Connection, entity_name: str, row_id: str) -> bool:
         o.c.kind.in_(("delete", "restore"))).limit(1)).first() is not None
 
 
-def _existing_ids(conn: Connection, changes: list[dict]) -> dict[str, set[str]]:
-    """Which rows of a page this copy holds already: one query per table, not per row."""
+def _existing_ids(conn: Connection, keys: list[tuple[str, str]]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Which rows of a page this copy holds already, and which of those were never
+    synced (no metadata yet): one query per table, not per row."""
     wanted: dict[str, list[str]] = defaultdict(list)
-    for c in changes:
-        wanted[c["entity"]].append(c["id"])
+    for name, row_id in keys:
+        wanted[name].append(row_id)
     found: dict[str, set[str]] = defaultdict(set)
+    blank: dict[str, set[str]] = defaultdict(set)
     for name, ids in wanted.items():
         t = TABLES[name]
+        never = and_(t.c.field_versions.cast(String) == "{}", t.c.field_clocks.cast(String) == "{}")
         for i in range(0, len(ids), 500):
-            found[name] |= set(conn.execute(select(t.c.id).where(t.c.id.in_(ids[i:i + 500]))).scalars())
-    return found
+            for row_id, unsynced in conn.execute(select(t.c.id, never).where(t.c.id.in_(ids[i:i + 500]))):
+                found[name].add(row_id)
+                if unsynced:
+                    blank[name].add(row_id)
+    return found, blank
+
+
+def _page_ids(changes: list[dict], blocks: list[dict] | None) -> list[tuple[str, str]]:
+    """(entity, id) of every change of a page, in changes or in columnar blocks."""
+    out = [(c["entity"], c["id"]) for c in changes]
+    for block in blocks or ():
+        if block.get("entity") in BY_NAME:
+            out.extend((block["entity"], i) for i in (block.get("cols") or {}).get("id") or ())
+    return out
+
+
+class _Page:
+    """One reply's changes applied in order: rows new to this copy, with nothing pending
+    and one author, go to `_NewRows` (bulk); any other goes the per-row way."""
+
+    def __init__(self, tx: "Transaction", summary: PageSummary, pending: dict, existing: dict[str, set[str]],
+                 fresh: "_NewRows", wire_form: bool, blank: dict[str, set[str]]):
+        self.tx, self.summary, self.pending, self.existing, self.fresh = tx, summary, pending, existing, fresh
+        self.wire_form = wire_form
+        self.blank = blank
+        self.max_clock: str | None = None
+
+    def _clock(self, clocks: dict | None) -> None:
+        for stamp in (clocks or {}).values():
+            if self.max_clock is None or stamp > self.max_clock:
+                self.max_clock = stamp
+
+    def change(self, e: Entity, change: dict) -> None:
+        """One change (a row object), as the service sent it or written out."""
+        tx, fresh = self.tx, self.fresh
+        self.summary.received += 1
+        if change.get("op") == "removed":
+            fresh.flush(tx)
+            self.summary.removed += _remove(tx, e, change["id"])
+            self.existing[e.name].discard(change["id"])
+            return
+        row_pending = self.pending.get((e.name, change["id"]), set())
+        wire_form_row = self.wire_form
+        if wire_form_row and not self._as_sent(e, change["id"], change.get("authors"), row_pending):
+            change = expand_change(change, skip_nulls=True)  # the general path reads metadata per field
+            wire_form_row = False
+        if change["id"] in self.existing[e.name] or change["id"] in fresh.ids:
+            fresh.flush(tx)  # the same row twice in a page: write the first one now
+            _update(tx, e, change, row_pending)
+        else:
+            fresh.add(e, _new_row_as_sent(e, change) if wire_form_row else _new_row(e, change, row_pending))
+            if len(fresh.ids) >= FLUSH_EACH:
+                fresh.flush(tx)  # bounded memory: a page of 10 000 rows is not held three times
+        self._clock(change.get("clocks"))
+
+    def _as_sent(self, e: Entity, row_id: str, authors: dict | None, row_pending: set[str]) -> bool:
+        """A row stored as the service sent it: new here, nothing pending, one author."""
+        return (row_id not in self.existing[e.name] and row_id not in self.fresh.ids and not row_pending
+                and len(set((authors or {}).values())) <= 1)
+
+    def block(self, e: Entity, block: dict) -> None:
+        """A columnar block: its rows that are new here go to `_NewRows` a column at a
+        time (an initial sync is nothing else), the others one by one, in order."""
+        cols = block.get("cols") or {}
+        ids = cols.get("id") or []
+        if block.get("op", "upsert") != "upsert" or not self.wire_form:
+            for change in _block_changes(block):
+                self.change(e, change)
+            return
+        authors = cols.get("authors") or [None] * len(ids)
+        blank = self.blank.get(e.name, set()) if e.name not in search.SEARCHED_NAMES else set()
+        run: list[int] = []
+        again: list[int] = []  # rows held here that were never synced (shipped reference entries)
+        run_ids: set[str] = set()
+        for i, row_id in enumerate(ids):
+            if row_id not in run_ids and not self.pending.get((e.name, row_id)) and len(set((authors[i] or {}).values())) <= 1:
+                if row_id not in self.existing[e.name] and row_id not in self.fresh.ids:
+                    run.append(i)
+                    run_ids.add(row_id)
+                    continue
+                if row_id in blank:
+                    again.append(i)
+                    run_ids.add(row_id)
+                    blank.discard(row_id)  # met again in this page: the general path then
+                    continue
+            self._run(e, block, run, again)
+            run, again, run_ids = [], [], set()
+            self.change(e, _block_row(block, i))
+        self._run(e, block, run, again)
+
+    def _run(self, e: Entity, block: dict, rows: list[int], again: list[int]) -> None:
+        clocks = block["cols"].get("clocks")
+        if again:
+            self.summary.received += len(again)
+            _replace_many(self.tx, e, *self.fresh.columns(e, block, again), "deleted" in block["cols"], self.fresh)
+            for i in again if clocks else ():
+                self._clock(clocks[i])
+        for at in range(0, len(rows), FLUSH_EACH):
+            part = rows[at:at + FLUSH_EACH]
+            self.fresh.add_block(e, block, part)
+            self.summary.received += len(part)
+            for i in part if clocks else ():
+                self._clock(clocks[i])
+            if len(self.fresh.ids) >= FLUSH_EACH:
+                self.fresh.flush(self.tx)
+
+
+def _replace_many(tx: "Transaction", e: Entity, values: dict[str, list], fields: dict[str, list], deleted: bool,
+                  fresh: "_NewRows") -> None:
+    """Rows held here but never synced (no metadata: the shipped reference entries an
+    initial sync meets first), nothing pending, met whole in a columnar block: what
+    `_update` does to each, in one executemany (their old metadata is empty, so the
+    sent one is the whole of the new)."""
+    binders = dict(_plan(e, tx.conn.dialect).binders)
+    names = [*fields, *(["deleted"] if deleted else []), "field_versions", "field_clocks", "updated_at"]
+    quote = tx.conn.dialect.identifier_preparer.quote
+    sets = ", ".join(f"{quote(n)} = ?" for n in names) + ", author = coalesce(?, author)"
+    columns = [list(map(binders[n], values[n])) if binders.get(n) else values[n] for n in names + ["author", "id"]]
+    tx.conn.exec_driver_sql(f"UPDATE {quote(e.name)} SET {sets} WHERE id = ?", list(zip(*columns)))
+    if fresh.refs:  # the lists their metadata names, stored with them
+        tx.conn.exec_driver_sql("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+                                rowmeta.saved(sorted(fresh.refs)))
+    tx.touched.extend((e.name, i) for i in values["id"])
+
+
+def _block_row(block: dict, i: int) -> dict:
+    """Row `i` of a columnar block as a change (sync.wire.from_blocks gives them all)."""
+    change = {"op": block.get("op", "upsert"), "entity": block["entity"],
+              **{k: column[i] for k, column in (block.get("cols") or {}).items()}}
+    change["fields"] = {name: column[i] for name, column in zip(block.get("names") or [], block.get("fields") or [])}
+    return change
+
+
+def _block_changes(block: dict) -> Iterable[dict]:
+    return (_block_row(block, i) for i in range(len((block.get("cols") or {}).get("id") or [])))
 
 
 def _split(e: Entity, change: dict, pending: set[str]) -> tuple[dict, dict, dict, str | None]:
@@ -259,38 +381,128 @@ def _new_row_as_sent(e: Entity, change: dict) -> dict[str, Any]:
 
 class _NewRows:
     """Rows new to this copy, written together: one insert per table and the search
-    index filled in bulk (an initial sync is thousands of them)."""
+    index filled in bulk (an initial sync is thousands of them). Rows wait as the
+    tuples the insert binds (a columnar block's become them a column at a time), their
+    documents beside them, and the registered field lists their metadata names
+    (core.rowmeta), stored with them."""
 
-    def __init__(self) -> None:
-        self.rows: dict[str, list[dict]] = defaultdict(list)
+    def __init__(self, dialect: Any, existing: dict[str, set[str]]) -> None:
+        self.dialect = dialect
+        self.existing = existing  # the page's rows held here: a flushed row joins them
+        self.rows: dict[str, list[tuple]] = defaultdict(list)
+        self.docs: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
         self.ids: set[str] = set()
+        self.touched: list[tuple[str, str]] = []
+        self.refs: set[str] = set()
+        self._uncovered: dict[tuple, Any] = {}  # (entity, names, null mask) -> the stored "-"
 
     def add(self, e: Entity, values: dict) -> None:
-        self.rows[e.name].append(values)
+        plan = _plan(e, self.dialect)
+        self.rows[e.name].append(tuple(bind(values[name]) if bind else values[name] for name, bind in plan.binders))
         self.ids.add(values["id"])
+        self.touched.append((e.name, values["id"]))
+        for key in ("field_versions", "field_clocks"):
+            ref = (values.get(key) or {}).get(rowmeta.EXCEPT)
+            if isinstance(ref, str):
+                self.refs.add(ref)
+        if e.name in search.SEARCHED_NAMES and not values.get("deleted"):
+            self.docs[e.name].append((values["id"], *search.document(e, values)))
+
+    def add_block(self, e: Entity, block: dict, rows: list[int]) -> None:
+        """Rows `rows` of a columnar block, new here with nothing pending (`_new_row_as_sent`
+        for each, a column at a time)."""
+        if not rows:
+            return
+        values, fields = self.columns(e, block, rows)
+        plan = _plan(e, self.dialect)
+        none = [None] * len(rows)
+        self.rows[e.name].extend(zip(*(list(map(bind, values.get(name, none))) if bind else values.get(name, none)
+                                       for name, bind in plan.binders)))
+        ids = values["id"]
+        self.ids.update(ids)
+        self.touched.extend((e.name, i) for i in ids)
+        if e.name in search.SEARCHED_NAMES:
+            self.docs[e.name].extend(search.documents_of_columns(e, {"id": ids, **fields}, [not d for d in values["deleted"]]))
+
+    def columns(self, e: Entity, block: dict, rows: list[int]) -> tuple[dict[str, list], dict[str, list]]:
+        """The table's columns for rows `rows` of a columnar block as `_new_row_as_sent`
+        makes them (metadata in its stored form, the null fields' list registered once
+        per set of null fields), and the block's known fields among them."""
+        n, cols, names = len(rows), block["cols"], block.get("names") or []
+        whole = n == len(cols["id"])
+
+        def pick(column: list) -> list:
+            return column if whole else [column[i] for i in rows]
+
+        known = e._by_name
+        fields = {name: pick(column) for name, column in zip(names, block["fields"]) if name in known}
+        none = [None] * n
+        now = utcnow()
+        masks = list(zip(*([v is not None for v in column] for column in fields.values()))) if fields else [()] * n
+        order = tuple(fields)
+        stored_except = []
+        for mask in masks:
+            key = (e.name, order, mask)
+            if key not in self._uncovered:
+                self._uncovered[key] = rowmeta.uncovered(e, (k for k, has in zip(order, mask) if has))
+            stored_except.append(self._uncovered[key])
+        self.refs.update(u for u in (self._uncovered[(e.name, order, m)] for m in set(masks)) if isinstance(u, str))
+        values = {
+            "id": pick(cols["id"]),
+            "created_at": [v or now for v in pick(cols.get("created_at") or none)],
+            "updated_at": [v or now for v in pick(cols.get("updated_at") or none)],
+            "author": [next(iter(a.values())) if a else None for a in pick(cols.get("authors") or none)],
+            "deleted": [bool(v) for v in pick(cols.get("deleted") or none)],
+        }
+        for stored, column in (("field_versions", "versions"), ("field_clocks", "clocks")):
+            values[stored] = [rowmeta.from_wire_except(m, x) if rowmeta.SHARED in m else rowmeta.compact(e, m)
+                           for m, x in zip((mm or {} for mm in pick(cols.get(column) or none)), stored_except)]
+        values.update(fields)
+        return values, fields
 
     def flush(self, tx: "Transaction") -> None:
+        conn = tx.conn
         for name, rows in self.rows.items():
-            _insert_many(tx.conn, TABLES[name], rows)
-            search.index_many(tx.conn, BY_NAME[name], rows)
-            tx.touched.extend((name, r["id"]) for r in rows)
+            if rows:
+                conn.exec_driver_sql(_plan(BY_NAME[name], conn.dialect).sql, rows)
+        for name, docs in self.docs.items():
+            search.index_documents(conn, name, docs)
+        if self.refs:
+            conn.exec_driver_sql("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+                                 rowmeta.saved(sorted(self.refs)))
+        tx.touched.extend(self.touched)
+        for name, row_id in self.touched:  # met again later in the page: an update, not a second insert
+            self.existing[name].add(row_id)
         self.rows.clear()
+        self.docs.clear()
         self.ids.clear()
+        self.touched = []
+        self.refs.clear()
 
 
-def _insert_many(conn: Connection, table, rows: list[dict]) -> None:
+@dataclass
+class _Plan:
+    sql: str
+    binders: list[tuple[str, Any]]  # (column, the type's bind processor or None), in table order
+
+
+_PLANS: "weakref.WeakKeyDictionary[Any, dict[str, _Plan]]" = weakref.WeakKeyDictionary()  # per dialect
+
+
+def _plan(e: Entity, dialect: Any) -> _Plan:
     """One executemany of whole rows (every column given), the values bound by the
     columns' own types (JSON, flags, any type a column declares) without SQLAlchemy
     compiling parameters row by row: a third of an initial sync's time went there."""
-    columns = list(table.c)
-    if any(c.name not in rows[0] for c in columns):
-        conn.execute(insert(table), rows)  # a row without some column: let the defaults fill it
-        return
-    dialect = conn.dialect
-    binders = [(c.name, c.type._cached_bind_processor(dialect)) for c in columns]
-    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
-    sql = f"INSERT INTO {dialect.identifier_preparer.quote(table.name)} ({names}) VALUES ({', '.join('?' * len(columns))})"
-    conn.exec_driver_sql(sql, [tuple(bind(r[name]) if bind else r[name] for name, bind in binders) for r in rows])
+    plans = _PLANS.setdefault(dialect, {})
+    plan = plans.get(e.name)
+    if plan is None:
+        table = TABLES[e.name]
+        columns = list(table.c)
+        quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(c.name) for c in columns)
+        sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' * len(columns))})"
+        plan = plans[e.name] = _Plan(sql, [(c.name, c.type._cached_bind_processor(dialect)) for c in columns])
+    return plan
 
 
 def _update(tx: "Transaction", e: Entity, change: dict, pending: set[str]) -> None:

@@ -96,19 +96,37 @@ def index_many(conn: Connection, e: Entity, rows: Iterable[Mapping[Any, Any]]) -
     """Bulk path for fresh rows (demo data, initial sync, rebuild): no lookups."""
     if e.name not in SEARCHED_NAMES:
         return
+    index_documents(conn, e.name, [(r["id"], *document(e, r)) for r in rows if not r.get("deleted")])
+
+
+def documents_of_columns(e: Entity, columns: Mapping[str, list[Any]], live: list[bool]) -> list[tuple[str, str, str]]:
+    """(row id, title, body) of the live rows of a columnar block (`columns`: a list per
+    field, and "id"), as `document` makes them row by row: the page apply builds an
+    initial sync's documents a column at a time instead of a dict per row first."""
+    n = len(columns["id"])
+    none = [None] * n
+
+    def part(name: str) -> list[str]:
+        cols = [columns.get(f.name, none) for f in e.search_fields(name)]
+        return [" ".join(str(v) for v in values if v) for values in zip(*cols)] if cols else [""] * n
+
+    return [(row_id, fold(t), fold(b)) for row_id, t, b, keep in zip(columns["id"], part("title"), part("body"), live) if keep]
+
+
+def index_documents(conn: Connection, entity_name: str, docs: list[tuple[str, str, str]]) -> None:
+    """Index new documents (row id, folded title, folded body) of rows without one yet."""
+    if not docs:
+        return
     raw = conn.connection.driver_connection
     assert raw is not None  # an open connection always has its driver's
-    live = [r for r in rows if not r.get("deleted")]
-    if not live:
-        return
     start = (raw.execute("SELECT coalesce(max(docid), 0) FROM search_doc").fetchone()[0]) + 1
     raw.executemany(
         "INSERT INTO search_doc (docid, entity, row_id) VALUES (?, ?, ?)",
-        [(start + i, e.name, r["id"]) for i, r in enumerate(live)],
+        [(start + i, entity_name, d[0]) for i, d in enumerate(docs)],
     )
     raw.executemany(
         "INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)",
-        [(start + i, *document(e, r)) for i, r in enumerate(live)],
+        [(start + i, d[1], d[2]) for i, d in enumerate(docs)],
     )
 
 

@@ -95,6 +95,9 @@ class Store:
         self.time = WallClock(wall, int(self.meta(OFFSET_KEY) or 0))
         self.clock = HybridClock(self.device_id, self.meta("clock"), wall=self.time.now_ms)
         self._listeners: list[Callable[[str, str], None]] = []
+        with self.engine.connect() as conn:  # the field lists stored row metadata names (core.rowmeta)
+            rowmeta.load(conn.execute(text("SELECT key, value FROM meta WHERE key LIKE :p"),
+                                      {"p": rowmeta.SET_PREFIX + "%"}).all())
         self.load_reference()
 
     # ----------------------------------------------------------------- lifecycle

@@ -1,8 +1,7 @@
 """A sync reply, from the wire to the store.
 
-The sync layer decodes what the service sent (columnar blocks back to changes, compact
-metadata written out per field)
-and says what each refusal means; the store applies it (`Store.apply_page`, in
+The sync layer decodes what the service sent (compact metadata written out per field;
+columnar blocks go to the store as sent, which writes their rows a column at a time) and says what each refusal means; the store applies it (`Store.apply_page`, in
 fieldapp/core/pages.py), results, changes, conflicts and cursor in one transaction. Nothing
 here writes the store's tables: the store is their only writer (tests/sync_client/test_one_writer.py).
 """
@@ -10,7 +9,7 @@ from __future__ import annotations
 
 from fieldapp.core.pages import CURSOR_KEY, WIRE_FORM, PageSummary  # noqa: F401 (the engine's names for them)
 from fieldapp.core.store import Store
-from sync.wire import expand_change, from_blocks
+from sync.wire import expand_change
 from fieldapp.sync_client.refusals import Refusal
 
 
@@ -31,10 +30,8 @@ def apply_reply(store: Store, sent: list[dict], reply: dict) -> PageSummary:
     """Apply one reply of the service to the store (see the module's docstring)."""
     page = dict(reply)
     if reply.get("blocks") is not None:  # a columnar page (SyncRequest.columnar)
-        blocks = reply.pop("blocks")  # the columns go as the rows are made: one copy of a page in memory
-        page["changes"] = list(from_blocks(blocks))  # as sent: the store writes "*" out only where it must
+        page["blocks"] = reply.pop("blocks")  # as sent: the store applies it a block at a time
         page[WIRE_FORM] = True
-        del blocks, page["blocks"]
     else:
         page["changes"] = [expand_change(c) for c in reply.get("changes", [])]
     return store.apply_page(sent, page, judge)

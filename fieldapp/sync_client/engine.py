@@ -36,6 +36,7 @@ from fieldapp.sync_client.transport import AuthRequired, NotTheService, ServerRe
 from sync.wire import DEFAULT_PAGE, MAX_OPS, MAX_PAGE  # the limits the service holds, from the one wire module
 
 PAGES_AHEAD = 4  # a long feed is asked for in about this many pages (at most MAX_PAGE each)
+FIRST_PAGE = 500  # an initial sync's first page: small, so that applying starts early (_request)
 LAST_RESULT_KEY = "sync_last_result"
 LAST_SYNC_KEY = "last_sync_at"  # when a sync last succeeded: the window and the CLI read this one
 RESTAMP_ROUNDS = 3  # a clock refused again after this many repairs waits for the next sync
@@ -263,16 +264,19 @@ class SyncEngine:
                 ahead[1].exception()  # stopped with a page on its way: let it land, unread (next sync)
 
     def _request(self, cursor: str | None, ops: list[dict], span: int = 0) -> dict:
-        """The next sync request. Pages: DEFAULT_PAGE first; once the service said how
-        far its feed goes (`span`: positions from where this sync started to the head),
-        a quarter of that, up to MAX_PAGE: an initial sync of 265 000 records is under
+        """The next sync request. Pages: DEFAULT_PAGE first (FIRST_PAGE for an initial
+        sync, which starts from no cursor: the client waits for the service to build
+        the first page, 0.45 s for 2000 practices, and does nothing meanwhile; the next
+        ones are built while it applies this one); once the service said how far its
+        feed goes (`span`: positions from where this sync started to the head), a
+        quarter of that, up to MAX_PAGE: an initial sync of 265 000 records is under
         30 requests, one of 10 000 five pages whose fetching and applying overlap."""
         request: dict[str, Any] = {"cursor": cursor, "device": self.store.device_id, "ops": ops, "compact": True}
         if not self.legacy_service:
             request["columnar"] = True
         limit = self.page_limit
         if limit is None and not self.legacy_service:
-            limit = min(MAX_PAGE, max(DEFAULT_PAGE, -(-span // PAGES_AHEAD)))
+            limit = FIRST_PAGE if cursor is None and not span else min(MAX_PAGE, max(DEFAULT_PAGE, -(-span // PAGES_AHEAD)))
         if limit:
             request["limit"] = limit
         return request

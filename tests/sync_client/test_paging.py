@@ -2,7 +2,7 @@
 for while this one is applied, and the older service's way when it refuses the new one."""
 import threading
 
-from fieldapp.sync_client.engine import DEFAULT_PAGE, MAX_PAGE, SyncEngine
+from fieldapp.sync_client.engine import DEFAULT_PAGE, FIRST_PAGE, MAX_PAGE, SyncEngine
 from fieldapp.sync_client.transport import ServerRefused, Traffic
 
 
@@ -45,12 +45,17 @@ def test_a_long_feed_comes_in_big_pages_and_a_short_one_in_small_overlapping_one
     service = Service(265_890)
     assert SyncEngine(store, service).sync().ok
     limits = [r.get("limit") for r in service.asked]
-    assert limits[0] == DEFAULT_PAGE and max(limits) == MAX_PAGE and len(limits) <= 30
+    # an initial sync starts small (applying begins while the service builds the next page)
+    assert limits[0] == FIRST_PAGE < DEFAULT_PAGE and max(limits) == MAX_PAGE and len(limits) <= 30
     assert all(r["columnar"] and r["compact"] for r in service.asked)
     short = Service(10_381)
     store.set_meta("sync_cursor", None)
     assert SyncEngine(store, short).sync().ok
     assert 4 <= len(short.asked) <= 6  # pages small enough that fetching and applying overlap
+    # a sync that has a cursor asks DEFAULT_PAGE first (a steady-state sync is one request)
+    behind = Service(3 * DEFAULT_PAGE)
+    store.set_meta("sync_cursor", "0")
+    assert SyncEngine(store, behind).sync().ok and behind.asked[0]["limit"] == DEFAULT_PAGE
 
 
 def test_the_next_page_is_asked_for_before_this_one_is_applied(store, monkeypatch):
