@@ -1077,10 +1077,13 @@ class Storage:
                 continue
             if user.reads(scope):
                 wanted.append((int(pos), row_id, (e.name, row_id, int(version or 0), updated_at)))
-        missing = [row_id for _pos, row_id, key in wanted if self._rows.get(key) is None]
+        # what the cache holds now, taken once: reading the missing rows puts them in the
+        # cache, which may evict rows found here (a page lost them: "gone since")
+        cached = {key: self._rows.get(key) for _pos, _row_id, key in wanted}
+        missing = [row_id for _pos, row_id, key in wanted if cached[key] is None]
         fetched = self._read_rows(conn, e, names, missing, cursor, until, in_scope) if missing else {}
         for pos, row_id, key in wanted:
-            cols = self._rows.get(key)
+            cols = cached[key]
             if cols is None:
                 if row_id not in fetched:
                     continue  # gone since (purged): nothing to send
