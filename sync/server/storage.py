@@ -203,7 +203,7 @@ class Storage:
         # (entity, id, row_version, updated_at) -> the row's columns as _page_rows reads them
         self._rows: Bounded[tuple] = Bounded(self.CACHED_ROWS)
         # (that key, pos, compact, whole_rows) -> a change that is the same for every reader, and its JSON
-        self._whole: Bounded[tuple[dict, bytes]] = Bounded(self.CACHED_ROWS)
+        self._whole: Bounded[tuple[dict, bytes | None]] = Bounded(self.CACHED_ROWS)
 
     # ----------------------------------------------------------------- reference data
     @property
@@ -1129,7 +1129,8 @@ class Storage:
         if hit is None:
             change = self._row_change(e, names, r, cursor, device, pos, compact, whole_rows)
             assert change is not None  # a whole row always carries its fields and "deleted"
-            hit = (change, dumps(change))
+            # columnar pages are built from the dicts (wire.to_blocks): no JSON to splice
+            hit = (change, None if whole_rows else dumps(change))
             self._whole.put(ck, hit)
         return hit
 
