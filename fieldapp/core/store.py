@@ -101,6 +101,13 @@ class Store:
         self.load_reference()
 
     # ----------------------------------------------------------------- lifecycle
+    def rotate_key(self, passphrase: str | None = None) -> encryption.DatabaseKey:
+        """A new key for this encrypted database and its backups (encryption.rotate_key),
+        under the writer's lock: a sync page or an import arriving meanwhile waits, rather
+        than writing on a connection keyed before the change, or failing on the rekey's lock."""
+        with self._lock:
+            return encryption.rotate_key(self.data_dir, self.engine, passphrase=passphrase)
+
     def close(self) -> None:
         if self._executor:
             self._executor.shutdown(wait=True)

@@ -223,7 +223,7 @@ class EncryptionSettingsDialog(QDialog):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         QApplication.processEvents()  # paint the busy state before the work blocks the window
         try:
-            encryption.rotate_key(self.store.data_dir, self.store.engine, passphrase=passphrase)
+            self.store.rotate_key(passphrase=passphrase)
         except Exception as exc:  # noqa: BLE001 - keyring, disk, SQLCipher: all said to the person
             self._say(self.done_label, "")
             self._say(self.message, _("Could not change the key: {reason}").format(reason=exc))

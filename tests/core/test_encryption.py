@@ -115,6 +115,40 @@ def test_key_rotation_keeps_the_data_and_retires_the_old_key(tmp_path, memory_ke
     assert _files_holding(folder, SECRET.encode()) == []
 
 
+def test_a_write_arriving_during_a_key_change_waits_for_it_and_lands_under_the_new_key(
+        tmp_path, memory_keyring, monkeypatch):
+    """The window's key change ran beside the store's writer: a sync page written meanwhile
+    went on a connection keyed before the change, or failed on the rekey's lock."""
+    import threading
+    import time
+
+    folder, cid, _media = _plain_folder(tmp_path)
+    encryption.encrypt_in_place(folder, folder / DB_NAME)
+    events: list[str] = []
+    started = threading.Event()
+    real = encryption.rotate_key
+
+    def watched(*a, **kw):
+        events.append("rekey starts")
+        started.set()
+        time.sleep(0.3)  # a large database takes seconds
+        key = real(*a, **kw)
+        events.append("rekey done")
+        return key
+
+    monkeypatch.setattr(encryption, "rotate_key", watched)
+    with Store(folder) as store:
+        rotation = threading.Thread(target=store.rotate_key)
+        rotation.start()
+        started.wait(5)
+        store.update("contact", cid, {"email": "during@example.org"})  # the sync's writer, say
+        events.append("write done")
+        rotation.join(30)
+    assert events == ["rekey starts", "rekey done", "write done"]
+    with Store(folder) as store:  # the keyring holds the new key; the write is there
+        assert store.get("contact", cid)["email"] == "during@example.org"
+
+
 def test_without_a_keyring_a_passphrase_derives_the_key(tmp_path, monkeypatch, memory_keyring):
     monkeypatch.setenv("FIELDAPP_TOKEN_FILE", "1")  # a headless Linux box: no keyring backend
     folder, cid, _media = _plain_folder(tmp_path)
