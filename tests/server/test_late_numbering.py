@@ -29,9 +29,9 @@ def _op(device: str, n: int, row_id: str | None = None, **fields) -> Op:
               fields=practice(**fields), base={}, hlc=now_hlc(device))
 
 
+# PostgreSQL only: SQLite has one writer at a time, its batches lock the counter first
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_a_batch_commits_while_another_is_still_applying(server, monkeypatch):
-    if server.backend.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer at a time: its batches lock the counter first")
     storage = Storage(server.backend.engine)
     original = Storage._apply
     first_inside, second_done = threading.Event(), threading.Event()
