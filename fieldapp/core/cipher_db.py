@@ -72,6 +72,19 @@ class DatabaseKey:
         return [f"PRAGMA {schema + '.' if schema else ''}cipher_hmac_algorithm = {self.hmac}"]
 
 
+def apply_key(cur: Any, key: DatabaseKey) -> None:
+    """`PRAGMA key` and the file's settings on a new sqlcipher3 connection (or cursor),
+    before its first page is read."""
+    cur.execute(f"PRAGMA key = {key.pragma()}")
+    for setting in key.settings():
+        cur.execute(setting)
+
+
+def is_open_encrypted(engine: Engine) -> bool:
+    """True for an engine `open_engine` opened with a key."""
+    return getattr(engine, "key_holder", None) is not None
+
+
 def is_encrypted(db_path: Path) -> bool:
     """A database file that exists, is not empty and is not plain SQLite."""
     try:
@@ -90,9 +103,7 @@ class _KeyHolder:
 
     def on_connect(self, dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA key = {self.key.pragma()}")
-        for setting in self.key.settings():
-            cur.execute(setting)
+        apply_key(cur, self.key)
         # A page read from the OS cache costs a decryption and an HMAC check here: keep more
         # decrypted pages per connection (64 MiB at most, taken only as pages are read).
         cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -139,9 +150,7 @@ def cipher_connect(path: Path, key: DatabaseKey):  # noqa: ANN201 - a sqlcipher3
     import sqlcipher3
 
     conn = sqlcipher3.connect(str(path))
-    conn.execute(f"PRAGMA key = {key.pragma()}")
-    for setting in key.settings():
-        conn.execute(setting)
+    apply_key(conn, key)
     return conn
 
 
@@ -156,9 +165,7 @@ def export_encrypted(source: Path, target: Path, key: DatabaseKey, *, source_key
     conn = sqlcipher3.connect(str(source))
     try:
         if source_key is not None:
-            conn.execute(f"PRAGMA key = {source_key.pragma()}")
-            for setting in source_key.settings():
-                conn.execute(setting)
+            apply_key(conn, source_key)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute(f"ATTACH DATABASE ? AS enc KEY {key.pragma()}", (str(target),))
         for setting in key.settings("enc"):

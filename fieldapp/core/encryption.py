@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from fieldapp.core import os_keyring
 from fieldapp.core.cipher_db import (  # noqa: F401 (re-exported: the callers' one entry point)
     HMAC_LEGACY, HMAC_NEW, DatabaseKey, EncryptionError, KeyMissing, WrongKey, _KeyHolder, cipher_connect,
-    export_encrypted, is_encrypted, open_engine,
+    export_encrypted, is_encrypted, is_open_encrypted, open_engine,
 )
 from fieldapp.i18n import _
 from fieldapp.paths import make_private_dir, make_private_file
@@ -104,11 +104,6 @@ def new_key(data_dir: Path, passphrase: str | None = None, *,
     salt = secrets.token_bytes(16)
     key = DatabaseKey.from_passphrase(passphrase, salt, hmac)
     return key, lambda: _write_marker(data_dir, {"version": 1, "key": "passphrase", "salt": salt.hex(), "hmac": hmac})
-
-
-def is_open_encrypted(engine: Engine) -> bool:
-    """True for an engine `open_engine` opened with a key (what `rotate_key` needs)."""
-    return getattr(engine, "key_holder", None) is not None
 
 
 def keyring_available() -> bool:

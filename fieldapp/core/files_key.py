@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
+from fieldapp.core.cipher_db import is_open_encrypted
+
 MAGIC = b"FAE1"
 HEADER = len(MAGIC) + 8
 CHUNK = 64 * 1024
@@ -179,7 +181,7 @@ def encrypt_existing(db_path: Path, db_key) -> int:  # noqa: ANN001 - encryption
 
 def for_store(store) -> bytes | None:  # noqa: ANN001 - core.store.Store (which imports nothing of this)
     """The attachments key of an encrypted store (made on first use), None for a plain one."""
-    if getattr(store.engine, "key_holder", None) is None:
+    if not is_open_encrypted(store.engine):
         return None
     cached = getattr(store, "_files_key", None)
     if cached is None:

@@ -40,6 +40,16 @@ def _passphrase_edit(name: str) -> QLineEdit:
     return edit
 
 
+def _passphrase_problem(passphrase: str, again: str) -> str | None:
+    """Why a new passphrase (typed twice) is refused, or None: the first start's and the
+    key change's one rule."""
+    if len(passphrase) < MIN_PASSPHRASE:
+        return _("Choose a passphrase of at least {n} characters.").format(n=MIN_PASSPHRASE)
+    if passphrase != again:
+        return _("The two passphrases differ.")
+    return None
+
+
 class EncryptionOfferDialog(QDialog):
     """'Encrypt the data on this computer?' with a passphrase where no keyring exists."""
 
@@ -81,11 +91,9 @@ class EncryptionOfferDialog(QDialog):
         passphrase = None
         if not self.keyring:
             passphrase = self.passphrase.text()
-            if len(passphrase) < MIN_PASSPHRASE:
-                self.message.setText(_("Choose a passphrase of at least {n} characters.").format(n=MIN_PASSPHRASE))
-                return
-            if passphrase != self.confirm.text():
-                self.message.setText(_("The two passphrases differ."))
+            problem = _passphrase_problem(passphrase, self.confirm.text())
+            if problem:
+                self.message.setText(problem)
                 return
         try:
             self.key = encryption.encrypt_in_place(self.data_dir, self.data_dir / DB_NAME, passphrase=passphrase)
@@ -210,11 +218,9 @@ class EncryptionSettingsDialog(QDialog):
         passphrase = None
         if self.uses_passphrase:
             passphrase = self.passphrase.text()
-            if len(passphrase) < MIN_PASSPHRASE:
-                self._say(self.message, _("Choose a passphrase of at least {n} characters.").format(n=MIN_PASSPHRASE))
-                return
-            if passphrase != self.confirm.text():
-                self._say(self.message, _("The two passphrases differ."))
+            problem = _passphrase_problem(passphrase, self.confirm.text())
+            if problem:
+                self._say(self.message, problem)
                 return
         if not self._confirm():
             return
