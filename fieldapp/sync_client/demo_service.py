@@ -73,14 +73,9 @@ def _server(*args: str) -> list[str]:
     return [sys.executable, "-m", "sync.server.cli", *args]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _port() -> int:
-    for port in (PREFERRED_PORT, 0):
+def _port(preferred: bool = True) -> int:
+    """PREFERRED_PORT when free (and asked for), else one the system picks."""
+    for port in ((PREFERRED_PORT, 0) if preferred else (0,)):
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -202,7 +197,7 @@ def start(folder: Path, *, scale: int = 2000, timeout: float = 60.0) -> DemoServ
     db, password = prepare(folder, scale=scale)
     log_path = folder / "server.log"
     for attempt in range(3):
-        port = _port() if attempt == 0 else _free_port()
+        port = _port(preferred=attempt == 0)
         url = f"http://127.0.0.1:{port}"
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(_server("serve", "--db", db, "--blobs", str(folder / "blobs"), "--port", str(port)),

@@ -85,7 +85,8 @@ def test_a_service_of_another_folder_on_the_port_is_not_taken_for_ours(tmp_path,
     race was answered by the other's service and refused its login (401)."""
     other = demo_service.start(tmp_path / "other-folder", scale=20)
     try:
-        monkeypatch.setattr(demo_service, "_port", lambda: int(other.url.rsplit(":", 1)[1]))
+        taken, real_port = int(other.url.rsplit(":", 1)[1]), demo_service._port
+        monkeypatch.setattr(demo_service, "_port", lambda preferred=True: taken if preferred else real_port(False))
         ours = demo_service.start(tmp_path / "our-folder", scale=20)
         try:
             assert ours.url != other.url
