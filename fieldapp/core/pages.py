@@ -25,7 +25,7 @@ from fieldapp.core.schema import BY_NAME, ENTITIES
 from fieldapp.core.tables import TABLES
 
 from fieldapp.core.timestamps import utcnow
-from sync.wire import expand_change
+from sync.wire import expand_change, from_blocks
 
 if TYPE_CHECKING:
     from fieldapp.core.store import Store, Transaction
@@ -259,7 +259,7 @@ class _Page:
         cols = block.get("cols") or {}
         ids = cols.get("id") or []
         if block.get("op", "upsert") != "upsert" or not self.wire_form:
-            for change in _block_changes(block):
+            for change in from_blocks([block]):
                 self.change(e, change)
             return
         authors = cols.get("authors") or [None] * len(ids)
@@ -312,10 +312,16 @@ def _replace_many(tx: "Transaction", e: Entity, values: dict[str, list], fields:
     sets = ", ".join(f"{quote(n)} = ?" for n in names) + ", author = coalesce(?, author)"
     columns = [list(map(binders[n], values[n])) if binders.get(n) else values[n] for n in names + ["author", "id"]]
     tx.conn.exec_driver_sql(f"UPDATE {quote(e.name)} SET {sets} WHERE id = ?", list(zip(*columns)))
-    if fresh.refs:  # the lists their metadata names, stored with them
-        tx.conn.exec_driver_sql("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
-                                rowmeta.saved(sorted(fresh.refs)))
+    _save_field_lists(tx.conn, fresh.refs)  # the lists their metadata names, stored with them
     tx.touched.extend((e.name, i) for i in values["id"])
+
+
+def _save_field_lists(conn: Connection, refs: set[str]) -> None:
+    """The registered field lists (core.rowmeta) rows of this transaction name, kept in
+    `meta` with them (a list stored before stays as it is: its key is its content)."""
+    if refs:
+        conn.exec_driver_sql("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+                             rowmeta.saved(sorted(refs)))
 
 
 def _block_row(block: dict, i: int) -> dict:
@@ -325,9 +331,6 @@ def _block_row(block: dict, i: int) -> dict:
     change["fields"] = {name: column[i] for name, column in zip(block.get("names") or [], block.get("fields") or [])}
     return change
 
-
-def _block_changes(block: dict) -> Iterable[dict]:
-    return (_block_row(block, i) for i in range(len((block.get("cols") or {}).get("id") or [])))
 
 
 def _split(e: Entity, change: dict, pending: set[str]) -> tuple[dict, dict, dict, str | None]:
@@ -467,9 +470,7 @@ class _NewRows:
                 conn.exec_driver_sql(_plan(BY_NAME[name], conn.dialect).sql, rows)
         for name, docs in self.docs.items():
             search.index_documents(conn, name, docs)
-        if self.refs:
-            conn.exec_driver_sql("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
-                                 rowmeta.saved(sorted(self.refs)))
+        _save_field_lists(conn, self.refs)
         tx.touched.extend(self.touched)
         for name, row_id in self.touched:  # met again later in the page: an update, not a second insert
             self.existing[name].add(row_id)

@@ -121,6 +121,13 @@ PROVISIONAL = 1 << 62  # above every real position: a write's own numbers until 
 PROVISIONAL_SPAN = 1 << 20  # positions one batch may take
 
 
+def _is_whole(scope_since: Any, devices: Mapping[str, Any] | None, cursor: int, device: str | None) -> bool:
+    """The row entered its region after the cursor through someone else's write: this
+    reader may never have had it, so it gets every field (the same change for every such
+    reader)."""
+    return int(scope_since or 0) > cursor and (devices or {}).get(SCOPE_KEY) != device
+
+
 @dataclass
 class Positions:
     """Feed positions handed out by one write transaction: real ones (the counter locked
@@ -1102,26 +1109,24 @@ class Storage:
         cols = (t.c.id, t.c.scope_region, t.c.scope_since, t.c.deleted, t.c.created_at, t.c.updated_at,
                 t.c.field_versions, t.c.field_clocks, t.c.field_authors, t.c.field_devices, *[t.c[n] for n in names])
         if len(ids) > 500:
-            queries = [select(*cols, t.c.row_version).join(feed, t.c.id == feed.c.row_id)
-                       .where(feed.c.entity == e.name, feed.c.pos > cursor, feed.c.pos <= until, in_scope)]
+            q = (select(*cols, t.c.row_version).join(feed, t.c.id == feed.c.row_id)
+                 .where(feed.c.entity == e.name, feed.c.pos > cursor, feed.c.pos <= until, in_scope))
         else:
-            queries = [select(*cols, t.c.row_version).where(t.c.id.in_(ids))]
+            q = select(*cols, t.c.row_version).where(t.c.id.in_(ids))
         out: dict[str, tuple[tuple, tuple]] = {}
-        for q in queries:
-            for r in conn.execute(q):
-                row = tuple(r[:-1])
-                key = (e.name, row[0], int(r[-1] or 0), row[5])
-                self._rows.put(key, row)
-                out[row[0]] = (key, row)
+        for r in conn.execute(q):
+            row = tuple(r[:-1])
+            key = (e.name, row[0], int(r[-1] or 0), row[5])
+            self._rows.put(key, row)
+            out[row[0]] = (key, row)
         return out
 
     def _change_of(self, e: Entity, names: list[str], key: tuple, cols: tuple, pos: int, cursor: int,
                    device: str | None, compact: bool, whole_rows: bool) -> tuple[dict, bytes | None] | None:
         """A row's change for this reader; a row new to the reader (every field: the same
-        change for all such readers) comes from the cache with its JSON."""
+        change for all such readers) comes from the cache, with its JSON unless the page is columnar."""
         r = (pos, "change", *cols)
-        whole = int(cols[2] or 0) > cursor and (cols[9] or {}).get(SCOPE_KEY) != device  # as _row_change decides
-        if not whole:
+        if not _is_whole(cols[2], cols[9], cursor, device):
             change = self._row_change(e, names, r, cursor, device, pos, compact, whole_rows)
             return None if change is None else (change, None)
         ck = (key, pos, compact, whole_rows)
@@ -1151,9 +1156,7 @@ class Storage:
         row_id, scope_since, deleted, created_at, updated_at = r[2], r[4], r[5], r[6], r[7]
         versions, clocks, authors, devices = r[8] or {}, r[9] or {}, r[10] or {}, r[11] or {}
         values = r[12:]
-        # The row entered its region after the cursor through someone else's write: this
-        # reader may never have had it, so it gets every field.
-        whole = int(scope_since or 0) > cursor and devices.get(SCOPE_KEY) != device
+        whole = _is_whole(scope_since, devices, cursor, device)
         if whole and whole_rows:
             fields = dict(zip(names, values))
         elif whole:
