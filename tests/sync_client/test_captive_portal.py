@@ -3,8 +3,7 @@ portal on 127.0.0.1 answers every request with its own page. The sync says so in
 words, applies nothing, loses nothing, and goes through once the portal is gone."""
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -12,12 +11,13 @@ from fieldapp.core.store import Store
 from fieldapp.sync_client.command import describe
 from fieldapp.sync_client.engine import SyncEngine
 from fieldapp.sync_client.transport import NotTheService, RetryPolicy, Transport
+from tests.local_http import LocalHTTP
 from tests.sync_client.conftest import USERS
 
 LOGIN_PAGE = b"<html><body><h1>Welcome to Hotel Wi-Fi</h1><form>Room number <input></form></body></html>"
 
 
-class Portal:
+class Portal(LocalHTTP):
     """Answers like a captive portal: `page` (200 text/html), `redirect` (302 to the
     portal's host) or `proxy` (502 with an HTML error page)."""
 
@@ -49,13 +49,7 @@ class Portal:
                 pass
 
         self.mode, self.hits = mode, 0
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 @pytest.mark.parametrize("mode", ["page", "redirect", "proxy"])

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import requests
 from sqlalchemy import insert
@@ -18,6 +17,7 @@ from fieldapp.forms.versions import publish_shipped, shipped_templates, store_de
 from fieldapp.sync_client.engine import status
 from fieldapp.sync_client.transport import RetryPolicy, Transport
 from fieldapp.sync_client.engine import SyncEngine
+from tests.local_http import LocalHTTP
 
 
 def _practice(store, **kw):
@@ -112,7 +112,7 @@ def test_a_request_the_service_refuses_for_one_op_sets_that_op_aside(client):
     assert refused["op_id"] == f"{a.device_id}:9999" and refused["error"].startswith("unknown_field")
 
 
-class FailingOnOneOp:
+class FailingOnOneOp(LocalHTTP):
     """Forwards to the service, but answers 500 to any request carrying `poison` (the
     service failing on one op, as it did on PostgreSQL for NaN): the rest must get through."""
 
@@ -149,13 +149,7 @@ class FailingOnOneOp:
                 pass
 
         self.failed = 0
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 def test_an_op_the_service_fails_on_is_found_and_set_aside(client, server):
