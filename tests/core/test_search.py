@@ -61,3 +61,41 @@ def test_fts_query_quotes_words():
     assert fts_query("agro éco") == '"agro" "éco"*'
     assert fts_query("sol ") == '"sol"'
     assert fts_query("  ") is None
+
+
+def _merge_settings(store) -> dict:
+    with store.engine.connect() as conn:
+        return dict(conn.exec_driver_sql("SELECT k, v FROM search_fts_config WHERE k IN ('automerge', 'hashsize')").all())
+
+
+def test_new_and_upgraded_databases_write_the_index_in_fewer_larger_segments(tmp_path):
+    from fieldapp.core import migrate, search
+    from fieldapp.core.store import Store
+
+    with Store(tmp_path / "new") as fresh:
+        assert _merge_settings(fresh) == search.MERGE_SETTINGS
+    # A database of revision 0005 had FTS5's defaults (no rows in its config table)
+    with Store(tmp_path / "old") as old:
+        with old.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM search_fts_config WHERE k IN ('automerge', 'hashsize')")
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0005'")
+        row_id = old.insert("practice", {"title": "Paillage des cacaoyères", "family": "agroforestry", "country": "CI"})
+    with Store(tmp_path / "old") as upgraded:
+        assert upgraded.backup_taken is not None and migrate.current(upgraded.engine) == migrate.head()
+        assert _merge_settings(upgraded) == search.MERGE_SETTINGS
+        assert [h.row_id for h in upgraded.search("cacao")] == [row_id]  # the index was kept, not emptied
+
+
+def test_saves_one_by_one_across_many_segment_merges_are_all_found(store):
+    """Forty saves make forty segments, merged eight at a time: every document, its
+    update and its deletion still reach the prefix search."""
+    ids = [store.insert("practice", {"title": f"Zaï amélioré numéro {n}", "summary": f"parcelle{n:02d}",
+                                        "family": "agroecology", "country": "BF"})
+           for n in range(40)]
+    assert {h.row_id for h in store.search("zai amel", limit=100)} == set(ids)
+    store.update("practice", ids[3], {"title": "Demi-lunes", "summary": "parcelle03"})
+    store.delete("practice", ids[7])
+    found = {h.row_id for h in store.search("zai amel", limit=100)}
+    assert found == set(ids) - {ids[3], ids[7]}
+    assert [h.row_id for h in store.search("demi-lu")] == [ids[3]]
+    assert [h.row_id for h in store.search("parcelle39")] == [ids[39]]
