@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from sqlalchemy import Engine, create_engine, event
 
+from fieldapp.core import json_columns
 from fieldapp.i18n import _
 from fieldapp.paths import make_private_dir, make_private_file
 
@@ -120,14 +121,14 @@ def open_engine(db_path: Path, key: DatabaseKey | None, *,
         if is_encrypted(db_path):
             raise KeyMissing(_("This database is encrypted and its key is not available on this computer "
                                "(keyring or passphrase): {path}").format(path=db_path))
-        engine = create_engine(f"sqlite:///{db_path}")
+        engine = create_engine(f"sqlite:///{db_path}", json_serializer=json_columns.dumps)
         if on_connect is not None:
             event.listen(engine, "connect", on_connect)
         return engine
     import sqlcipher3
 
     holder = _KeyHolder(key)
-    engine = create_engine(f"sqlite:///{db_path}", module=sqlcipher3.dbapi2)
+    engine = create_engine(f"sqlite:///{db_path}", module=sqlcipher3.dbapi2, json_serializer=json_columns.dumps)
     engine.key_holder = holder  # type: ignore[attr-defined]
     event.listen(engine, "connect", holder.on_connect, insert=True)  # before WAL or any read
     if on_connect is not None:
