@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 
 def _one_encoder() -> Callable[[Any], str]:
-    make = _encoder.c_make_encoder
+    make = getattr(_encoder, "c_make_encoder", None)  # C accelerator (not in typeshed)
     if make is None:  # pure-Python json: nothing to gain
         return json.dumps
     # json.dumps's defaults: no indent, ", " and ": ", keys unsorted, no skipping, NaN
