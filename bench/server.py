@@ -6,7 +6,9 @@ Phase "push": every client sends one POST /v1/sync carrying 10 field-level opera
 (10 new practices); its reply already carries what the others wrote so far. Phase "pull":
 every client syncs again, paging until `more` is false. Each must have received exactly
 the 990 practices the others wrote (never its own) over the two phases.
-Clients run 20 at a time. Measured: wall time, operations applied per second, requests
+Each request is what the desktop's sync engine sends (compact metadata, columnar pages,
+Accept-Encoding "zstd, xz, gzip"); before 2026-12-01 the clients asked for row-wise pages in
+gzip, a path no desktop takes. Clients run 20 at a time. Measured: wall time, operations applied per second, requests
 per second, p50/p95/max latency per phase, errors (non-200 answers, rejected operations,
 wrong pulls; target zero), and the CPU seconds of the server's processes and of this load
 generator per phase: both share the machine's cores, so a generator that burns a core
@@ -46,6 +48,7 @@ import re
 import resource
 
 import requests
+import zstandard
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
@@ -53,10 +56,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from children import stop, wait_ready  # noqa: E402 (bench/children.py)
+from fieldapp.sync_client.transport import ACCEPT_ENCODING  # noqa: E402
 from sync.server.accounts import Accounts  # noqa: E402
 from sync.server.db import make_engine, migrate  # noqa: E402
 from sync.server.settings import Settings  # noqa: E402
 from sync.server.storage import Storage  # noqa: E402
+from sync.wire import from_blocks  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "server.json"
 PASSWORD = "benchmark password"
@@ -83,7 +88,8 @@ def summary(latencies: list[float]) -> dict:
 
 
 GENERATOR = ("light: bodies gzip-encoded before the timed phases, one kept-alive session per client, "
-             "replies' changes parsed after them (cursor and more read from the reply's tail while timed)")
+             "requests as the desktop sends them (compact, columnar, zstd), replies inflated while timed and "
+             "their changes parsed after (cursor and more read from the reply's tail)")
 TAIL = re.compile(rb'"cursor":"([^"]*)","more":(true|false)')
 
 
@@ -122,7 +128,8 @@ class Client:
         # between its two phases, so a reset here is the service's fault, not the client's.
         self.session = requests.Session()
         self.session.mount("http://", requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0))
-        self.session.headers.update({"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"})
+        self.session.headers.update({"Authorization": f"Bearer {token}", "Accept-Encoding": ACCEPT_ENCODING})
+        self.unzstd = zstandard.ZstdDecompressor()  # one per client: not safe across threads
         self.created: list[str] = []
         self.received: list[str] = []
         self.replies: list[bytes] = []  # parsed after the timed phases (check())
@@ -148,8 +155,11 @@ class Client:
         if r.status_code != 200:
             self.errors.append(f"HTTP {r.status_code}: {r.text[:200]}")
             return None, ms
-        self.replies.append(r.content)
-        return r.content, ms
+        raw = r.content  # requests inflates gzip itself, not zstd (the desktop's transport does)
+        if r.headers.get("content-encoding") == "zstd":
+            raw = self.unzstd.decompress(raw)
+        self.replies.append(raw)
+        return raw, ms
 
     def _push_body(self) -> dict:
         now = int(time.time() * 1000)
@@ -161,7 +171,11 @@ class Client:
                         "fields": {"title": f"Practice {i} of {self.device}", "family": "agroforestry",
                                    "country": "BF", "farmers": i},
                         "base": {}, "hlc": f"{now:013d}:{i:05d}:{self.device}"})
-        return {"device": self.device, "cursor": self.cursor, "ops": ops}
+        return self._request(ops)
+
+    def _request(self, ops: list[dict]) -> dict:
+        """What the desktop's sync engine sends: compact metadata, columnar pages."""
+        return {"device": self.device, "cursor": self.cursor, "ops": ops, "compact": True, "columnar": True}
 
     def _follow(self, reply: bytes) -> bool:
         """Take the reply's cursor; True when more pages wait. The top-level cursor and
@@ -185,7 +199,7 @@ class Client:
     def pull(self) -> list[float]:
         latencies, more = [], True
         while more:
-            reply, ms = self._post(self._encode({"device": self.device, "cursor": self.cursor}))
+            reply, ms = self._post(self._encode(self._request([])))
             latencies.append(ms)
             if reply is None:
                 return latencies
@@ -201,7 +215,8 @@ class Client:
                 self.errors.append(f"the push answered {len(page.get('results', []))} results for {self.edits} ops")
             if bad:
                 self.errors.append(f"{len(bad)} ops not applied: {bad[0]}")
-            self.received += [c["id"] for c in page["changes"] if c["entity"] == "practice"]
+            changes = page["changes"] + list(from_blocks(page.get("blocks") or []))
+            self.received += [c["id"] for c in changes if c["entity"] == "practice"]
 
 
 def run_backend(name: str, url: str, clients_n: int, edits: int, concurrency: int, workdir: Path,
