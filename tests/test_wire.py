@@ -64,3 +64,29 @@ def test_compact_then_expand_gives_back_the_change(fields, shared, version, extr
         k: change[k] for k in ("versions", "clocks", "authors")}
     if len(fields) >= 2 and shared:
         assert compact["versions"] == {wire.ALL_FIELDS: version, wire.ROW_KEY: extra}
+
+
+_shapes = st.sampled_from([("practice", "upsert", ("title", "farmers")), ("practice", "upsert", ("title",)),
+                           ("contact", "upsert", ("name", "email", "phone")), ("practice", "removed", ())])
+
+
+@given(st.lists(st.tuples(_shapes, st.integers(0, 99), st.booleans()), max_size=40))
+def test_columnar_blocks_give_back_every_change_in_order(rows):
+    """Runs of one shape become one block each; any mix of shapes, ops and present keys
+    comes back from `from_blocks` as it was sent, in the same order."""
+    changes = []
+    for i, ((entity, op, fields), value, with_meta) in enumerate(rows):
+        change = {"op": op, "entity": entity, "id": f"r{i}", "pos": i}
+        if op == "upsert":
+            change["fields"] = {n: (value if n == "farmers" else f"{n}{value}") for n in fields}
+            if with_meta:
+                change |= {"versions": {wire.ALL_FIELDS: i}, "clocks": {wire.ALL_FIELDS: f"c{i}"}, "deleted": False}
+        changes.append(change)
+    blocks = wire.to_blocks(changes)
+    runs = sum(1 for i, c in enumerate(changes) if i == 0 or (c["entity"], c["op"], tuple(c.get("fields", {})), tuple(
+        k for k in wire.ROW_KEYS if k in c)) != (changes[i - 1]["entity"], changes[i - 1]["op"],
+                                                tuple(changes[i - 1].get("fields", {})),
+                                                tuple(k for k in wire.ROW_KEYS if k in changes[i - 1])))
+    assert len(blocks) == runs
+    assert list(wire.from_blocks(blocks)) == [c | {"fields": c.get("fields", {})} for c in changes]
+    assert all(len(col) == len(block["cols"]["id"]) for block in blocks for col in block["fields"])
