@@ -29,11 +29,21 @@ class Changes(list):
         self.texts: list[bytes | None] = list(texts)
 
 
+class Spliced:
+    """A value that carries its own JSON text (columnar_json.Blocks), spliced as it is."""
+
+    def json(self) -> bytes:
+        raise NotImplementedError
+
+
 def encode_reply(payload: Mapping[str, Any]) -> bytes:
-    """`payload` as `dumps` encodes it, a `Changes` value from its texts."""
+    """`payload` as `dumps` encodes it, a `Changes` value from its texts, a `Spliced`
+    value (columnar_json.Blocks) from its own text."""
     parts = []
     for key, value in payload.items():
-        if isinstance(value, Changes) and len(value.texts) == len(value):
+        if isinstance(value, Spliced):
+            text = value.json()
+        elif isinstance(value, Changes) and len(value.texts) == len(value):
             text = b"[" + b",".join(t if t is not None else dumps(c) for c, t in zip(value, value.texts)) + b"]"
         else:
             text = dumps(value)

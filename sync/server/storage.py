@@ -37,9 +37,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, String, and_, any_, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from fieldapp.core.fieldspec import REF, Entity, validate
@@ -48,11 +49,12 @@ from fieldapp.core.schema import BY_NAME, ENTITIES, REFERENCE, is_global, scope_
 from fieldapp.i18n import _
 from sync import merge
 from sync.merge import Outcome, Side
-from sync.protocol import ALL_FIELDS, DELETED_KEY, ROW_KEY, Op, ShapeError, check_op_shape, to_blocks
+from sync.protocol import ALL_FIELDS, DELETED_KEY, ROW_KEY, Op, ShapeError, check_op_shape
 from sync.server import erased
 from sync.server.db import write_conn
 from sync.server.logs import log
 from sync.server.principal import Principal
+from sync.server.columnar_json import Blocks, Piece, piece
 from sync.server.reply_json import Changes, dumps
 from sync.server.row_cache import Bounded
 from sync.server.tables import GLOBAL_SCOPE, NO_SCOPE, TABLES
@@ -117,8 +119,26 @@ class Rejected(Exception):
         super().__init__(message)
 
 
+Encoded = bytes | Piece | None  # a change's JSON for every reader: row-wise text, columnar piece, or none
+
 PROVISIONAL = 1 << 62  # above every real position: a write's own numbers until it is numbered
 PROVISIONAL_SPAN = 1 << 20  # positions one batch may take
+
+
+def _by_ids(conn: Connection, cols: Sequence[Any], id_col: Any, ids: Sequence[str]) -> Iterator[Sequence[Any]]:
+    """`cols` of the rows whose `id_col` is among `ids`, found by its index whatever the
+    statistics say. On PostgreSQL the ids go as one array parameter: an IN list of
+    hundreds of bound values cost the service twice the CPU to send. SQLite binds an IN
+    list cheaper than it reads a JSON one: a list per chunk of ids."""
+    if conn.dialect.name == "postgresql":
+        if ids:
+            yield from conn.execute(select(*cols).where(id_col == any_(bindparam("ids", list(ids), type_=ARRAY(String)))))
+        return
+    for i in range(0, len(ids), BY_IDS_CHUNK):
+        yield from conn.execute(select(*cols).where(id_col.in_(ids[i:i + BY_IDS_CHUNK])))
+
+
+BY_IDS_CHUNK = 1000  # SQLite: bound parameters far below its limit
 
 
 def _is_whole(scope_since: Any, devices: Mapping[str, Any] | None, cursor: int, device: str | None) -> bool:
@@ -210,7 +230,7 @@ class Storage:
         # (entity, id, row_version, updated_at) -> the row's columns as _page_rows reads them
         self._rows: Bounded[tuple] = Bounded(self.CACHED_ROWS)
         # (that key, pos, compact, whole_rows) -> a change that is the same for every reader, and its JSON
-        self._whole: Bounded[tuple[dict, bytes | None]] = Bounded(self.CACHED_ROWS)
+        self._whole: Bounded[tuple[dict, Encoded]] = Bounded(self.CACHED_ROWS)
 
     # ----------------------------------------------------------------- reference data
     @property
@@ -1019,8 +1039,11 @@ class Storage:
 
         Two steps, each a seek on an index, so a page costs the same at the end of a long
         feed as at its start: the page's feed entries (pos > cursor, in pos order, LIMIT),
-        then, per table, the entries of that span joined to their rows, only the columns
-        a change needs."""
+        then, per table, the rows those entries name, by primary key, only the columns a
+        change needs. (Joining the span's entries to their table instead left the plan to
+        the statistics: on a table not yet analysed PostgreSQL walked the whole table for
+        every page, 8 ms of a push's 17 (bench/server.py), and SQLite walked every entry of
+        the entity.)"""
         limit = min(limit or self.page_size, max(self.page_size, self.max_page))
         feed, conflicts_t = TABLES["feed"], TABLES["conflicts"]
         with self.engine.connect() as conn, conn.begin():
@@ -1029,28 +1052,32 @@ class Storage:
             span = and_(feed.c.pos > cursor, feed.c.pos <= top, in_scope)
             # pos order on the feed's primary key; the scope is a filter, not the index
             # walked (walking the scope index, SQLite sorted the rest of the feed per page).
-            positions = select(feed.c.pos, feed.c.entity).where(span).order_by(feed.c.pos).limit(limit)
+            positions = select(feed.c.pos, feed.c.entity, feed.c.kind, feed.c.row_id).where(span).order_by(feed.c.pos).limit(limit)
             if conn.dialect.name == "sqlite":
                 positions = positions.with_hint(feed, "INDEXED BY sqlite_autoindex_feed_1")
             entries = conn.execute(positions).all()
             more = len(entries) == limit
             new_cursor = int(entries[-1][0]) if more else max(top, cursor)
-            by_pos: dict[int, tuple[dict, bytes | None]] = {}
-            for name in dict.fromkeys(entity for _pos, entity in entries):
-                by_pos |= self._page_rows(conn, user, BY_NAME[name], cursor, new_cursor, in_scope, device,
-                                          compact, columnar)
+            of_entity: dict[str, list[tuple[int, str, str]]] = {}
+            for pos, entity, kind, row_id in entries:
+                of_entity.setdefault(entity, []).append((int(pos), kind, row_id))
+            by_pos: dict[int, tuple[dict, Encoded]] = {}
+            for name, its in of_entity.items():
+                by_pos |= self._page_rows(conn, user, BY_NAME[name], its, cursor, device, compact, columnar)
             ordered = [by_pos[p] for p in sorted(by_pos)]
-            out = Changes((c for c, _t in ordered), (t for _c, t in ordered))
             cq = select(conflicts_t).where(conflicts_t.c.pos > cursor, conflicts_t.c.pos <= new_cursor)
             if not user.all_regions:
                 cq = cq.where(conflicts_t.c.scope.in_(list(user.regions) + [GLOBAL_SCOPE]))
             conflicts = [self._conflict_out(dict(c)) for c in conn.execute(cq.order_by(conflicts_t.c.pos)).mappings()]
             cursor_text = self.cursor_text(conn, new_cursor)
         # "head": the feed's last position, so a client can show how far an initial sync is
-        page = {"changes": out, "conflicts": conflicts, "cursor": cursor_text, "more": more, "head": str(top)}
-        if columnar:
-            page |= {"changes": [], "blocks": to_blocks(out)}
-        return page
+        # the changes first and the cursor near the end, whatever their form, so that a
+        # reader may take the cursor from the reply's tail
+        if columnar:  # each change's piece of JSON: cached for a whole row (_change_of)
+            body: dict[str, Any] = {"changes": [], "blocks": Blocks(p if isinstance(p, Piece) else piece(c) for c, p in ordered)}
+        else:
+            body = {"changes": Changes((c for c, _t in ordered), (t if isinstance(t, bytes) else None for _c, t in ordered))}
+        return body | {"conflicts": conflicts, "cursor": cursor_text, "more": more, "head": str(top)}
 
     @staticmethod
     def _feed_scope(user: Principal):
@@ -1061,34 +1088,38 @@ class Storage:
         return or_(and_(feed.c.kind == "change", feed.c.scope.in_(regions + [GLOBAL_SCOPE])),
                    and_(feed.c.kind == "removed", feed.c.scope.in_(regions)))
 
-    def _page_rows(self, conn: Connection, user: Principal, e: Entity, cursor: int, until: int, in_scope,
-                   device: str | None, compact: bool, whole_rows: bool) -> dict[int, tuple[dict, bytes | None]]:
-        """The changes of one table in the feed span (cursor, until], by feed position,
-        each with its JSON when it is the same for every reader.
+    def _page_rows(self, conn: Connection, user: Principal, e: Entity, entries: list[tuple[int, str, str]],
+                   cursor: int, device: str | None, compact: bool, whole_rows: bool) -> dict[int, tuple[dict, Encoded]]:
+        """The changes of one table's feed `entries` (pos, kind, row id) of the page, by
+        feed position, each with its JSON when it is the same for every reader.
 
-        First the span's entries with each row's state (version, clock) and region; the
-        rows this process decoded before come from its cache (row_cache.py), the others
-        are read whole. A row written again between the two reads is sent as it is now,
-        judged on its region now: its newer fields are sent again later, never lost."""
-        feed, t = TABLES["feed"], TABLES[e.name]
+        First each row's state (version, clock) and region; the rows this process decoded
+        before come from its cache (row_cache.py), the others are read whole. A row written
+        again since the page's entries were read is sent as it is now, judged on its region
+        now: its newer fields are sent again later, never lost. A row gone since (purged)
+        is not sent."""
+        t = TABLES[e.name]
         names = [f.name for f in e.fields]
-        heads = conn.execute(select(feed.c.pos, feed.c.kind, t.c.id, t.c.scope_region, t.c.row_version, t.c.updated_at)
-                             .join(t, t.c.id == feed.c.row_id)
-                             .where(feed.c.entity == e.name, feed.c.pos > cursor, feed.c.pos <= until, in_scope)).all()
-        out: dict[int, tuple[dict, bytes | None]] = {}
+        states = {r[0]: r[1:] for r in _by_ids(conn, (t.c.id, t.c.scope_region, t.c.row_version, t.c.updated_at),
+                                                t.c.id, [row_id for _pos, _kind, row_id in entries])}
+        out: dict[int, tuple[dict, Encoded]] = {}
         wanted: list[tuple[int, str, tuple]] = []
-        for pos, kind, row_id, scope, version, updated_at in heads:
+        for pos, kind, row_id in entries:
+            state = states.get(row_id)
+            if state is None:
+                continue
+            scope, version, updated_at = state
             if kind == "removed":
                 if not user.reads(scope):
-                    out[int(pos)] = ({"op": "removed", "entity": e.name, "id": row_id, "pos": int(pos)}, None)
+                    out[pos] = ({"op": "removed", "entity": e.name, "id": row_id, "pos": pos}, None)
                 continue
             if user.reads(scope):
-                wanted.append((int(pos), row_id, (e.name, row_id, int(version or 0), updated_at)))
+                wanted.append((pos, row_id, (e.name, row_id, int(version or 0), updated_at)))
         # what the cache holds now, taken once: reading the missing rows puts them in the
         # cache, which may evict rows found here (a page lost them: "gone since")
         cached = {key: self._rows.get(key) for _pos, _row_id, key in wanted}
         missing = [row_id for _pos, row_id, key in wanted if cached[key] is None]
-        fetched = self._read_rows(conn, e, names, missing, cursor, until, in_scope) if missing else {}
+        fetched = self._read_rows(conn, e, names, missing) if missing else {}
         for pos, row_id, key in wanted:
             cols = cached[key]
             if cols is None:
@@ -1102,19 +1133,13 @@ class Storage:
                 out[pos] = change
         return out
 
-    def _read_rows(self, conn: Connection, e: Entity, names: list[str], ids: list[str], cursor: int, until: int,
-                   in_scope) -> dict[str, tuple[tuple, tuple]]:
-        """Rows read whole (and cached), by id: by their ids when few, else the span's."""
-        feed, t = TABLES["feed"], TABLES[e.name]
+    def _read_rows(self, conn: Connection, e: Entity, names: list[str], ids: list[str]) -> dict[str, tuple[tuple, tuple]]:
+        """Rows read whole (and cached), by id."""
+        t = TABLES[e.name]
         cols = (t.c.id, t.c.scope_region, t.c.scope_since, t.c.deleted, t.c.created_at, t.c.updated_at,
                 t.c.field_versions, t.c.field_clocks, t.c.field_authors, t.c.field_devices, *[t.c[n] for n in names])
-        if len(ids) > 500:
-            q = (select(*cols, t.c.row_version).join(feed, t.c.id == feed.c.row_id)
-                 .where(feed.c.entity == e.name, feed.c.pos > cursor, feed.c.pos <= until, in_scope))
-        else:
-            q = select(*cols, t.c.row_version).where(t.c.id.in_(ids))
         out: dict[str, tuple[tuple, tuple]] = {}
-        for r in conn.execute(q):
+        for r in _by_ids(conn, (*cols, t.c.row_version), t.c.id, ids):
             row = tuple(r[:-1])
             key = (e.name, row[0], int(r[-1] or 0), row[5])
             self._rows.put(key, row)
@@ -1122,9 +1147,9 @@ class Storage:
         return out
 
     def _change_of(self, e: Entity, names: list[str], key: tuple, cols: tuple, pos: int, cursor: int,
-                   device: str | None, compact: bool, whole_rows: bool) -> tuple[dict, bytes | None] | None:
+                   device: str | None, compact: bool, whole_rows: bool) -> tuple[dict, Encoded] | None:
         """A row's change for this reader; a row new to the reader (every field: the same
-        change for all such readers) comes from the cache, with its JSON unless the page is columnar."""
+        change for all such readers) comes from the cache, with its JSON (its columnar piece for a columnar page)."""
         r = (pos, "change", *cols)
         if not _is_whole(cols[2], cols[9], cursor, device):
             change = self._row_change(e, names, r, cursor, device, pos, compact, whole_rows)
@@ -1134,8 +1159,8 @@ class Storage:
         if hit is None:
             change = self._row_change(e, names, r, cursor, device, pos, compact, whole_rows)
             assert change is not None  # a whole row always carries its fields and "deleted"
-            # columnar pages are built from the dicts (wire.to_blocks): no JSON to splice
-            hit = (change, None if whole_rows else dumps(change))
+            # its JSON for every such reader: the change's text, or its columnar piece
+            hit = (change, piece(change) if whole_rows else dumps(change))
             self._whole.put(ck, hit)
         return hit
 
