@@ -90,6 +90,18 @@ def write_conn(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
+@contextmanager
+def reading(source: Engine | Connection) -> Iterator[Connection]:
+    """A connection for reads: `source` itself when it is one, so that the checks of one
+    request share it, else one from the pool. Every checkout costs a ping, a BEGIN and a
+    ROLLBACK on PostgreSQL; a sync request made seven (bench/server.py)."""
+    if isinstance(source, Connection):
+        yield source
+        return
+    with source.connect() as conn:
+        yield conn
+
+
 def _config() -> Config:
     return alembic_config(MIGRATIONS)
 

@@ -19,14 +19,14 @@ import json
 import time
 from typing import Any
 
-from sqlalchemy import Engine, Text, cast, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Text, cast, delete, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from fieldapp.core.fieldspec import EMAIL, LONGTEXT, TEXT
 from fieldapp.core.personal_fields import ANONYMOUS, PERSONAL, scrubbed
 from fieldapp.core.schema import BY_NAME
 from sync.protocol import Op
-from sync.server.db import write_conn
+from sync.server.db import reading, write_conn
 from sync.server.principal import Principal
 from sync.server.storage import Storage, utcnow
 from sync.server.tables import TABLES
@@ -147,10 +147,10 @@ def forget_freed_bytes(engine: Engine, tables: list[str]) -> None:
             conn.exec_driver_sql(f'VACUUM FULL "{name}"')
 
 
-def latest_seq(engine: Engine) -> int:
+def latest_seq(source: Engine | Connection) -> int:
     """The number of the service's latest erasure (0: none), sent with every sync reply so
     that a client asks for the erasures only when one is new to it."""
-    with engine.connect() as conn:
+    with reading(source) as conn:
         return int(conn.execute(select(func.max(erasures.c.seq))).scalar() or 0)
 
 

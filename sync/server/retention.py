@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
-from sync.server.db import write_conn
+from sync.server.db import reading, write_conn
 from sync.server.tables import TABLES
 
 DEFAULT_RETENTION_DAYS = 90
@@ -58,14 +58,14 @@ def compact(engine: Engine, *, retention_days: float = DEFAULT_RETENTION_DAYS,
     return {"ops_dropped": int(dropped or 0), "removals_purged": int(purged or 0), "purged_through": through}
 
 
-def purged_through(engine: Engine) -> int:
-    with engine.connect() as conn:
+def purged_through(source: Engine | Connection) -> int:
+    with reading(source) as conn:
         return int(conn.execute(select(func.max(TABLES["feed_marks"].c.purged_through))).scalar() or 0)
 
 
-def cursor_expired(engine: Engine, cursor: int) -> bool:
+def cursor_expired(source: Engine | Connection, cursor: int) -> bool:
     """A client's cursor from before purged removals would miss them: it starts again."""
-    return 0 < cursor < purged_through(engine)
+    return 0 < cursor < purged_through(source)
 
 
 def field_history(engine: Engine, entity_name: str, row_id: str) -> list[dict[str, Any]]:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, insert, not_, or_, select, update
+from sqlalchemy import Connection, Engine, Row, and_, delete, insert, not_, or_, select, update
 
 from fieldapp.core.schema import ENTITIES
-from sync.server.db import write_conn
+from sync.server.db import reading, write_conn
 from sync.server.principal import ALL_REGIONS, Principal
 from sync.server.storage import Storage, utcnow
 from sync.server.tables import GLOBAL_SCOPE, TABLES
@@ -39,16 +39,30 @@ def set_regions(engine: Engine, name: str, regions: list[str]) -> list[str]:
     return clean
 
 
-def changed(engine: Engine, user: Principal, device: str | None) -> bool:
+def seen(source: Engine | Connection, user: Principal, device: str | None) -> Row | None:
+    """The device's recorded scope and last sync (None: never seen), for `changed`."""
+    if not device:
+        return None
+    t = TABLES["device_scopes"]
+    with reading(source) as conn:
+        return conn.execute(select(t.c.regions, t.c.last_seen_at).where(t.c.user_id == user.id,
+                                                                        t.c.device == device)).first()
+
+
+_UNREAD: Any = object()
+
+
+def changed(engine: Engine, user: Principal, device: str | None, found: Row | None = _UNREAD) -> bool:
     """Does this device hold another scope than the user's? (A device seen for the first
-    time is recorded with the user's current regions.)"""
+    time is recorded with the user's current regions.) `found`: what `seen` read on the
+    request's reading connection, given back once that connection is: a write here takes
+    a connection of its own, and a request holding two at once could empty the pool."""
     if not device:
         return False
     t = TABLES["device_scopes"]
     hour = utcnow()[:13]  # the device's last sync, to the hour: one write an hour at most
-    with engine.connect() as conn:
-        found = conn.execute(select(t.c.regions, t.c.last_seen_at).where(t.c.user_id == user.id,
-                                                                         t.c.device == device)).first()
+    if found is _UNREAD:
+        found = seen(engine, user, device)
     if found is None or (found.last_seen_at or "")[:13] != hour:
         with write_conn(engine) as conn, conn.begin():
             if found is None:

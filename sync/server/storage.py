@@ -188,6 +188,7 @@ class OpContext:
     op: Op
     positions: Positions
     now: str
+    catalog: Catalog  # taken before the transaction: loading it inside would hold a second connection
     absent: set[tuple[str, str]] = field(default_factory=set)  # (entity, id): no such row yet (write_batch.absent)
     result: dict[str, Any] = field(default_factory=dict)
 
@@ -354,13 +355,20 @@ class Storage:
         `epoch`) not of the epoch this database's history gives its position: the last
         catches a database copied back behind the service's back even once new writes
         have carried the feed past the cursor."""
-        with self.engine.connect() as conn:  # the usual case: one connection, no lock
-            top = self._settled_counter(conn)
-            if top is not None:
-                return self._ahead(conn, top, cursor, epoch)
-        self._watch_epoch()
+        with self.engine.connect() as conn:
+            known = self.cursor_ahead_now(conn, cursor, epoch)
+        if known is not None:
+            return known
+        self._watch_epoch()  # on connections of its own, none held meanwhile
         with self.engine.connect() as conn:
             return self._ahead(conn, self._counter(conn), cursor, epoch)
+
+    def cursor_ahead_now(self, conn: Connection, cursor: int, epoch: str | None = None) -> bool | None:
+        """cursor_is_ahead's usual case, on a connection the request reads on (no lock, no
+        write); None when this process's epoch must be begun first: then cursor_is_ahead,
+        once that connection is given back."""
+        top = self._settled_counter(conn)
+        return None if top is None else self._ahead(conn, top, cursor, epoch)
 
     @staticmethod
     def _counter(conn: Connection) -> int:
@@ -448,12 +456,13 @@ class Storage:
             return 0
         now = utcnow()
         stamp = f"{int(time.time() * 1000):013d}:00000:{SYSTEM_DEVICE}"
+        catalog = self.catalog  # before the transaction: loading it inside would hold a second connection
         with write_conn(self.engine) as conn, conn.begin():
             positions = self._lock_feed(conn)
             start = positions.last
             out, feed = [], []
             for row_id, values in prepared:
-                self._derive_region(conn, e, values, set(values))
+                self._derive_region(conn, catalog, e, values, set(values))
                 scope = self._scope_of(conn, e, values)
                 pos = positions.next()
                 present = [k for k, v in values.items() if v is not None and v != []]
@@ -508,6 +517,7 @@ class Storage:
         now = utcnow()
         now_ms = int(time.time() * 1000)
         device = ops[0].device
+        catalog = self.catalog  # before the transaction (OpContext.catalog)
         with write_conn(self.engine) as raw, raw.begin():
             late = raw.dialect.name == "postgresql"  # see the module's docstring
             positions = Positions.provisional() if late else self._lock_feed(raw)
@@ -541,7 +551,7 @@ class Storage:
                     results.append(self._duplicate(conn, user, op, earlier))
                     continue
                 in_batch[op.op_id] = digest
-                ctx = OpContext(conn, user, op, positions, now, missing)
+                ctx = OpContext(conn, user, op, positions, now, catalog, missing)
                 mark = positions.last
                 savepoint = conn.begin_nested() if isolate else None
                 try:
@@ -634,7 +644,7 @@ class Storage:
 
     # --- checks shared by upsert and resolve
     def _clean(self, ctx: OpContext, e: Entity, values: Mapping[str, Any], row: dict | None) -> dict[str, Any]:
-        clean, errors = validate(e, values, partial=row is not None, has_code=self.catalog.has)
+        clean, errors = validate(e, values, partial=row is not None, has_code=ctx.catalog.has)
         if errors:
             raise Rejected(errors[0].code, errors[0].message, errors[0].field)
         for name, value in clean.items():
@@ -662,14 +672,14 @@ class Storage:
                 if scope is None or not user.reads(scope):
                     raise Rejected("missing_ref", _("{label}: no such record").format(label=_(f.label)), name)
 
-    def _derive_region(self, conn: Conn, e: Entity, row: dict, changed: set[str]) -> set[str]:
+    def _derive_region(self, conn: Conn, catalog: Catalog, e: Entity, row: dict, changed: set[str]) -> set[str]:
         """Fill `region` from the country or the parent when left empty, as the client's
         store does, so both sides agree. Returns {"region"} when it changed the row."""
         if not e.has("region"):
             return set()
         # A country decides its region: a row about France is in EUR whatever the op
         # said, so it can never hide from EUR readers under another region.
-        region = self.catalog.region_of_country(row.get("country")) if e.has("country") else None
+        region = catalog.region_of_country(row.get("country")) if e.has("country") else None
         if region and region != row.get("region"):
             row["region"] = region
             return {"region"}
@@ -725,7 +735,7 @@ class Storage:
         answer tells apart no row elsewhere from no right here."""
         clean = self._clean(ctx, e, ctx.op.fields, None)
         values = {f.name: clean.get(f.name) for f in e.fields}
-        self._derive_region(ctx.conn, e, values, set(clean))
+        self._derive_region(ctx.conn, ctx.catalog, e, values, set(clean))
         self._check_scope(ctx, self._scope_of(ctx.conn, e, values))
         raise out_of_scope()
 
@@ -760,7 +770,7 @@ class Storage:
         t = TABLES[e.name]
         if row is None:
             values = {f.name: clean.get(f.name) for f in e.fields}
-            derived = self._derive_region(conn, e, values, set(clean))
+            derived = self._derive_region(conn, ctx.catalog, e, values, set(clean))
             scope = self._scope_of(conn, e, values)
             self._check_scope(ctx, scope)
             pos = ctx.positions.next()
@@ -831,7 +841,7 @@ class Storage:
                 pending.append((name, sides, winner.value, None))
                 conflicted.append(name)
 
-        derived = self._derive_region(conn, e, values, set(changed))
+        derived = self._derive_region(conn, ctx.catalog, e, values, set(changed))
         for name in derived:
             changed[name] = incoming_side
         new_scope = self._scope_of(conn, e, values) if changed else old_scope

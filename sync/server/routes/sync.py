@@ -25,12 +25,17 @@ def sync(body: SyncRequest, user: CurrentUser, svc: Svc) -> Any:
             raise ApiError(422, "mixed_devices", "every op of a request comes from the request's device",
                            f"ops[{i}].op_id")
     cursor, epoch = parse_cursor(body.cursor)
-    if storage.cursor_is_ahead(cursor, epoch):
+    with svc.engine.connect() as conn:  # the checks before the ops read on one connection
+        ahead = storage.cursor_ahead_now(conn, cursor, epoch)
+        expired = retention.cursor_expired(conn, cursor)
+    if ahead is None:  # this process's epoch begins (first request, or a restore noticed)
+        ahead = storage.cursor_is_ahead(cursor, epoch)
+    if ahead:
         # The service was restored from a backup older than this client's last sync:
         # answering from `cursor` would skip every row written since the restore.
         raise ApiError(409, "cursor_ahead", f"your cursor ({cursor}) comes from before the service was restored "
                        "from a backup: sync again from the start and re-send your changes", "cursor")
-    if retention.cursor_expired(svc.engine, cursor):  # removals it would need were purged
+    if expired:  # removals it would need were purged
         raise ApiError(409, retention.EXPIRED, f"your cursor ({cursor}) is older than the history this service "
                        "keeps: sync again from the start, keeping your unsent changes", "cursor")
     # An op no correct client sends is answered as that op's `rejected` result by the
@@ -46,8 +51,10 @@ def sync(body: SyncRequest, user: CurrentUser, svc: Svc) -> Any:
     # The models above document the answer; a page of thousands of changes is
     # serialised directly rather than validated again field by field.
     payload = {"results": results, **page}
-    payload["erasure_seq"] = erasure.latest_seq(svc.engine)
-    if scope_changes.changed(svc.engine, user, device):  # the user's regions changed: POST /v1/scope
+    with svc.engine.connect() as conn:  # and the reads after the page, on one connection
+        payload["erasure_seq"] = erasure.latest_seq(conn)
+        device_seen = scope_changes.seen(conn, user, device)
+    if scope_changes.changed(svc.engine, user, device, device_seen):  # the user's regions changed: POST /v1/scope
         payload["scope_changed"] = True
     # strict JSON, never a bare NaN; each change common to its readers is encoded once
     return Response(encode_reply(payload), media_type="application/json")
