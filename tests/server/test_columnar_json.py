@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sync.server.columnar_json import Blocks, piece
 from sync.server.reply_json import dumps, encode_reply
@@ -33,6 +33,7 @@ def changes(draw):
     return out
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a slow CI machine is no failure
 @given(changes())
 def test_blocks_from_pieces_are_the_blocks_encoded_at_once(page):
     blocks = Blocks(piece(c) for c in page)
