@@ -14,6 +14,7 @@ so a client cannot tell how a page was made.
 """
 from __future__ import annotations
 
+import json
 from itertools import groupby
 from typing import Any, Iterable, NamedTuple
 
@@ -55,8 +56,6 @@ class Blocks(Spliced):
         return b"[" + b",".join(out) + b"]"
 
     def decoded(self) -> list[dict[str, Any]]:
-        import json
-
         return json.loads(self.json())
 
     def __len__(self) -> int:

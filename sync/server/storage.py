@@ -51,10 +51,10 @@ from sync import merge
 from sync.merge import Outcome, Side
 from sync.protocol import ALL_FIELDS, DELETED_KEY, ROW_KEY, Op, ShapeError, check_op_shape
 from sync.server import erased
+from sync.server.columnar_json import Blocks, Piece, piece
 from sync.server.db import write_conn
 from sync.server.logs import log
 from sync.server.principal import Principal
-from sync.server.columnar_json import Blocks, Piece, piece
 from sync.server.reply_json import Changes, dumps
 from sync.server.row_cache import Bounded
 from sync.server.tables import GLOBAL_SCOPE, NO_SCOPE, TABLES
@@ -125,6 +125,9 @@ PROVISIONAL = 1 << 62  # above every real position: a write's own numbers until 
 PROVISIONAL_SPAN = 1 << 20  # positions one batch may take
 
 
+BY_IDS_CHUNK = 1000  # SQLite: ids per query, bound parameters far below its limit
+
+
 def _by_ids(conn: Connection, cols: Sequence[Any], id_col: Any, ids: Sequence[str]) -> Iterator[Sequence[Any]]:
     """`cols` of the rows whose `id_col` is among `ids`, found by its index whatever the
     statistics say. On PostgreSQL the ids go as one array parameter: an IN list of
@@ -136,9 +139,6 @@ def _by_ids(conn: Connection, cols: Sequence[Any], id_col: Any, ids: Sequence[st
         return
     for i in range(0, len(ids), BY_IDS_CHUNK):
         yield from conn.execute(select(*cols).where(id_col.in_(ids[i:i + BY_IDS_CHUNK])))
-
-
-BY_IDS_CHUNK = 1000  # SQLite: bound parameters far below its limit
 
 
 def _is_whole(scope_since: Any, devices: Mapping[str, Any] | None, cursor: int, device: str | None) -> bool:
@@ -1080,9 +1080,9 @@ class Storage:
                 cq = cq.where(conflicts_t.c.scope.in_(list(user.regions) + [GLOBAL_SCOPE]))
             conflicts = [self._conflict_out(dict(c)) for c in conn.execute(cq.order_by(conflicts_t.c.pos)).mappings()]
             cursor_text = self.cursor_text(conn, new_cursor)
-        # "head": the feed's last position, so a client can show how far an initial sync is
-        # the changes first and the cursor near the end, whatever their form, so that a
-        # reader may take the cursor from the reply's tail
+        # The changes first and the cursor near the end, whatever their form, so that a
+        # reader may take the cursor from the reply's tail; "head": the feed's last
+        # position, so a client can show how far an initial sync is.
         if columnar:  # each change's piece of JSON: cached for a whole row (_change_of)
             body: dict[str, Any] = {"changes": [], "blocks": Blocks(p if isinstance(p, Piece) else piece(c) for c, p in ordered)}
         else:
