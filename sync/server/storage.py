@@ -1159,15 +1159,16 @@ class Storage:
     def _change_of(self, e: Entity, names: list[str], key: tuple, cols: tuple, pos: int, cursor: int,
                    device: str | None, compact: bool, whole_rows: bool) -> tuple[dict, Encoded] | None:
         """A row's change for this reader; a row new to the reader (every field: the same
-        change for all such readers) comes from the cache, with its JSON (its columnar piece for a columnar page)."""
-        r = (pos, "change", *cols)
+        change for all such readers) comes from the cache, with its JSON (its columnar piece
+        for a columnar page). The row as _row_change reads it is built only when a change is
+        (a cached one, most of a busy hour's, needs none)."""
         if not _is_whole(cols[2], cols[9], cursor, device):
-            change = self._row_change(e, names, r, cursor, device, pos, compact, whole_rows)
+            change = self._row_change(e, names, (pos, "change", *cols), cursor, device, pos, compact, whole_rows)
             return None if change is None else (change, None)
         ck = (key, pos, compact, whole_rows)
         hit = self._whole.get(ck)
         if hit is None:
-            change = self._row_change(e, names, r, cursor, device, pos, compact, whole_rows)
+            change = self._row_change(e, names, (pos, "change", *cols), cursor, device, pos, compact, whole_rows)
             assert change is not None  # a whole row always carries its fields and "deleted"
             # its JSON for every such reader: the change's text, or its columnar piece
             hit = (change, piece(change) if whole_rows else dumps(change))
