@@ -8,8 +8,8 @@ every client syncs again, paging until `more` is false. Each must have received 
 the 990 practices the others wrote (never its own) over the two phases.
 Each request is what the desktop's sync engine sends (compact metadata, columnar pages,
 Accept-Encoding "zstd, xz, gzip"); before 2026-12-01 the clients asked for row-wise pages in
-gzip, a path no desktop takes. Clients run 20 at a time. Measured: wall time, operations applied per second, requests
-per second, p50/p95/max latency per phase, errors (non-200 answers, rejected operations,
+gzip, a path no desktop takes. Clients run 20 at a time. Measured: wall time, operations
+applied per second, requests per second, p50/p95/max latency per phase, errors (non-200 answers, rejected operations,
 wrong pulls; target zero), and the CPU seconds of the server's processes and of this load
 generator per phase: both share the machine's cores, so a generator that burns a core
 starves the server it measures. Hence the generator stays light: request bodies are

@@ -68,6 +68,13 @@ def compact_change(change: dict[str, Any]) -> dict[str, Any]:
 ROW_KEYS = ("id", "pos", "versions", "clocks", "authors", "deleted", "created_at", "updated_at")
 
 
+def block_shape(change: dict[str, Any]) -> tuple:
+    """(entity, op, field names, row keys present): consecutive changes of one shape
+    share a block (to_blocks; the service's columnar_json splices by the same shape)."""
+    return (change["entity"], change.get("op", "upsert"), tuple(change.get("fields") or {}),
+            tuple(k for k in ROW_KEYS if k in change))
+
+
 def to_blocks(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Changes (compact or not) as columnar blocks; `from_blocks` gives them back."""
     blocks: list[dict] = []
@@ -75,8 +82,8 @@ def to_blocks(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     block: dict = {}
     for change in changes:
         fields = change.get("fields") or {}
-        present = tuple(k for k in ROW_KEYS if k in change)
-        this = (change["entity"], change.get("op", "upsert"), tuple(fields), present)
+        this = block_shape(change)
+        present = this[3]
         if this != key:
             key = this
             block = {"entity": this[0], "op": this[1], "names": list(this[2]),

@@ -14,32 +14,30 @@ so a client cannot tell how a page was made.
 """
 from __future__ import annotations
 
-import json
 from itertools import groupby
 from typing import Any, Iterable, NamedTuple
 
 from sync.server.reply_json import Spliced, dumps
-from sync.wire import ROW_KEYS
+from sync.wire import block_shape
 
 
 class Piece(NamedTuple):
     """One change as its block's shape and the JSON of each of its columns."""
 
-    shape: tuple  # (entity, op, field names, row keys present): changes of one shape share a block
-    heads: tuple[bytes, ...]  # the JSON of each row key present, in ROW_KEYS order
+    shape: tuple  # sync.wire.block_shape: changes of one shape share a block
+    heads: tuple[bytes, ...]  # the JSON of each row key present, in wire.ROW_KEYS order
     values: tuple[bytes, ...]  # the JSON of each field value, in the change's field order
 
 
 def piece(change: dict[str, Any]) -> Piece:
-    fields = change.get("fields") or {}
-    present = tuple(k for k in ROW_KEYS if k in change)
-    return Piece((change["entity"], change.get("op", "upsert"), tuple(fields), present),
-                 tuple(dumps(change[k]) for k in present), tuple(dumps(v) for v in fields.values()))
+    shape = block_shape(change)
+    return Piece(shape, tuple(dumps(change[k]) for k in shape[3]),
+                 tuple(dumps(v) for v in (change.get("fields") or {}).values()))
 
 
 class Blocks(Spliced):
     """A columnar page's blocks as the reply sends them (reply_json.encode_reply splices
-    `json()`); `decoded()` gives the blocks as `to_blocks` builds them."""
+    `json()`)."""
 
     def __init__(self, pieces: Iterable[Piece]):
         self.pieces = list(pieces)
@@ -54,9 +52,3 @@ class Blocks(Spliced):
             out.append(b'{"entity":' + dumps(entity) + b',"op":' + dumps(op) + b',"names":' + dumps(list(names))
                        + b',"cols":{' + cols + b'},"fields":[' + fields + b"]}")
         return b"[" + b",".join(out) + b"]"
-
-    def decoded(self) -> list[dict[str, Any]]:
-        return json.loads(self.json())
-
-    def __len__(self) -> int:
-        return len(self.pieces)

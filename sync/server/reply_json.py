@@ -11,6 +11,7 @@ reply encoded at once.
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from typing import Any, Iterable, Mapping
 
 
@@ -29,11 +30,12 @@ class Changes(list):
         self.texts: list[bytes | None] = list(texts)
 
 
-class Spliced:
+class Spliced(ABC):
     """A value that carries its own JSON text (columnar_json.Blocks), spliced as it is."""
 
+    @abstractmethod
     def json(self) -> bytes:
-        raise NotImplementedError
+        """The value's JSON, as `dumps` would give it."""
 
 
 def encode_reply(payload: Mapping[str, Any]) -> bytes:

@@ -49,10 +49,7 @@ def seen(source: Engine | Connection, user: Principal, device: str | None) -> Ro
                                                                         t.c.device == device)).first()
 
 
-_UNREAD: Any = object()
-
-
-def changed(engine: Engine, user: Principal, device: str | None, found: Row | None = _UNREAD) -> bool:
+def changed(engine: Engine, user: Principal, device: str | None, found: Row | None) -> bool:
     """Does this device hold another scope than the user's? (A device seen for the first
     time is recorded with the user's current regions.) `found`: what `seen` read on the
     request's reading connection, given back once that connection is: a write here takes
@@ -61,8 +58,6 @@ def changed(engine: Engine, user: Principal, device: str | None, found: Row | No
         return False
     t = TABLES["device_scopes"]
     hour = utcnow()[:13]  # the device's last sync, to the hour: one write an hour at most
-    if found is _UNREAD:
-        found = seen(engine, user, device)
     if found is None or (found.last_seen_at or "")[:13] != hour:
         with write_conn(engine) as conn, conn.begin():
             if found is None:
