@@ -17,7 +17,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any, Iterable, NamedTuple
 
-from sync.server.reply_json import Spliced, dumps
+from sync.server.reply_json import Spliced, dumps, value_json
 from sync.wire import block_shape
 
 
@@ -31,8 +31,8 @@ class Piece(NamedTuple):
 
 def piece(change: dict[str, Any]) -> Piece:
     shape = block_shape(change)
-    return Piece(shape, tuple(dumps(change[k]) for k in shape[3]),
-                 tuple(dumps(v) for v in (change.get("fields") or {}).values()))
+    return Piece(shape, tuple(value_json(change[k]) for k in shape[3]),
+                 tuple(map(value_json, (change.get("fields") or {}).values())))
 
 
 class Blocks(Spliced):

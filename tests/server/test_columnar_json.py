@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sync.server.columnar_json import Blocks, piece
-from sync.server.reply_json import dumps, encode_reply
+from sync.server.reply_json import dumps, encode_reply, value_json
 from sync.wire import ALL_FIELDS, from_blocks, to_blocks
 
 values = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=False, allow_infinity=False),
@@ -47,3 +49,27 @@ def test_a_reply_splices_the_blocks_where_they_stand():
     reply = {"results": [], "changes": [], "blocks": Blocks(map(piece, page)), "cursor": "1", "more": False}
     assert encode_reply(reply) == dumps(reply | {"blocks": to_blocks(page)})
     assert list(json.loads(encode_reply(reply))) == ["results", "changes", "blocks", "cursor", "more"]
+
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(),
+                    st.lists(st.text(max_size=3), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=3))
+
+
+@given(scalars)
+def test_a_value_is_encoded_as_dumps_encodes_it(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        with pytest.raises(ValueError):
+            dumps(value)
+        with pytest.raises(ValueError):  # strict JSON: no bare NaN on the wire, either way
+            value_json(value)
+        return
+    assert value_json(value) == dumps(value)
+
+
+def test_values_dumps_would_stringify_or_escape_come_out_the_same():
+    import datetime as dt
+    import decimal
+
+    for value in ("Zaï \"quoted\" \\ \n\u2028 🌱 \x00", dt.date(2026, 12, 2), decimal.Decimal("1.50"), -0.0, 1e300,
+                  True, False, 2**70, ["a", None], {"k": 1.5}):
+        assert value_json(value) == dumps(value)
