@@ -15,6 +15,7 @@ from here.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import Generic, Hashable, TypeVar
 
 V = TypeVar("V")
@@ -22,11 +23,14 @@ V = TypeVar("V")
 
 class Bounded(Generic[V]):
     """At most `size` entries; the oldest inserted go first (a feed is read newest-first
-    by devices in sync: its old rows are seldom asked again)."""
+    by devices in sync: its old rows are seldom asked again). An OrderedDict, whose
+    oldest entry is at hand: a plain dict's first key is found by skipping the slots its
+    evictions emptied, which made each put of a 100 000-practice first sync, where every
+    row passes through, cost several times the rest of the row's handling."""
 
     def __init__(self, size: int):
         self.size = size
-        self._items: dict[Hashable, V] = {}
+        self._items: OrderedDict[Hashable, V] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> V | None:
@@ -36,7 +40,7 @@ class Bounded(Generic[V]):
         with self._lock:
             self._items[key] = value
             while len(self._items) > self.size:
-                self._items.pop(next(iter(self._items)))
+                self._items.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
