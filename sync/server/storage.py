@@ -135,10 +135,10 @@ def _by_ids(conn: Connection, cols: Sequence[Any], id_col: Any, ids: Sequence[st
     list cheaper than it reads a JSON one: a list per chunk of ids."""
     if conn.dialect.name == "postgresql":
         if ids:
-            yield from conn.execute(select(*cols).where(id_col == any_(bindparam("ids", list(ids), type_=ARRAY(String)))))
+            yield from conn.execute(select(*cols).where(id_col == any_(bindparam("ids", list(ids), type_=ARRAY(String))))).all()
         return
-    for i in range(0, len(ids), BY_IDS_CHUNK):
-        yield from conn.execute(select(*cols).where(id_col.in_(ids[i:i + BY_IDS_CHUNK])))
+    for i in range(0, len(ids), BY_IDS_CHUNK):  # all() fetches at once: row by row cost a call chain per row
+        yield from conn.execute(select(*cols).where(id_col.in_(ids[i:i + BY_IDS_CHUNK]))).all()
 
 
 def _is_whole(scope_since: Any, devices: Mapping[str, Any] | None, cursor: int, device: str | None) -> bool:
@@ -1073,7 +1073,8 @@ class Storage:
                 of_entity.setdefault(entity, []).append((int(pos), kind, row_id))
             by_pos: dict[int, tuple[dict, Encoded]] = {}
             for name, its in of_entity.items():
-                by_pos |= self._page_rows(conn, user, BY_NAME[name], its, cursor, device, compact, columnar)
+                by_pos |= self._page_rows(conn, user, BY_NAME[name], its, cursor, device, compact, columnar,
+                                          top - self.CACHED_ROWS)
             ordered = [by_pos[p] for p in sorted(by_pos)]
             cq = select(conflicts_t).where(conflicts_t.c.pos > cursor, conflicts_t.c.pos <= new_cursor)
             if not user.all_regions:
@@ -1099,7 +1100,8 @@ class Storage:
                    and_(feed.c.kind == "removed", feed.c.scope.in_(regions)))
 
     def _page_rows(self, conn: Connection, user: Principal, e: Entity, entries: list[tuple[int, str, str]],
-                   cursor: int, device: str | None, compact: bool, whole_rows: bool) -> dict[int, tuple[dict, Encoded]]:
+                   cursor: int, device: str | None, compact: bool, whole_rows: bool,
+                   hot_after: int) -> dict[int, tuple[dict, Encoded]]:
         """The changes of one table's feed `entries` (pos, kind, row id) of the page, by
         feed position, each with its JSON when it is the same for every reader.
 
@@ -1107,7 +1109,13 @@ class Storage:
         before come from its cache (row_cache.py), the others are read whole. A row written
         again since the page's entries were read is sent as it is now, judged on its region
         now: its newer fields are sent again later, never lost. A row gone since (purged)
-        is not sent."""
+        is not sent.
+
+        Only the rows of the feed's last CACHED_ROWS positions (`hot_after`) enter the
+        caches: those are what the devices in sync ask for again and again. A first sync
+        reads the whole feed once; caching it evicted every hot row, and the churn of
+        millions of cached objects made the garbage collector a fifth of the service's
+        time for such a sync (100 000 practices)."""
         t = TABLES[e.name]
         names = [f.name for f in e.fields]
         states = {r[0]: r[1:] for r in _by_ids(conn, (t.c.id, t.c.scope_region, t.c.row_version, t.c.updated_at),
@@ -1129,7 +1137,8 @@ class Storage:
         # cache, which may evict rows found here (a page lost them: "gone since")
         cached = {key: self._rows.get(key) for _pos, _row_id, key in wanted}
         missing = [row_id for _pos, row_id, key in wanted if cached[key] is None]
-        fetched = self._read_rows(conn, e, names, missing) if missing else {}
+        hot = {row_id for pos, row_id, _key in wanted if pos > hot_after}
+        fetched = self._read_rows(conn, e, names, missing, hot) if missing else {}
         for pos, row_id, key in wanted:
             cols = cached[key]
             if cols is None:
@@ -1138,13 +1147,14 @@ class Storage:
                 key, cols = fetched[row_id]
                 if not user.reads(cols[1]):
                     continue  # it left the reader's regions meanwhile: the "removed" entry follows
-            change = self._change_of(e, names, key, cols, pos, cursor, device, compact, whole_rows)
+            change = self._change_of(e, names, key, cols, pos, cursor, device, compact, whole_rows, pos > hot_after)
             if change is not None:
                 out[pos] = change
         return out
 
-    def _read_rows(self, conn: Connection, e: Entity, names: list[str], ids: list[str]) -> dict[str, tuple[tuple, tuple]]:
-        """Rows read whole (and cached), by id."""
+    def _read_rows(self, conn: Connection, e: Entity, names: list[str], ids: list[str],
+                   keep: set[str]) -> dict[str, tuple[tuple, tuple]]:
+        """Rows read whole, by id; those of `keep` cached."""
         t = TABLES[e.name]
         cols = (t.c.id, t.c.scope_region, t.c.scope_since, t.c.deleted, t.c.created_at, t.c.updated_at,
                 t.c.field_versions, t.c.field_clocks, t.c.field_authors, t.c.field_devices, *[t.c[n] for n in names])
@@ -1152,12 +1162,13 @@ class Storage:
         for r in _by_ids(conn, (*cols, t.c.row_version), t.c.id, ids):
             row = tuple(r[:-1])
             key = (e.name, row[0], int(r[-1] or 0), row[5])
-            self._rows.put(key, row)
+            if row[0] in keep:
+                self._rows.put(key, row)
             out[row[0]] = (key, row)
         return out
 
     def _change_of(self, e: Entity, names: list[str], key: tuple, cols: tuple, pos: int, cursor: int,
-                   device: str | None, compact: bool, whole_rows: bool) -> tuple[dict, Encoded] | None:
+                   device: str | None, compact: bool, whole_rows: bool, keep: bool) -> tuple[dict, Encoded] | None:
         """A row's change for this reader; a row new to the reader (every field: the same
         change for all such readers) comes from the cache, with its JSON (its columnar piece
         for a columnar page). The row as _row_change reads it is built only when a change is
@@ -1172,7 +1183,8 @@ class Storage:
             assert change is not None  # a whole row always carries its fields and "deleted"
             # its JSON for every such reader: the change's text, or its columnar piece
             hit = (change, piece(change) if whole_rows else dumps(change))
-            self._whole.put(ck, hit)
+            if keep:
+                self._whole.put(ck, hit)
         return hit
 
     @classmethod

@@ -164,3 +164,30 @@ def test_a_reader_gets_every_row_when_the_row_cache_overflows_mid_page(server):
     for n, reader in enumerate(readers):  # the first fills the cache, the next ones read through it
         got = {c["id"] for c in reader.sync()["changes"] if c["entity"] == "organisation"}
         assert got == wanted, (n, len(wanted - got))
+
+
+def test_a_first_sync_leaves_the_cache_to_the_rows_written_last(server):
+    """A first sync reads the whole feed once: its old rows do not enter the row caches
+    (they would push out the rows every device in sync asks for), the feed's last
+    CACHED_ROWS positions do, and the reader gets every row either way."""
+    from sync.server.row_cache import Bounded
+
+    writer = server.device("correspondent", ("AFR",))
+    ops = [writer.op("organisation", fields={"name": f"Coopérative {i}", "country": "SN", "org_type": "ngo"})
+           for i in range(60)]
+    for i in range(0, 60, 10):
+        writer.sync(*ops[i:i + 10])
+    storage = server.storage
+    storage.CACHED_ROWS = 20
+    storage._rows, storage._whole = Bounded(20), Bounded(20)
+    with server.backend.engine.connect() as conn:
+        feed = TABLES["feed"]
+        top = conn.execute(select(feed.c.pos).order_by(feed.c.pos.desc()).limit(1)).scalar()
+        hot = set(conn.execute(select(feed.c.row_id).where(feed.c.pos > top - 20)).scalars())
+    newcomer = server.device("correspondent", ("AFR",), initial_sync=False)
+    got = {c["id"] for c in newcomer.sync(limit=15)["changes"] if c["entity"] == "organisation"}
+    assert got == {op["row_id"] for op in ops}
+    cached = {key[1] for key in storage._rows._items}
+    whole = {key[0][1] for key in storage._whole._items}
+    assert cached and cached <= hot and whole and whole <= hot
+    assert {op["row_id"] for op in ops[-10:]} <= cached  # the last batch written: in the cache
