@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import getpass
 import logging
 import os
@@ -106,6 +107,19 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
+# The collector's thresholds while serving: a first-sync page holds some hundred thousand
+# containers (its rows' changes) until it is sent, and with Python's defaults (700, 10,
+# 10) each page set off collections that walked them again and again: a quarter of the
+# service's CPU for a 100 000-practice first sync. Collections 70 times rarer keep the
+# cycles' memory bounded (the row caches are bounded too) for that cost gone.
+SERVING_GC = (50_000, 20, 20)
+
+
+def serving_process() -> None:
+    """What a process that serves sets first (one worker or each of several)."""
+    gc.set_threshold(*SERVING_GC)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -126,6 +140,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ.update(settings.to_environment())  # every worker resolves the same settings
         uvicorn.run("sync.server.cli:app_from_env", factory=True, workers=settings.workers, **common)
     else:
+        serving_process()
         uvicorn.run(create_app(settings), **common)
     return 0
 
@@ -134,6 +149,7 @@ def app_from_env():  # used by uvicorn --factory with several worker processes
     from sync.server import logs
     from sync.server.app import create_app
 
+    serving_process()
     settings = Settings()
     logs.configure(getattr(logging, settings.log_level.upper()))
     return create_app(settings)

@@ -206,3 +206,35 @@ def _backup_round_trip(tmp: Path, live: str, restored_url: str) -> None:
         assert got.status_code == 200 and got.content == data
     finally:
         stop_process(proc)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_serving_process_collects_garbage_rarely(tmp_path, monkeypatch, workers):
+    """A first-sync page holds a hundred thousand containers until it is sent: with
+    Python's collector thresholds the service walked them again and again (a quarter of
+    its CPU for a 100 000-practice first sync). Each serving process, one worker or
+    several, raises them before it serves."""
+    import gc
+
+    import uvicorn
+
+    from sync.server import cli
+
+    seen: list[tuple[int, ...]] = []
+
+    def run(app, **_kw):
+        if isinstance(app, str):  # several workers: each builds its app with the factory
+            cli.app_from_env()
+        seen.append(gc.get_threshold())
+
+    before, environment = gc.get_threshold(), dict(os.environ)  # several workers: serve exports its settings
+    gc.set_threshold(700, 10, 10)
+    monkeypatch.setattr(uvicorn, "run", run)
+    try:
+        assert server_cli(["serve", "--db", f"sqlite:///{tmp_path / 'db.sqlite'}", "--blobs", str(tmp_path / "blobs"),
+                           "--workers", str(workers), *FAST]) == 0
+    finally:
+        gc.set_threshold(*before)
+        os.environ.clear()
+        os.environ.update(environment)
+    assert seen == [cli.SERVING_GC] and cli.SERVING_GC[0] >= 50 * 700
