@@ -218,7 +218,7 @@ def test_the_serving_process_collects_garbage_rarely(tmp_path, monkeypatch, work
 
     import uvicorn
 
-    from sync.server import cli
+    from sync.server import cli, logs
 
     seen: list[tuple[int, ...]] = []
 
@@ -230,6 +230,7 @@ def test_the_serving_process_collects_garbage_rarely(tmp_path, monkeypatch, work
     before, environment = gc.get_threshold(), dict(os.environ)  # several workers: serve exports its settings
     gc.set_threshold(700, 10, 10)
     monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.setattr(logs, "configure", lambda *_a, **_k: None)  # the service's logging stays out of this process
     try:
         assert server_cli(["serve", "--db", f"sqlite:///{tmp_path / 'db.sqlite'}", "--blobs", str(tmp_path / "blobs"),
                            "--workers", str(workers), *FAST]) == 0
