@@ -1137,8 +1137,8 @@ class Storage:
         # cache, which may evict rows found here (a page lost them: "gone since")
         cached = {key: self._rows.get(key) for _pos, _row_id, key in wanted}
         missing = [row_id for _pos, row_id, key in wanted if cached[key] is None]
-        hot = {row_id for pos, row_id, _key in wanted if pos > hot_after}
-        fetched = self._read_rows(conn, e, names, missing, hot) if missing else {}
+        fetched = self._read_rows(conn, e, names, missing,
+                                  {row_id for pos, row_id, _key in wanted if pos > hot_after}) if missing else {}
         for pos, row_id, key in wanted:
             cols = cached[key]
             if cols is None:
