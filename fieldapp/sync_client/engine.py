@@ -31,6 +31,7 @@ from fieldapp.core.store import Store
 from fieldapp.i18n import _
 from fieldapp.sync_client import blobs, erasures, restart, resync, scope
 from fieldapp.sync_client.apply import CURSOR_KEY, PageSummary, apply_reply, take_batch
+from fieldapp.sync_client.collector import fewer_collections
 from fieldapp.sync_client.refusals import SELF_HEALING
 from fieldapp.sync_client.transport import AuthRequired, NotTheService, ServerRefused, Transport, TransportError
 from sync.wire import DEFAULT_PAGE, MAX_OPS, MAX_PAGE  # the limits the service holds, from the one wire module
@@ -185,7 +186,7 @@ class SyncEngine:
         pushed, the next page is asked for before this one is applied (the service builds
         it while the disk takes this one): an initial sync costs the slower of the two
         sides, not their sum."""
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch") as pool:
+        with fewer_collections(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch") as pool:
             self._pages(result, state, progress, cancel, pool)
 
     def _pages(self, result: SyncResult, state: Progress, progress, cancel, pool: ThreadPoolExecutor) -> None:
